@@ -1,0 +1,107 @@
+import Crypto
+import Foundation
+
+public enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        var out: [UInt8] = []
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func decode(_ text: String) -> [UInt8]? {
+        let chars = Array(text.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(chars.count / 2)
+        var i = 0
+        while i < chars.count {
+            guard let hi = value(chars[i]), let lo = value(chars[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+
+    private static func value(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: c - 48
+        case 97...102: c - 87
+        case 65...70: c - 55
+        default: nil
+        }
+    }
+}
+
+public enum Base64URL {
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    public static func decode(_ text: String) -> [UInt8]? {
+        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while s.count % 4 != 0 { s += "=" }
+        return Data(base64Encoded: s).map { Array($0) }
+    }
+}
+
+public enum SHA256Digest {
+    public static func of(_ bytes: some DataProtocol) -> [UInt8] { Array(SHA256.hash(data: bytes)) }
+}
+
+/// Indents compact JSON for people; strings are copied byte for byte.
+public enum JSONPretty {
+    public static func format(_ compact: [UInt8]) -> String {
+        var out: [UInt8] = []
+        var depth = 0
+        var inString = false
+        var escaped = false
+        var i = 0
+        func newline() {
+            out.append(10)
+            out.append(contentsOf: repeatElement(32, count: depth * 2))
+        }
+        while i < compact.count {
+            let c = compact[i]
+            if inString {
+                out.append(c)
+                if escaped { escaped = false } else if c == 92 { escaped = true } else if c == 34 { inString = false }
+                i += 1
+                continue
+            }
+            switch c {
+            case 34:
+                inString = true
+                out.append(c)
+            case 123, 91:
+                let close: UInt8 = c == 123 ? 125 : 93
+                if i + 1 < compact.count && compact[i + 1] == close {
+                    out.append(c)
+                    out.append(close)
+                    i += 1
+                } else {
+                    out.append(c)
+                    depth += 1
+                    newline()
+                }
+            case 125, 93:
+                depth -= 1
+                newline()
+                out.append(c)
+            case 44:
+                out.append(c)
+                newline()
+            case 58:
+                out.append(contentsOf: [58, 32])
+            default: out.append(c)
+            }
+            i += 1
+        }
+        return String(decoding: out, as: UTF8.self) + "\n"
+    }
+}

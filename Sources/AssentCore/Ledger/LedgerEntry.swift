@@ -1,0 +1,105 @@
+/// One recorded decision: the proof of who (a pseudonymous subject), when, what was shown (policy version and
+/// texts hash), what was chosen and how. Never an IP address or a user agent.
+public struct LedgerEntry: Sendable, Equatable {
+    public static let formatVersion = 1
+
+    public var id: String
+    public var property: String
+    public var subject: String
+    public var choices: [String: Bool]
+    public var action: ConsentAction
+    public var regime: Regime
+    public var region: String
+    public var gpc: Bool
+    public var gpcConflicts: [String]
+    public var policyVersion: Int
+    public var textsHash: String
+    public var lang: String
+    /// Milliseconds since the Unix epoch.
+    public var recordedAt: Int64
+
+    public init(
+        id: String, property: String, subject: String, choices: [String: Bool], action: ConsentAction,
+        regime: Regime, region: String, gpc: Bool, gpcConflicts: [String], policyVersion: Int, textsHash: String,
+        lang: String, recordedAt: Int64
+    ) {
+        self.id = id
+        self.property = property
+        self.subject = subject
+        self.choices = choices
+        self.action = action
+        self.regime = regime
+        self.region = region
+        self.gpc = gpc
+        self.gpcConflicts = gpcConflicts
+        self.policyVersion = policyVersion
+        self.textsHash = textsHash
+        self.lang = lang
+        self.recordedAt = recordedAt
+    }
+
+    public init(decision: EffectiveDecision, id: String, property: Property, subject: String, action: ConsentAction,
+        regime: Regime, region: Region, lang: String, textsHash: String, recordedAt: Int64)
+    {
+        self.init(
+            id: id, property: property.id, subject: subject,
+            choices: Dictionary(uniqueKeysWithValues: decision.choices.map { ($0.key, $0.allowed) }),
+            action: action, regime: regime, region: region.code, gpc: decision.gpc,
+            gpcConflicts: decision.gpcConflicts, policyVersion: property.policyVersion, textsHash: textsHash,
+            lang: lang, recordedAt: recordedAt)
+    }
+
+    public var jsonValue: JSONValue {
+        .object([
+            ("v", .int(Self.formatVersion)), ("id", .string(id)), ("property", .string(property)),
+            ("subject", .string(subject)),
+            ("choices", .object(choices.keys.sorted().map { ($0, .bool(choices[$0]!)) })),
+            ("action", .string(action.rawValue)), ("regime", .string(regime.rawValue)), ("region", .string(region)),
+            ("gpc", .bool(gpc)), ("gpcConflicts", .array(gpcConflicts.map(JSONValue.string))),
+            ("policyVersion", .int(policyVersion)), ("textsHash", .string(textsHash)), ("lang", .string(lang)),
+            ("recordedAt", .int64(recordedAt)),
+        ])
+    }
+
+    /// The bytes the Merkle leaf commits to: canonical JSON (sorted members, no whitespace).
+    public var canonicalBytes: [UInt8] { CanonicalJSON.bytes(jsonValue) }
+
+    public var leafHash: MerkleHash { Merkle.leafHash(canonicalBytes) }
+
+    public struct FormatError: Error, Sendable, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Reads an entry back from its canonical bytes (as stored) or from a receipt's `entry` object.
+    public init(json value: JSONValue) throws(FormatError) {
+        func field<T>(_ name: String, _ get: (JSONValue) -> T?) throws(FormatError) -> T {
+            guard let v = value[name], let t = get(v) else { throw FormatError(description: "entry field \(name) missing or invalid") }
+            return t
+        }
+        guard try field("v", \.intValue) == Self.formatVersion else {
+            throw FormatError(description: "unsupported entry format version")
+        }
+        let choiceMembers = try field("choices", \.objectValue)
+        var choices: [String: Bool] = [:]
+        for (k, v) in choiceMembers {
+            guard let b = v.boolValue else { throw FormatError(description: "entry choice \(k) is not a boolean") }
+            choices[k] = b
+        }
+        guard let action = ConsentAction(rawValue: try field("action", \.stringValue)),
+            let regime = Regime(rawValue: try field("regime", \.stringValue))
+        else { throw FormatError(description: "entry action or regime invalid") }
+        let conflicts = try field("gpcConflicts", \.arrayValue).compactMap(\.stringValue)
+        self.init(
+            id: try field("id", \.stringValue), property: try field("property", \.stringValue),
+            subject: try field("subject", \.stringValue), choices: choices, action: action, regime: regime,
+            region: try field("region", \.stringValue), gpc: try field("gpc", \.boolValue), gpcConflicts: conflicts,
+            policyVersion: try field("policyVersion", \.intValue), textsHash: try field("textsHash", \.stringValue),
+            lang: try field("lang", \.stringValue), recordedAt: try field("recordedAt", \.int64Value))
+    }
+
+    public init(canonicalBytes bytes: some Collection<UInt8>) throws(FormatError) {
+        let value: JSONValue
+        do { value = try JSONParser.parse(bytes) } catch { throw FormatError(description: "entry is not JSON: \(error)") }
+        try self.init(json: value)
+    }
+}

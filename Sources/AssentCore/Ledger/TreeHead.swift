@@ -1,0 +1,98 @@
+import Crypto
+import Foundation
+
+/// The state of one log at the end of a commit batch.
+public struct TreeHead: Sendable, Equatable {
+    public var log: Int
+    public var size: Int
+    public var root: MerkleHash
+    /// Milliseconds since the Unix epoch.
+    public var timestamp: Int64
+
+    public init(log: Int, size: Int, root: MerkleHash, timestamp: Int64) {
+        self.log = log
+        self.size = size
+        self.root = root
+        self.timestamp = timestamp
+    }
+
+    /// What the signature covers.
+    public func signedBytes(keyID: String) -> [UInt8] {
+        CanonicalJSON.bytes(
+            .object([
+                ("type", .string("assent-tree-head-v1")), ("keyId", .string(keyID)), ("log", .int(log)),
+                ("size", .int(size)), ("root", .string(root.hex)), ("timestamp", .int64(timestamp)),
+            ]))
+    }
+}
+
+public struct SignedTreeHead: Sendable, Equatable {
+    public var head: TreeHead
+    public var keyID: String
+    public var signature: [UInt8]
+
+    public init(head: TreeHead, keyID: String, signature: [UInt8]) {
+        self.head = head
+        self.keyID = keyID
+        self.signature = signature
+    }
+
+    public var jsonValue: JSONValue {
+        .object([
+            ("log", .int(head.log)), ("size", .int(head.size)), ("root", .string(head.root.hex)),
+            ("timestamp", .int64(head.timestamp)), ("keyId", .string(keyID)),
+            ("signature", .string(Base64URL.encode(signature))),
+        ])
+    }
+
+    public init?(json: JSONValue) {
+        guard let log = json["log"]?.intValue, let size = json["size"]?.intValue, size >= 0,
+            let rootHex = json["root"]?.stringValue, let root = MerkleHash(hex: rootHex),
+            let timestamp = json["timestamp"]?.int64Value, let keyID = json["keyId"]?.stringValue,
+            let sig = json["signature"]?.stringValue, let signature = Base64URL.decode(sig)
+        else { return nil }
+        self.init(head: TreeHead(log: log, size: size, root: root, timestamp: timestamp), keyID: keyID, signature: signature)
+    }
+
+    public func isValid(publicKey: Curve25519.Signing.PublicKey) -> Bool {
+        publicKey.isValidSignature(signature, for: head.signedBytes(keyID: keyID))
+    }
+}
+
+/// The Ed25519 key that signs tree heads. The key bytes come from outside (Core makes no randomness).
+public struct TreeHeadSigner: Sendable {
+    private let rawKey: [UInt8]
+    public let keyID: String
+    public let publicKeyBytes: [UInt8]
+
+    public init(rawPrivateKey: [UInt8]) throws {
+        let key = try Curve25519.Signing.PrivateKey(rawRepresentation: rawPrivateKey)
+        rawKey = rawPrivateKey
+        publicKeyBytes = Array(key.publicKey.rawRepresentation)
+        keyID = Self.keyID(for: key.publicKey)
+    }
+
+    public var publicKey: Curve25519.Signing.PublicKey {
+        // The bytes came from a valid key, so this cannot fail.
+        try! Curve25519.Signing.PublicKey(rawRepresentation: publicKeyBytes)
+    }
+
+    /// The first 16 hex digits of SHA-256 over the raw public key.
+    public static func keyID(for key: Curve25519.Signing.PublicKey) -> String {
+        String(Hex.encode(SHA256Digest.of(key.rawRepresentation)).prefix(16))
+    }
+
+    public func sign(_ head: TreeHead) throws -> SignedTreeHead {
+        let privateKey = try Curve25519.Signing.PrivateKey(rawRepresentation: rawKey)
+        let signature = try privateKey.signature(for: head.signedBytes(keyID: keyID))
+        return SignedTreeHead(head: head, keyID: keyID, signature: Array(signature))
+    }
+
+    /// The public key as a JSON Web Key (RFC 8037).
+    public static func jwk(_ key: Curve25519.Signing.PublicKey) -> JSONValue {
+        .object([
+            ("kty", .string("OKP")), ("crv", .string("Ed25519")), ("x", .string(Base64URL.encode(key.rawRepresentation))),
+            ("kid", .string(keyID(for: key))), ("alg", .string("EdDSA")), ("use", .string("sig")),
+        ])
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+
+/// How a region's law treats non-essential cookies and the sale or sharing of personal data.
+public enum Regime: String, Sendable, CaseIterable, Codable {
+    /// Nothing non-essential until the visitor agrees (GDPR and ePrivacy: EU/EEA, UK, Switzerland).
+    case optIn = "opt-in"
+    /// Allowed by default; the visitor can opt out, and GPC is an opt-out (CCPA/CPRA and peer US state laws).
+    case optOut = "opt-out"
+    /// An informative notice; defaults allowed, preferences available.
+    case notice
+}
+
+/// A visitor's region: an ISO 3166-1 alpha-2 country, optionally with an ISO 3166-2 subdivision ("FR", "US-CA").
+public struct Region: Hashable, Sendable, CustomStringConvertible {
+    public let code: String
+
+    /// Accepts upper or lower case; nil for anything that is not a country or country-subdivision code.
+    public init?(_ raw: some StringProtocol) {
+        let upper = raw.uppercased()
+        let bytes = Array(upper.utf8)
+        guard bytes.count == 2 || (bytes.count >= 4 && bytes.count <= 6 && bytes[2] == UInt8(ascii: "-")) else {
+            return nil
+        }
+        guard bytes[0...1].allSatisfy({ (65...90).contains($0) }) else { return nil }
+        if bytes.count > 2 {
+            guard bytes[3...].allSatisfy({ (65...90).contains($0) || (48...57).contains($0) }) else { return nil }
+        }
+        code = upper
+    }
+
+    public var country: String { String(code.prefix(2)) }
+    public var description: String { code }
+}
+
+/// The rule that maps a set of regions to a regime.
+public struct RegimeRule: Sendable, Equatable {
+    public var regime: Regime
+    /// Country ("FR") or subdivision ("US-CA") codes.
+    public var regions: [String]
+    /// Whether the first layer offers Reject All. Opt-in regimes must.
+    public var rejectAll: Bool
+
+    public init(regime: Regime, regions: [String], rejectAll: Bool = true) {
+        self.regime = regime
+        self.regions = regions
+        self.rejectAll = rejectAll
+    }
+}
+
+/// The regime rules of a property: the most specific matching rule wins (subdivision, then country).
+public struct RegimeRules: Sendable, Equatable {
+    public var rules: [RegimeRule]
+    public var defaultRegime: Regime
+    public var defaultRejectAll: Bool
+
+    public init(rules: [RegimeRule], defaultRegime: Regime = .notice, defaultRejectAll: Bool = true) {
+        self.rules = rules
+        self.defaultRegime = defaultRegime
+        self.defaultRejectAll = defaultRejectAll
+    }
+
+    public func rule(for region: Region) -> (regime: Regime, rejectAll: Bool) {
+        if let rule = rules.first(where: { $0.regions.contains(region.code) }) {
+            return (rule.regime, rule.rejectAll)
+        }
+        if region.code.count > 2, let rule = rules.first(where: { $0.regions.contains(region.country) }) {
+            return (rule.regime, rule.rejectAll)
+        }
+        return (defaultRegime, defaultRejectAll)
+    }
+
+    public func regime(for region: Region) -> Regime { rule(for: region).regime }
+
+    /// EU member states, the other EEA states, the United Kingdom and Switzerland.
+    public static let optInCountries = [
+        "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT",
+        "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO", "GB", "CH",
+    ]
+
+    /// US states with comprehensive consumer privacy laws in force.
+    public static let optOutStates = [
+        "US-CA", "US-CO", "US-CT", "US-VA", "US-UT", "US-TX", "US-OR", "US-MT", "US-IA", "US-DE", "US-NE",
+        "US-NH", "US-NJ", "US-TN", "US-MN", "US-MD", "US-IN", "US-KY", "US-RI",
+    ]
+
+    public static let standard = RegimeRules(
+        rules: [
+            RegimeRule(regime: .optIn, regions: optInCountries),
+            RegimeRule(regime: .optOut, regions: optOutStates),
+        ],
+        defaultRegime: .notice
+    )
+}
+
+/// Resolves the region a request comes from: the trusted header when it holds a valid code, else the default.
+public func resolveRegion(header: String?, default fallback: Region) -> Region {
+    guard let header, let region = Region(header.trimmingCharacters(in: .whitespaces)) else { return fallback }
+    return region
+}

@@ -1,0 +1,272 @@
+import AssentCore
+import AssentStore
+import Foundation
+import GRDB
+
+/// The embedded store: one SQLite database in WAL mode with `synchronous=FULL`, so a committed batch
+/// survives a crash or power loss. One value owns the pool and the schema.
+public final class SQLiteStore: AssentStorage {
+    private let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    public init(path: String) throws {
+        var config = Configuration()
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        config.busyMode = .timeout(10)
+        config.maximumReaderCount = 8
+        pool = try DatabasePool(path: path, configuration: config)
+        try Self.migrator.migrate(pool)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE properties (
+                        id TEXT NOT NULL,
+                        revision INTEGER NOT NULL,
+                        policy_version INTEGER NOT NULL,
+                        document BLOB NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        PRIMARY KEY (id, revision)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE ledger_records (
+                        log INTEGER NOT NULL,
+                        leaf_index INTEGER NOT NULL,
+                        id TEXT NOT NULL UNIQUE,
+                        property TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        entry BLOB NOT NULL,
+                        PRIMARY KEY (log, leaf_index)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX ledger_records_by_subject ON ledger_records (property, subject, leaf_index);
+                    CREATE TABLE ledger_nodes (
+                        log INTEGER NOT NULL,
+                        level INTEGER NOT NULL,
+                        idx INTEGER NOT NULL,
+                        hash BLOB NOT NULL,
+                        PRIMARY KEY (log, level, idx)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE ledger_heads (
+                        log INTEGER NOT NULL,
+                        size INTEGER NOT NULL,
+                        root BLOB NOT NULL,
+                        timestamp INTEGER NOT NULL,
+                        key_id TEXT NOT NULL,
+                        signature BLOB NOT NULL,
+                        PRIMARY KEY (log, size)
+                    ) WITHOUT ROWID;
+                    """)
+        }
+        return migrator
+    }
+
+    // MARK: Properties
+
+    public func saveProperty(_ property: Property, at time: Int64) async throws -> (PropertyRevision, changed: Bool) {
+        try await pool.write { db in
+            let current = try Self.fetchProperty(
+                db, sql: "SELECT * FROM properties WHERE id = ? ORDER BY revision DESC LIMIT 1", [property.id])
+            var next = property
+            if let current {
+                next.policyVersion =
+                    property.policyContentDiffers(from: current.property)
+                    ? current.property.policyVersion + 1 : current.property.policyVersion
+                if next == current.property { return (current, false) }
+            } else {
+                next.policyVersion = 1
+            }
+            let revision = (current?.revision ?? 0) + 1
+            let document = Data(CanonicalJSON.orderedBytes(next.jsonValue))
+            try db.execute(
+                sql: "INSERT INTO properties (id, revision, policy_version, document, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [next.id, revision, next.policyVersion, document, time])
+            return (PropertyRevision(property: next, revision: revision, createdAt: time), true)
+        }
+    }
+
+    public func currentProperty(id: String) async throws -> PropertyRevision? {
+        try await pool.read { db in
+            try Self.fetchProperty(db, sql: "SELECT * FROM properties WHERE id = ? ORDER BY revision DESC LIMIT 1", [id])
+        }
+    }
+
+    public func property(id: String, policyVersion: Int) async throws -> PropertyRevision? {
+        try await pool.read { db in
+            try Self.fetchProperty(
+                db, sql: "SELECT * FROM properties WHERE id = ? AND policy_version = ? ORDER BY revision DESC LIMIT 1",
+                [id, policyVersion])
+        }
+    }
+
+    public func policyVersions(id: String) async throws -> [Int] {
+        try await pool.read { db in
+            try Int.fetchAll(
+                db, sql: "SELECT DISTINCT policy_version FROM properties WHERE id = ? ORDER BY policy_version",
+                arguments: [id])
+        }
+    }
+
+    public func propertyIDs() async throws -> [String] {
+        try await pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT id FROM properties ORDER BY id") }
+    }
+
+    private static func fetchProperty(_ db: Database, sql: String, _ arguments: StatementArguments) throws
+        -> PropertyRevision?
+    {
+        guard let row = try Row.fetchOne(db, sql: sql, arguments: arguments) else { return nil }
+        let document: Data = row["document"]
+        do {
+            let property = try Property.decode(json: document)
+            return PropertyRevision(property: property, revision: row["revision"], createdAt: row["created_at"])
+        } catch {
+            throw StoreError.corrupt("property \(row["id"] as String) revision \(row["revision"] as Int): \(error)")
+        }
+    }
+
+    // MARK: Ledger
+
+    public func logs() async throws -> [Int] {
+        try await pool.read { db in try Int.fetchAll(db, sql: "SELECT DISTINCT log FROM ledger_heads ORDER BY log") }
+    }
+
+    public func treeSize(log: Int) async throws -> Int {
+        try await pool.read { db in try Self.treeSize(db, log: log) }
+    }
+
+    private static func treeSize(_ db: Database, log: Int) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT max(size) FROM ledger_heads WHERE log = ?", arguments: [log]) ?? 0
+    }
+
+    public func nodes(log: Int, positions: [(level: Int, index: Int)]) async throws -> [MerkleHash] {
+        if positions.isEmpty { return [] }
+        return try await pool.read { db in
+            let statement = try db.cachedStatement(sql: "SELECT hash FROM ledger_nodes WHERE log = ? AND level = ? AND idx = ?")
+            return try positions.map { position in
+                guard let data = try Data.fetchOne(statement, arguments: [log, position.level, position.index]),
+                    let hash = MerkleHash(bytes: Array(data))
+                else { throw StoreError.corrupt("tree node \(position.level)/\(position.index) of log \(log) missing") }
+                return hash
+            }
+        }
+    }
+
+    public func append(_ batch: LedgerBatch) async throws {
+        try await pool.write { db in
+            let size = try Self.treeSize(db, log: batch.log)
+            guard size == batch.startIndex else {
+                throw StoreError.logMoved(log: batch.log, expected: batch.startIndex, actual: size)
+            }
+            let insertRecord = try db.cachedStatement(
+                sql: "INSERT INTO ledger_records (log, leaf_index, id, property, subject, entry) VALUES (?, ?, ?, ?, ?, ?)")
+            for (i, entry) in batch.entries.enumerated() {
+                do {
+                    try insertRecord.execute(arguments: [
+                        batch.log, batch.startIndex + i, entry.id, entry.property, entry.subject, Data(batch.entryBytes[i]),
+                    ])
+                } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                    throw StoreError.duplicateRecordID(entry.id)
+                }
+            }
+            let insertNode = try db.cachedStatement(
+                sql: "INSERT INTO ledger_nodes (log, level, idx, hash) VALUES (?, ?, ?, ?)")
+            for node in batch.nodes {
+                try insertNode.execute(arguments: [batch.log, node.level, node.index, Data(node.hash.bytes)])
+            }
+            let head = batch.treeHead
+            try db.execute(
+                sql: "INSERT INTO ledger_heads (log, size, root, timestamp, key_id, signature) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    batch.log, head.head.size, Data(head.head.root.bytes), head.head.timestamp, head.keyID,
+                    Data(head.signature),
+                ])
+        }
+    }
+
+    public func record(id: String) async throws -> StoredRecord? {
+        try await pool.read { db in
+            try Self.decodeRecord(
+                Row.fetchOne(db, sql: "SELECT log, leaf_index, entry FROM ledger_records WHERE id = ?", arguments: [id]))
+        }
+    }
+
+    public func latestRecord(property: String, subject: String) async throws -> StoredRecord? {
+        try await pool.read { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT log, leaf_index, entry FROM ledger_records
+                    WHERE property = ? AND subject = ? ORDER BY leaf_index DESC LIMIT 1
+                    """)
+            return try Self.decodeRecord(Row.fetchOne(statement, arguments: [property, subject]))
+        }
+    }
+
+    public func records(property: String, subject: String) async throws -> [StoredRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT log, leaf_index, entry FROM ledger_records
+                    WHERE property = ? AND subject = ? ORDER BY leaf_index
+                    """, arguments: [property, subject]
+            ).compactMap { try Self.decodeRecord($0) }
+        }
+    }
+
+    public func rawRecords(log: Int, from leafIndex: Int, limit: Int) async throws -> [RawRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT leaf_index, id, property, subject, entry FROM ledger_records
+                    WHERE log = ? AND leaf_index >= ? ORDER BY leaf_index LIMIT ?
+                    """, arguments: [log, leafIndex, limit]
+            ).map { row in
+                let bytes: Data = row["entry"]
+                return RawRecord(
+                    leafIndex: row["leaf_index"], id: row["id"], property: row["property"], subject: row["subject"],
+                    bytes: Array(bytes))
+            }
+        }
+    }
+
+    public func latestTreeHead(log: Int) async throws -> SignedTreeHead? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM ledger_heads WHERE log = ? ORDER BY size DESC LIMIT 1", arguments: [log])
+                .map(Self.decodeHead)
+        }
+    }
+
+    public func treeHeads(log: Int) async throws -> [SignedTreeHead] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM ledger_heads WHERE log = ? ORDER BY size", arguments: [log])
+                .map(Self.decodeHead)
+        }
+    }
+
+    private static func decodeHead(_ row: Row) throws -> SignedTreeHead {
+        let root: Data = row["root"]
+        let signature: Data = row["signature"]
+        guard let hash = MerkleHash(bytes: Array(root)) else {
+            throw StoreError.corrupt("tree head at size \(row["size"] as Int) has a malformed root")
+        }
+        return SignedTreeHead(
+            head: TreeHead(log: row["log"], size: row["size"], root: hash, timestamp: row["timestamp"]),
+            keyID: row["key_id"], signature: Array(signature))
+    }
+
+    private static func decodeRecord(_ row: Row?) throws -> StoredRecord? {
+        guard let row else { return nil }
+        let bytes: Data = row["entry"]
+        do {
+            return StoredRecord(
+                log: row["log"], leafIndex: row["leaf_index"], entry: try LedgerEntry(canonicalBytes: bytes))
+        } catch {
+            throw StoreError.corrupt("record at leaf \(row["leaf_index"] as Int): \(error)")
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import AssentCore
+import AssentSQLite
+import AssentStore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+public typealias AssentRequestContext = BasicRequestContext
+
+/// Builds the whole server from a configuration: opens (or creates) the data directory, seeds the demo
+/// property on first start, and wires the routes. `assent serve` and the tests both call this.
+public func buildApplication(
+    _ configuration: ServerConfiguration, logger: Logger = Logger(label: "assent"),
+    metrics: (@Sendable () -> [UInt8])? = nil
+) async throws -> some ApplicationProtocol {
+    let opened = try DataDirectory.open(configuration)
+    if opened.createdKey {
+        logger.info("created signing key", metadata: ["path": "\(configuration.signingKeyPath)"])
+    }
+    let store = opened.store
+    if configuration.seedDemo, try await store.propertyIDs().isEmpty {
+        let origins = Array(Set([configuration.baseURL, "http://localhost:\(configuration.port)", "http://127.0.0.1:\(configuration.port)"])).sorted()
+        _ = try await store.saveProperty(DemoProperty.make(origins: origins), at: ConsentService.now())
+        logger.info("seeded the demo property", metadata: ["property": "demo"])
+    }
+    let writer = LedgerWriter(store: store, signer: opened.signer, logger: logger, clock: { ConsentService.now() })
+    let service = ConsentService(configuration: configuration, store: store, writer: writer, signer: opened.signer)
+    let router = try buildRouter(service: service, metrics: metrics)
+    let base = configuration.baseURL
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "assent"),
+        onServerRunning: { _ in
+            logger.info(
+                "assent is serving",
+                metadata: [
+                    "demo": "\(base)/demo/", "api": "\(base)/v1/properties/demo/config", "openapi": "\(base)/openapi.json",
+                ])
+        },
+        logger: logger
+    )
+}
+
+func buildRouter(service: ConsentService, metrics: (@Sendable () -> [UInt8])?) throws -> Router<AssentRequestContext> {
+    let router = Router(context: AssentRequestContext.self)
+    router.addMiddleware {
+        ErrorMiddleware()
+        MetricsMiddleware()
+    }
+    router.addRoutes(ConsentController(service: service).endpoints, atPath: "/v1")
+    LedgerController(service: service).addRoutes(to: router)
+    try SiteController(service: service).addRoutes(to: router)
+    router.get("/metrics") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics?() ?? [])))
+    }
+    return router
+}

@@ -1,0 +1,123 @@
+import AssentCore
+import AssentStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The widget's API: config, recording decisions, reading them back.
+struct ConsentController<Context: RequestContext>: Sendable {
+    let service: ConsentService
+
+    var endpoints: RouteCollection<Context> {
+        let routes = RouteCollection(context: Context.self)
+        routes.get("properties/:property/config", use: config)
+        routes.post("properties/:property/consents", use: record)
+        routes.on("properties/:property/consents", method: .options, use: preflight)
+        routes.on("properties/:property/config", method: .options, use: preflight)
+        routes.get("properties/:property/subjects/:subject", use: latest)
+        routes.get("properties/:property/subjects/:subject/history", use: history)
+        return routes
+    }
+
+    private var regionHeader: HTTPField.Name { HTTPField.Name(service.configuration.regionHeader)! }
+
+    @Sendable func config(_ request: Request, context: Context) async throws -> Response {
+        let id = try context.parameters.require("property")
+        let entry = try await service.property(id)
+        let cors = try CORS.headers(request, origins: entry.current.property.origins)
+        let query = request.uri.queryParameters
+        let region = try service.region(
+            propertyID: id, header: request.headers[regionHeader], demoOverride: query["region"].map(String.init))
+        let gpc = request.headers[.secGPC] == "1"
+        let document = try await service.config(
+            propertyID: id, lang: query["lang"].map(String.init), region: region, gpc: gpc)
+        var headers = cors
+        headers[.eTag] = document.etag
+        headers[.cacheControl] = "no-cache"
+        headers[.vary] = "Origin, Sec-GPC, \(service.configuration.regionHeader)"
+        if request.headers[.ifNoneMatch] == document.etag {
+            return Response(status: .notModified, headers: headers)
+        }
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: document.bytes)))
+    }
+
+    @Sendable func record(_ request: Request, context: Context) async throws -> Response {
+        let id = try context.parameters.require("property")
+        let entry = try await service.property(id)
+        let cors = try CORS.headers(request, origins: entry.current.property.origins)
+        let body = try await Body.json(request, limit: service.configuration.maxBodyBytes)
+        let decision = try await service.record(
+            propertyID: id, body: body, regionHeader: request.headers[regionHeader],
+            gpcHeader: request.headers[.secGPC] == "1")
+        var headers = cors
+        headers[.cacheControl] = "no-store"
+        return jsonResponse(status: .created, headers: headers, decision)
+    }
+
+    @Sendable func preflight(_ request: Request, context: Context) async throws -> Response {
+        let id = try context.parameters.require("property")
+        let entry = try await service.property(id)
+        var headers = try CORS.headers(request, origins: entry.current.property.origins)
+        headers[.accessControlAllowMethods] = "GET, POST, OPTIONS"
+        headers[.accessControlAllowHeaders] = "Content-Type"
+        headers[.accessControlMaxAge] = "600"
+        return Response(status: .noContent, headers: headers)
+    }
+
+    @Sendable func latest(_ request: Request, context: Context) async throws -> Response {
+        let id = try context.parameters.require("property")
+        let entry = try await service.property(id)
+        let cors = try CORS.headers(request, origins: entry.current.property.origins)
+        let value = try await service.latest(propertyID: id, subject: try context.parameters.require("subject"))
+        return jsonResponse(headers: cors, value)
+    }
+
+    @Sendable func history(_ request: Request, context: Context) async throws -> Response {
+        let id = try context.parameters.require("property")
+        let entry = try await service.property(id)
+        let cors = try CORS.headers(request, origins: entry.current.property.origins)
+        let value = try await service.history(propertyID: id, subject: try context.parameters.require("subject"))
+        return jsonResponse(headers: cors, value)
+    }
+}
+
+/// CORS only for the property's allowed origins (and the server's own origin). A browser request from any
+/// other origin is refused outright, so another site cannot write records in a visitor's name.
+enum CORS {
+    static func headers(_ request: Request, origins: [String]) throws -> HTTPFields {
+        guard let origin = request.headers[.origin] else { return [:] }
+        let sameOrigin = request.head.authority.map { origin == "http://\($0)" || origin == "https://\($0)" } ?? false
+        guard origins.contains(origin) || sameOrigin else {
+            throw AssentError(.forbidden, "origin_not_allowed", "origin \(origin) is not allowed for this property")
+        }
+        return [.accessControlAllowOrigin: origin, .vary: "Origin"]
+    }
+}
+
+/// Request bodies: JSON only, bounded.
+enum Body {
+    static func json(_ request: Request, limit: Int) async throws -> [UInt8] {
+        let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces)
+            .lowercased()
+        guard type == "application/json" else {
+            throw AssentError(
+                .unsupportedMediaType, "unsupported_media_type",
+                "expected Content-Type: application/json, got \(request.headers[.contentType] ?? "none")")
+        }
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+            throw AssentError(.contentTooLarge, "body_too_large", "request body of \(length) bytes exceeds the \(limit)-byte limit")
+        }
+        do {
+            let buffer = try await request.body.collect(upTo: limit)
+            return Array(buffer.readableBytesView)
+        } catch is NIOTooManyBytesError {
+            throw AssentError(.contentTooLarge, "body_too_large", "request body exceeds the \(limit)-byte limit")
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let secGPC = HTTPField.Name("Sec-GPC")!
+}

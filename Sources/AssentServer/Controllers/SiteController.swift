@@ -1,0 +1,66 @@
+import AssentCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+import NIOCore
+
+/// The widget assets, the demo publisher site, the OpenAPI document and the health check.
+struct SiteController<Context: RequestContext>: Sendable {
+    let service: ConsentService
+    let widget: [String: StaticAsset]
+    let demoFiles: [String: StaticAsset]
+    let demoTemplate: MustacheTemplate
+    let openAPI: StaticAsset
+    let gpcJSON: StaticAsset
+
+
+    init(service: ConsentService) throws {
+        self.service = service
+        widget = try Resources.folder("widget")
+        demoFiles = try Resources.folder("demo", excluding: ["mustache"])
+        demoTemplate = try MustacheTemplate(string: try Resources.text("demo/index.mustache"))
+        openAPI = StaticAsset(bytes: try Resources.bytes("openapi.json"), contentType: "application/json; charset=utf-8")
+        gpcJSON = StaticAsset(
+            bytes: Array(#"{"gpc":true,"lastUpdate":"2026-11-29"}"#.utf8),
+            contentType: "application/json; charset=utf-8")
+    }
+
+    func addRoutes(to router: Router<Context>) {
+        router.get("/healthz") { _, _ in
+            jsonResponse(.object([("status", .string("ok"))]))
+        }
+        router.get("/assent.js") { request, _ in try asset(widget, "assent.js", request) }
+        router.get("/assent.css") { request, _ in try asset(widget, "assent.css", request) }
+        router.get("/openapi.json") { request, _ in openAPI.response(for: request) }
+        router.get("/.well-known/gpc.json") { request, _ in gpcJSON.response(for: request) }
+        router.get("/demo/", use: demoPage)
+        router.get("/demo/:file") { request, context in
+            try asset(demoFiles, try context.parameters.require("file"), request)
+        }
+        router.get("/") { _, _ in Response(status: .found, headers: [.location: "/demo/"]) }
+    }
+
+    private func asset(_ assets: [String: StaticAsset], _ name: String, _ request: Request) throws -> Response {
+        guard let asset = assets[name] else { throw AssentError.notFound("no file \(request.uri.path)") }
+        return asset.response(for: request)
+    }
+
+    @Sendable func demoPage(_ request: Request, context: Context) async throws -> Response {
+        let requested = request.uri.queryParameters["region"].map(String.init) ?? ""
+        let region = requested.isEmpty ? "" : (Region(requested)?.code ?? "")
+        let regions: [[String: Any]] = demoRegions.map {
+            ["code": $0.code, "label": $0.label, "selected": $0.code == region]
+        }
+        let html = demoTemplate.render(["region": region, "regions": regions] as [String: Any])
+        return Response(
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+}
+
+/// The regions the demo page can be viewed from, one per regime at least.
+let demoRegions: [(code: String, label: String)] = [
+    ("FR", "France"), ("DE", "Germany"), ("GB", "United Kingdom"), ("US-CA", "California"),
+    ("US-VA", "Virginia"), ("BR", "Brazil"), ("JP", "Japan"),
+]

@@ -1,0 +1,192 @@
+import AssentCore
+import AssentStore
+import Crypto
+import HTTPTypes
+import Foundation
+import Logging
+
+/// Orchestrates Core and Store for the consent routes. Routes decode, call one method, encode.
+final class ConsentService: Sendable {
+    let configuration: ServerConfiguration
+    let store: any AssentStorage
+    let writer: LedgerWriter
+    let cache: PropertyCache
+    let jwks: RenderedDocument
+    private let publicKeys: [String: [UInt8]]
+
+    init(configuration: ServerConfiguration, store: any AssentStorage, writer: LedgerWriter, signer: TreeHeadSigner) {
+        self.configuration = configuration
+        self.store = store
+        self.writer = writer
+        self.cache = PropertyCache(store: store)
+        self.publicKeys = [signer.keyID: signer.publicKeyBytes]
+        self.jwks = RenderedDocument(.object([("keys", .array([TreeHeadSigner.jwk(signer.publicKey)]))]))
+    }
+
+    static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    // MARK: Property and visitor
+
+    func property(_ id: String) async throws -> PropertyCache.Entry {
+        guard Property.isValidID(id), let entry = try await cache.current(id) else {
+            throw AssentError.notFound("unknown property \"\(id)\"", code: "unknown_property")
+        }
+        return entry
+    }
+
+    /// The visitor's region: the trusted header, or the default; the demo property alone may be switched by
+    /// the demo page's region parameter.
+    func region(propertyID: String, header: String?, demoOverride: String?) throws -> Region {
+        if let demoOverride, !demoOverride.isEmpty, propertyID == configuration.demoPropertyID {
+            guard let region = Region(demoOverride) else {
+                throw AssentError.badRequest("region \"\(demoOverride)\" is not a region code such as FR or US-CA", code: "invalid_region")
+            }
+            return region
+        }
+        return resolveRegion(header: header, default: configuration.defaultRegion)
+    }
+
+    // MARK: Config
+
+    func config(propertyID: String, lang: String?, region: Region, gpc: Bool) async throws -> RenderedDocument {
+        let entry = try await property(propertyID)
+        let property = entry.current.property
+        let language = property.language(matching: lang)
+        let key = PropertyCache.ConfigKey(
+            id: property.id, revision: entry.current.revision, region: region.code, lang: language, gpc: gpc)
+        return cache.config(key) {
+            WidgetConfig.render(
+                property: property, region: region, lang: language, gpc: gpc,
+                textsHash: cache.textsHash(property, lang: language))
+        }
+    }
+
+    // MARK: Recording
+
+    func record(propertyID: String, body: [UInt8], regionHeader: String?, gpcHeader: Bool) async throws -> JSONValue {
+        let entry = try await property(propertyID)
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(body)
+        } catch {
+            throw AssentError.badRequest("request body is not valid JSON: \(error)", code: "invalid_json")
+        }
+        let submission: ConsentSubmission
+        do {
+            submission = try ConsentSubmission.parse(json)
+        } catch {
+            throw AssentError.badRequest(error.description, code: "invalid_consent")
+        }
+        let gpc = gpcHeader || submission.gpc
+        guard let shown = try await cache.property(entry, policyVersion: submission.policyVersion) else {
+            let current = entry.current.property.policyVersion
+            throw AssentError.badRequest(
+                "policyVersion: property \(propertyID) never had policy version \(submission.policyVersion) (current: \(current))",
+                code: "invalid_consent")
+        }
+        do {
+            try submission.validate(against: shown, knownPolicyVersions: entry.policyVersions, gpcSignal: gpc)
+        } catch {
+            throw AssentError.badRequest(error.description, code: "invalid_consent")
+        }
+        let region = try region(propertyID: propertyID, header: regionHeader, demoOverride: submission.region)
+        let regime = shown.regimes.regime(for: region)
+        let decision = Policy.evaluate(
+            regime: regime, categories: shown.categories, action: submission.action, choices: submission.choices,
+            gpc: gpc)
+        let lang = shown.language(matching: submission.lang)
+        let ledgerEntry = LedgerEntry(
+            decision: decision, id: UUID().uuidString.lowercased(), property: shown,
+            subject: submission.subject ?? UUID().uuidString.lowercased(), action: submission.action, regime: regime,
+            region: region, lang: lang, textsHash: cache.textsHash(shown, lang: lang), recordedAt: Self.now())
+        let receipt = try await writer.append(ledgerEntry)
+        return Self.decisionJSON(ledgerEntry, property: entry.current.property, receipt: receipt)
+    }
+
+    // MARK: Reading
+
+    func latest(propertyID: String, subject: String) async throws -> JSONValue {
+        let entry = try await property(propertyID)
+        let subject = try Self.subject(subject)
+        guard let record = try await store.latestRecord(property: propertyID, subject: subject) else {
+            throw AssentError.notFound("no decision recorded for subject \(subject) on property \(propertyID)", code: "no_decision")
+        }
+        return Self.decisionJSON(record.entry, property: entry.current.property, receipt: nil)
+    }
+
+    func history(propertyID: String, subject: String) async throws -> JSONValue {
+        let entry = try await property(propertyID)
+        let subject = try Self.subject(subject)
+        let records = try await store.records(property: propertyID, subject: subject)
+        guard !records.isEmpty else {
+            throw AssentError.notFound("no decision recorded for subject \(subject) on property \(propertyID)", code: "no_decision")
+        }
+        return .object([
+            ("property", .string(propertyID)), ("subject", .string(subject)),
+            ("records", .array(records.map { Self.decisionJSON($0.entry, property: entry.current.property, receipt: nil) })),
+        ])
+    }
+
+    func receipt(recordID: String) async throws -> JSONValue {
+        guard let id = normalizedUUID(recordID) else {
+            throw AssentError.badRequest("\"\(recordID)\" is not a record id (a UUID)", code: "invalid_record_id")
+        }
+        guard let record = try await store.record(id: id) else {
+            throw AssentError.notFound("no record \(id)", code: "unknown_record")
+        }
+        guard let head = try await store.latestTreeHead(log: record.log), head.head.size > record.leafIndex else {
+            throw AssentError(.serviceUnavailable, "not_yet_signed", "record \(id) is not covered by a tree head yet")
+        }
+        let proof = try await store.inclusionProof(log: record.log, index: record.leafIndex, size: head.head.size)
+        return Receipt(entry: record.entry, leafIndex: record.leafIndex, proof: proof, treeHead: head).jsonValue
+    }
+
+    func verify(body: [UInt8]) throws -> JSONValue {
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(body)
+        } catch {
+            throw AssentError.badRequest("request body is not valid JSON: \(error)", code: "invalid_json")
+        }
+        guard case .object = json else {
+            throw AssentError.badRequest("expected a receipt object", code: "invalid_receipt")
+        }
+        // Accept the receipt itself or a consent response that carries one.
+        let receipt = json["receipt"] ?? json
+        guard receipt["entry"] != nil, receipt["treeHead"] != nil else {
+            throw AssentError.badRequest("expected a receipt with entry, leafIndex, inclusionProof and treeHead", code: "invalid_receipt")
+        }
+        let keys = publicKeys.compactMapValues { try? Curve25519PublicKey(rawRepresentation: $0) }
+        return Receipt.verify(json: receipt, keys: keys).jsonValue
+    }
+
+    // MARK: Encoding
+
+    static func subject(_ raw: String) throws -> String {
+        guard let subject = normalizedUUID(raw) else {
+            throw AssentError.badRequest("\"\(raw)\" is not a subject id (a UUID)", code: "invalid_subject")
+        }
+        return subject
+    }
+
+    static func decisionJSON(_ entry: LedgerEntry, property: Property, receipt: Receipt?) -> JSONValue {
+        var order = property.categories.map(\.key).filter { entry.choices[$0] != nil }
+        order += entry.choices.keys.filter { !order.contains($0) }.sorted()
+        let refusal = !entry.choices.contains { key, allowed in allowed && property.category(key)?.required != true }
+        let days = Int64(refusal ? property.expiry.refusalDays : property.expiry.consentDays)
+        var members: [(String, JSONValue)] = [
+            ("id", .string(entry.id)), ("property", .string(entry.property)), ("subject", .string(entry.subject)),
+            ("choices", .object(order.map { ($0, .bool(entry.choices[$0]!)) })), ("action", .string(entry.action.rawValue)),
+            ("gpc", .bool(entry.gpc)), ("gpcConflicts", .array(entry.gpcConflicts.map(JSONValue.string))),
+            ("regime", .string(entry.regime.rawValue)), ("region", .string(entry.region)),
+            ("policyVersion", .int(entry.policyVersion)), ("textsHash", .string(entry.textsHash)),
+            ("lang", .string(entry.lang)), ("recordedAt", .string(Timestamp.iso8601(milliseconds: entry.recordedAt))),
+            (
+                "expiresAt",
+                .string(Timestamp.iso8601(milliseconds: entry.recordedAt + days * Timestamp.millisecondsPerDay))
+            ),
+        ]
+        if let receipt { members.append(("receipt", receipt.jsonValue)) }
+        return .object(members)
+    }
+}

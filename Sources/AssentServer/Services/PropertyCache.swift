@@ -1,0 +1,105 @@
+import AssentCore
+import AssentStore
+import Foundation
+import Synchronization
+
+/// The hot reads of property data, in memory: the current revision (re-read from the store at most every
+/// `ttl` so that an import by the command line is picked up), every policy version's revision, the texts
+/// hashes and the rendered config documents.
+final class PropertyCache: Sendable {
+    struct Entry: Sendable {
+        var current: PropertyRevision
+        var policyVersions: Set<Int>
+        var checkedAt: ContinuousClock.Instant
+    }
+
+    private let store: any PropertyStore
+    private let ttl: Duration
+    private let entries = Mutex<[String: Entry]>([:])
+    private let versions = Mutex<[VersionKey: Property]>([:])
+    private let textsHashes = Mutex<[TextsKey: String]>([:])
+    private let configs = Mutex<[ConfigKey: RenderedDocument]>([:])
+
+    struct VersionKey: Hashable {
+        let id: String
+        let policyVersion: Int
+    }
+    struct TextsKey: Hashable {
+        let id: String
+        let policyVersion: Int
+        let lang: String
+    }
+    struct ConfigKey: Hashable {
+        let id: String
+        let revision: Int
+        let region: String
+        let lang: String
+        let gpc: Bool
+    }
+
+    init(store: any PropertyStore, ttl: Duration = .seconds(2)) {
+        self.store = store
+        self.ttl = ttl
+    }
+
+    /// The current revision, or nil when the property does not exist.
+    func current(_ id: String) async throws -> Entry? {
+        let now = ContinuousClock.now
+        if let entry = entries.withLock({ $0[id] }), now - entry.checkedAt < ttl { return entry }
+        guard let current = try await store.currentProperty(id: id) else {
+            entries.withLock { _ = $0.removeValue(forKey: id) }
+            return nil
+        }
+        let known = try await store.policyVersions(id: id)
+        let entry = Entry(current: current, policyVersions: Set(known), checkedAt: now)
+        entries.withLock { $0[id] = entry }
+        return entry
+    }
+
+    func invalidate(_ id: String) { entries.withLock { _ = $0.removeValue(forKey: id) } }
+
+    /// The property as it was at a policy version (for a visitor who saw an older banner).
+    func property(_ entry: Entry, policyVersion: Int) async throws -> Property? {
+        if entry.current.property.policyVersion == policyVersion { return entry.current.property }
+        let key = VersionKey(id: entry.current.property.id, policyVersion: policyVersion)
+        if let cached = versions.withLock({ $0[key] }) { return cached }
+        guard let revision = try await store.property(id: key.id, policyVersion: policyVersion) else { return nil }
+        versions.withLock { $0[key] = revision.property }
+        return revision.property
+    }
+
+    func textsHash(_ property: Property, lang: String) -> String {
+        let key = TextsKey(id: property.id, policyVersion: property.policyVersion, lang: lang)
+        if let cached = textsHashes.withLock({ $0[key] }) { return cached }
+        let hash = property.textsHash(language: lang)
+        textsHashes.withLock { $0[key] = hash }
+        return hash
+    }
+
+    func config(_ key: ConfigKey, render: () -> JSONValue) -> RenderedDocument {
+        if let cached = configs.withLock({ $0[key] }) { return cached }
+        let document = RenderedDocument(render())
+        configs.withLock { cache in
+            // Bounded: regions × languages × revisions; start over rather than grow without limit.
+            if cache.count > 10_000 { cache.removeAll() }
+            cache[key] = document
+        }
+        return document
+    }
+}
+
+/// A JSON document rendered once, with its ETag.
+struct RenderedDocument: Sendable {
+    let bytes: [UInt8]
+    let etag: String
+
+    init(_ value: JSONValue) {
+        bytes = CanonicalJSON.orderedBytes(value)
+        etag = "\"" + String(Hex.encode(SHA256Digest.of(bytes)).prefix(32)) + "\""
+    }
+
+    init(bytes: [UInt8]) {
+        self.bytes = bytes
+        etag = "\"" + String(Hex.encode(SHA256Digest.of(bytes)).prefix(32)) + "\""
+    }
+}

@@ -1,0 +1,93 @@
+import AssentCore
+import Foundation
+import HTTPTypes
+import Logging
+import Hummingbird
+import NIOCore
+
+/// The only way an error reaches a client: a status, a stable machine code and a message that names the problem.
+/// Rendered as `{"error":{"code":…,"message":…}}`.
+public struct AssentError: HTTPResponseError, Sendable, CustomStringConvertible {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(status.code) \(code): \(message)" }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        jsonResponse(
+            status: status,
+            .object([("error", .object([("code", .string(code)), ("message", .string(message))]))]))
+    }
+
+    static func badRequest(_ message: String, code: String = "bad_request") -> AssentError {
+        AssentError(.badRequest, code, message)
+    }
+
+    static func notFound(_ message: String, code: String = "not_found") -> AssentError {
+        AssentError(.notFound, code, message)
+    }
+
+    static let internalError = AssentError(.internalServerError, "internal", "internal error; it has been logged")
+}
+
+/// Renders a JSON value with the members in the order given.
+func jsonResponse(status: HTTPResponse.Status = .ok, headers: HTTPFields = [:], _ value: JSONValue) -> Response {
+    var buffer = ByteBuffer()
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(512)
+    CanonicalJSON.write(value, sorted: false, into: &bytes)
+    buffer.writeBytes(bytes)
+    var fields = headers
+    fields[.contentType] = "application/json; charset=utf-8"
+    return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: buffer))
+}
+
+/// Maps every error to the JSON error body: our own errors as they are, Hummingbird's (unknown route, method
+/// not allowed, body too large) to the same shape, and anything else to a logged 500.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let error as AssentError {
+            return try error.response(from: request, context: context)
+        } catch let error as HTTPError {
+            let code: String
+            let message: String
+            switch error.status {
+            case .notFound:
+                code = "not_found"
+                message = error.body ?? "no route for \(request.method) \(request.uri.path)"
+            case .methodNotAllowed:
+                code = "method_not_allowed"
+                message = error.body ?? "\(request.method) is not allowed on \(request.uri.path)"
+            case .contentTooLarge:
+                code = "body_too_large"
+                message = error.body ?? "request body too large"
+            default:
+                code = error.status.code < 500 ? "bad_request" : "internal"
+                message = error.body ?? error.status.reasonPhrase
+            }
+            var response = try AssentError(error.status, code, message).response(from: request, context: context)
+            for field in error.headers where field.name != .contentType && field.name != .contentLength {
+                response.headers.append(field)
+            }
+            return response
+        } catch is NIOTooManyBytesError {
+            return try AssentError(.contentTooLarge, "body_too_large", "request body too large").response(
+                from: request, context: context)
+        } catch {
+            context.logger.error(
+                "unhandled error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+            return try AssentError.internalError.response(from: request, context: context)
+        }
+    }
+}

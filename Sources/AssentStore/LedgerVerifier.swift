@@ -1,0 +1,113 @@
+import AssentCore
+
+/// Recomputes every tree head of every log from the stored records and checks each signature, so that a
+/// changed, deleted, inserted or reordered record is caught and named.
+public enum LedgerVerifier {
+    public struct Report: Sendable, Equatable {
+        public var logs = 0
+        public var records = 0
+        public var treeHeads = 0
+        /// The first problem found, naming the record; nil when everything verifies.
+        public var problem: String?
+        public var ok: Bool { problem == nil }
+    }
+
+    public static func verify(
+        store: any LedgerStore, publicKeys: [String: [UInt8]], pageSize: Int = 5000
+    ) async throws -> Report {
+        var report = Report()
+        for log in try await store.logs() {
+            report.logs += 1
+            if let problem = try await verify(log: log, store: store, publicKeys: publicKeys, pageSize: pageSize, report: &report) {
+                report.problem = problem
+                return report
+            }
+        }
+        return report
+    }
+
+    private static func verify(
+        log: Int, store: any LedgerStore, publicKeys: [String: [UInt8]], pageSize: Int, report: inout Report
+    ) async throws -> String? {
+        let heads = try await store.treeHeads(log: log)
+        for head in heads {
+            guard let raw = publicKeys[head.keyID], let key = try? Curve25519Key(raw) else {
+                return "log \(log): tree head at size \(head.head.size) is signed by unknown key \(head.keyID)"
+            }
+            guard head.isValid(publicKey: key) else {
+                return "log \(log): tree head at size \(head.head.size) has an invalid signature"
+            }
+        }
+        var frontier = MerkleFrontier()
+        var headIndex = 0
+        var batchStart = 0
+        var firstStoredMismatch: Int?
+        var next = 0
+        while true {
+            let page = try await store.rawRecords(log: log, from: next, limit: pageSize)
+            if page.isEmpty { break }
+            let stored = try await store.nodes(log: log, positions: page.map { (level: 0, index: $0.leafIndex) }, allowMissing: true)
+            for (offset, record) in page.enumerated() {
+                if record.leafIndex != next {
+                    return "log \(log): record at leaf index \(next) is missing (deleted); the next stored record is \(record.leafIndex) (id \(record.id))"
+                }
+                let name = "record \(record.leafIndex) (id \(record.id))"
+                let entry: LedgerEntry
+                do {
+                    entry = try LedgerEntry(canonicalBytes: record.bytes)
+                } catch {
+                    return "log \(log): \(name) cannot be read: \(error)"
+                }
+                if entry.canonicalBytes != record.bytes {
+                    return "log \(log): \(name) is not in canonical form (altered)"
+                }
+                if entry.id != record.id || entry.property != record.property || entry.subject != record.subject {
+                    return "log \(log): \(name) has index columns that differ from its entry (altered)"
+                }
+                guard headIndex < heads.count, record.leafIndex < heads[heads.count - 1].head.size else {
+                    return "log \(log): \(name) is not covered by any signed tree head (inserted)"
+                }
+                let leaf = Merkle.leafHash(record.bytes)
+                if firstStoredMismatch == nil, stored[offset] != leaf { firstStoredMismatch = record.leafIndex }
+                _ = frontier.append(leaf)
+                next += 1
+                report.records += 1
+                while headIndex < heads.count && heads[headIndex].head.size == frontier.size {
+                    let head = heads[headIndex]
+                    if frontier.root() != head.head.root {
+                        let culprit = firstStoredMismatch ?? batchStart
+                        let detail =
+                            firstStoredMismatch != nil
+                            ? "record \(culprit) does not match its stored leaf hash (changed, or rows reordered)"
+                            : "the change is among records \(batchStart)..<\(head.head.size), first \(culprit)"
+                        return "log \(log): tree head at size \(head.head.size) does not match the records: \(detail)"
+                    }
+                    report.treeHeads += 1
+                    batchStart = head.head.size
+                    headIndex += 1
+                    firstStoredMismatch = nil
+                }
+            }
+        }
+        if headIndex < heads.count {
+            let size = heads[headIndex].head.size
+            return "log \(log): tree head at size \(size) covers records up to \(size - 1) but only \(next) are stored; record \(next) is missing (deleted)"
+        }
+        return nil
+    }
+}
+
+extension LedgerStore {
+    /// Like `nodes(log:positions:)` but nil for a missing node, for verification.
+    func nodes(log: Int, positions: [(level: Int, index: Int)], allowMissing: Bool) async throws -> [MerkleHash?] {
+        do {
+            return try await nodes(log: log, positions: positions)
+        } catch StoreError.corrupt {
+            var result: [MerkleHash?] = []
+            for position in positions {
+                result.append(try? await nodes(log: log, positions: [position]).first)
+            }
+            return result
+        }
+    }
+}

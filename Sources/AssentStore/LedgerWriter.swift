@@ -1,0 +1,85 @@
+import AssentCore
+import Logging
+
+/// Appends decisions to one log with group commit: while a batch is being committed, everything that arrives
+/// waits and goes into the next batch. No timers: an idle writer commits a lone record at once. Each batch is
+/// one transaction holding the records, the completed tree nodes and a signed tree head, and every caller is
+/// answered only after its batch is durable.
+public actor LedgerWriter {
+    public let log: Int
+    private let store: any LedgerStore
+    private let signer: TreeHeadSigner
+    private let clock: @Sendable () -> Int64
+    private let logger: Logger
+    private let maxBatch: Int
+
+    private var frontier: MerkleFrontier?
+    private var pending: [(entry: LedgerEntry, continuation: CheckedContinuation<Receipt, any Error>)] = []
+    private var committing = false
+
+    public private(set) var batchesCommitted = 0
+    public private(set) var recordsCommitted = 0
+
+    public init(
+        store: any LedgerStore, signer: TreeHeadSigner, log: Int = 0, maxBatch: Int = 4096, logger: Logger,
+        clock: @escaping @Sendable () -> Int64
+    ) {
+        self.store = store
+        self.signer = signer
+        self.log = log
+        self.clock = clock
+        self.logger = logger
+        self.maxBatch = maxBatch
+    }
+
+    /// Appends one decision; returns its receipt once the batch holding it is durable.
+    public func append(_ entry: LedgerEntry) async throws -> Receipt {
+        try await withCheckedThrowingContinuation { continuation in
+            pending.append((entry, continuation))
+            if !committing {
+                committing = true
+                Task { await self.drain() }
+            }
+        }
+    }
+
+    private func drain() async {
+        while !pending.isEmpty {
+            let take = min(pending.count, maxBatch)
+            let batch = Array(pending.prefix(take))
+            pending.removeFirst(take)
+            do {
+                let receipts = try await commit(batch.map(\.entry))
+                for (item, receipt) in zip(batch, receipts) { item.continuation.resume(returning: receipt) }
+            } catch {
+                logger.error("ledger batch failed", metadata: ["log": "\(log)", "records": "\(batch.count)", "error": "\(error)"])
+                // The stored tree is the truth; read it again before the next batch.
+                frontier = nil
+                for item in batch { item.continuation.resume(throwing: error) }
+            }
+        }
+        committing = false
+    }
+
+    private func commit(_ entries: [LedgerEntry]) async throws -> [Receipt] {
+        var tree: MerkleFrontier
+        if let frontier {
+            tree = frontier
+        } else {
+            tree = try await store.frontier(log: log)
+        }
+        let start = tree.size
+        let bytes = entries.map(\.canonicalBytes)
+        let leaves = bytes.map { Merkle.leafHash($0) }
+        let (nodes, proofs) = tree.appendBatch(leaves)
+        let head = try signer.sign(TreeHead(log: log, size: tree.size, root: tree.root(), timestamp: clock()))
+        try await store.append(
+            LedgerBatch(log: log, startIndex: start, entries: entries, entryBytes: bytes, nodes: nodes, treeHead: head))
+        frontier = tree
+        batchesCommitted += 1
+        recordsCommitted += entries.count
+        return entries.indices.map { i in
+            Receipt(entry: entries[i], leafIndex: start + i, proof: proofs[i], treeHead: head)
+        }
+    }
+}

@@ -1,0 +1,180 @@
+import AssentCore
+
+/// A decision as stored: its place in the log and the entry (decoded from the stored canonical bytes).
+public struct StoredRecord: Sendable, Equatable {
+    public var log: Int
+    public var leafIndex: Int
+    public var entry: LedgerEntry
+
+    public init(log: Int, leafIndex: Int, entry: LedgerEntry) {
+        self.log = log
+        self.leafIndex = leafIndex
+        self.entry = entry
+    }
+}
+
+/// A record exactly as the database holds it, for verification: nothing is trusted.
+public struct RawRecord: Sendable, Equatable {
+    public var leafIndex: Int
+    public var id: String
+    public var property: String
+    public var subject: String
+    public var bytes: [UInt8]
+
+    public init(leafIndex: Int, id: String, property: String, subject: String, bytes: [UInt8]) {
+        self.leafIndex = leafIndex
+        self.id = id
+        self.property = property
+        self.subject = subject
+        self.bytes = bytes
+    }
+}
+
+/// Everything one commit batch writes, in one transaction.
+public struct LedgerBatch: Sendable {
+    public var log: Int
+    /// The tree size before the batch: the first record's leaf index.
+    public var startIndex: Int
+    public var entries: [LedgerEntry]
+    /// Canonical bytes of each entry, in order.
+    public var entryBytes: [[UInt8]]
+    /// Every perfect subtree completed by the batch, leaves included.
+    public var nodes: [MerkleNode]
+    public var treeHead: SignedTreeHead
+
+    public init(
+        log: Int, startIndex: Int, entries: [LedgerEntry], entryBytes: [[UInt8]], nodes: [MerkleNode],
+        treeHead: SignedTreeHead
+    ) {
+        self.log = log
+        self.startIndex = startIndex
+        self.entries = entries
+        self.entryBytes = entryBytes
+        self.nodes = nodes
+        self.treeHead = treeHead
+    }
+}
+
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Another writer appended to the log first (the batch's start index is not the stored tree size).
+    case logMoved(log: Int, expected: Int, actual: Int)
+    /// A record id is already taken.
+    case duplicateRecordID(String)
+    /// Stored data that cannot be read back (a corrupted or tampered row).
+    case corrupt(String)
+    /// A property revision conflict: someone saved the property at the same time.
+    case propertyConflict(String)
+
+    public var description: String {
+        switch self {
+        case .logMoved(let log, let expected, let actual):
+            "log \(log) moved: batch starts at \(expected) but the log has \(actual) records"
+        case .duplicateRecordID(let id): "record id \(id) already exists"
+        case .corrupt(let what): "corrupt stored data: \(what)"
+        case .propertyConflict(let id): "property \(id) was changed concurrently"
+        }
+    }
+}
+
+/// A stored revision of a property.
+public struct PropertyRevision: Sendable, Equatable {
+    public var property: Property
+    public var revision: Int
+    public var createdAt: Int64
+
+    public init(property: Property, revision: Int, createdAt: Int64) {
+        self.property = property
+        self.revision = revision
+        self.createdAt = createdAt
+    }
+}
+
+public protocol PropertyStore: Sendable {
+    /// Stores a new revision if anything changed. The policy version is the store's to assign: the current
+    /// one when the visitor-facing content is unchanged, one more when it changed, 1 for a new property.
+    /// Returns the current revision afterwards and whether a new one was written.
+    func saveProperty(_ property: Property, at time: Int64) async throws -> (PropertyRevision, changed: Bool)
+    func currentProperty(id: String) async throws -> PropertyRevision?
+    /// The latest revision that carried the given policy version.
+    func property(id: String, policyVersion: Int) async throws -> PropertyRevision?
+    func policyVersions(id: String) async throws -> [Int]
+    func propertyIDs() async throws -> [String]
+}
+
+public protocol LedgerStore: Sendable {
+    /// Every log id that has records.
+    func logs() async throws -> [Int]
+    func treeSize(log: Int) async throws -> Int
+    /// Node hashes by (level, index); throws `StoreError.corrupt` if one is missing.
+    func nodes(log: Int, positions: [(level: Int, index: Int)]) async throws -> [MerkleHash]
+    /// Writes the batch atomically and durably; throws `StoreError.logMoved` if the log is not at
+    /// `batch.startIndex`.
+    func append(_ batch: LedgerBatch) async throws
+    func record(id: String) async throws -> StoredRecord?
+    func latestRecord(property: String, subject: String) async throws -> StoredRecord?
+    /// Oldest first.
+    func records(property: String, subject: String) async throws -> [StoredRecord]
+    /// Raw rows in leaf order from `leafIndex` on, at most `limit`.
+    func rawRecords(log: Int, from leafIndex: Int, limit: Int) async throws -> [RawRecord]
+    func latestTreeHead(log: Int) async throws -> SignedTreeHead?
+    /// Ascending size.
+    func treeHeads(log: Int) async throws -> [SignedTreeHead]
+}
+
+/// The whole storage contract; each backend conforms once.
+public typealias AssentStorage = PropertyStore & LedgerStore
+
+extension LedgerStore {
+    public func frontier(log: Int) async throws -> MerkleFrontier {
+        let size = try await treeSize(log: log)
+        let positions = MerkleFrontier.positions(size: size)
+        let hashes = try await nodes(log: log, positions: positions)
+        return try MerkleFrontier(size: size, nodes: hashes)
+    }
+
+    /// An inclusion proof for a leaf against a tree size, from stored nodes: the proof's node positions are
+    /// worked out first, then read in one query.
+    public func inclusionProof(log: Int, index: Int, size: Int) async throws -> [MerkleHash] {
+        let positions = Merkle.proofPositions { node in _ = Merkle.inclusionProof(index: index, size: size, node: node) }
+        let hashes = try await nodes(log: log, positions: positions)
+        let table = Dictionary(zip(positions.map { NodeKey($0.level, $0.index) }, hashes), uniquingKeysWith: { a, _ in a })
+        return try Merkle.inclusionProof(index: index, size: size) { level, idx in
+            guard let h = table[NodeKey(level, idx)] else { throw StoreError.corrupt("node \(level)/\(idx) missing") }
+            return h
+        }
+    }
+
+    public func consistencyProof(log: Int, oldSize: Int, newSize: Int) async throws -> [MerkleHash] {
+        let positions = Merkle.proofPositions { node in
+            _ = Merkle.consistencyProof(oldSize: oldSize, newSize: newSize, node: node)
+        }
+        let hashes = try await nodes(log: log, positions: positions)
+        let table = Dictionary(zip(positions.map { NodeKey($0.level, $0.index) }, hashes), uniquingKeysWith: { a, _ in a })
+        return try Merkle.consistencyProof(oldSize: oldSize, newSize: newSize) { level, idx in
+            guard let h = table[NodeKey(level, idx)] else { throw StoreError.corrupt("node \(level)/\(idx) missing") }
+            return h
+        }
+    }
+}
+
+struct NodeKey: Hashable {
+    let level: Int
+    let index: Int
+    init(_ level: Int, _ index: Int) {
+        self.level = level
+        self.index = index
+    }
+}
+
+extension Merkle {
+    /// The node positions a node-based computation asks for (the answers don't change which it asks for).
+    public static func proofPositions(_ run: ((Int, Int) -> MerkleHash) -> Void) -> [(level: Int, index: Int)] {
+        var seen = Set<NodeKey>()
+        var positions: [(level: Int, index: Int)] = []
+        run { level, index in
+            if seen.insert(NodeKey(level, index)).inserted { positions.append((level, index)) }
+            return Merkle.emptyRoot
+        }
+        return positions
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import AssentCore
+import AssentSQLite
+import AssentServer
+import AssentStore
+import Foundation
+
+extension Assent {
+    struct PropertyCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "property", abstract: "Manage properties.", subcommands: [Import.self, Export.self])
+
+        struct Import: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Create or update a property from a JSON document; prints every problem found.")
+
+            @Argument(help: "The property JSON document.") var file: String
+            @OptionGroup var data: DataOptions
+
+            func run() async throws {
+                guard let bytes = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)") }
+                let property: Property
+                do {
+                    property = try Property.decode(json: Array(bytes))
+                } catch {
+                    var stderr = StandardError()
+                    print("\(file): \(error.problems.count) problem(s):", to: &stderr)
+                    for problem in error.problems { print("  \(problem)", to: &stderr) }
+                    throw ExitCode(2)
+                }
+                let opened = try DataDirectory.open(ServerConfiguration(dataDirectory: data.dataDirectory))
+                let (revision, changed) = try await opened.store.saveProperty(
+                    property, at: Int64(Date().timeIntervalSince1970 * 1000))
+                if changed {
+                    print("imported \(property.id): revision \(revision.revision), policy version \(revision.property.policyVersion)")
+                } else {
+                    print("\(property.id) unchanged: revision \(revision.revision), policy version \(revision.property.policyVersion)")
+                }
+            }
+        }
+
+        struct Export: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Print a property's current JSON document.")
+
+            @Argument(help: "The property id.") var id: String
+            @OptionGroup var data: DataOptions
+
+            func run() async throws {
+                let (store, _) = try DataDirectory.openExisting(ServerConfiguration(dataDirectory: data.dataDirectory))
+                guard let revision = try await store.currentProperty(id: id) else { throw CLIError("no property \"\(id)\"") }
+                print(revision.property.documentJSON(), terminator: "")
+            }
+        }
+    }
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) { FileHandle.standardError.write(Data(string.utf8)) }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import AssentCore
+import AssentServer
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+
+extension Assent {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the server (creates the data directory, signing key and demo property on first start).")
+
+        @Option(help: "Address to listen on (env ASSENT_HOST).")
+        var host: String = env("ASSENT_HOST") ?? "127.0.0.1"
+
+        @Option(help: "Port to listen on (env ASSENT_PORT).")
+        var port: Int = env("ASSENT_PORT").flatMap(Int.init) ?? 8080
+
+        @OptionGroup var data: DataOptions
+
+        @Option(help: "Trusted request header with the visitor's region, set by your CDN or proxy (env ASSENT_REGION_HEADER).")
+        var regionHeader: String = env("ASSENT_REGION_HEADER") ?? "X-Assent-Region"
+
+        @Option(help: "Region used when the header is missing or invalid (env ASSENT_DEFAULT_REGION).")
+        var defaultRegion: String = env("ASSENT_DEFAULT_REGION") ?? "US-CA"
+
+        @Option(help: "Log level: trace, debug, info, notice, warning, error (env ASSENT_LOG_LEVEL).")
+        var logLevel: String = env("ASSENT_LOG_LEVEL") ?? "info"
+
+        func validate() throws {
+            guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
+            guard Region(defaultRegion) != nil else {
+                throw ValidationError("--default-region \"\(defaultRegion)\" is not a region code such as FR or US-CA")
+            }
+            guard !regionHeader.isEmpty, regionHeader.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
+                throw ValidationError("--region-header \"\(regionHeader)\" is not a header name")
+            }
+            guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \"\(logLevel)\" is unknown") }
+        }
+
+        func run() async throws {
+            let level = Logger.Level(rawValue: logLevel) ?? .info
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            let configuration = ServerConfiguration(
+                host: host, port: port, dataDirectory: data.dataDirectory, regionHeader: regionHeader,
+                defaultRegion: Region(defaultRegion)!)
+            let app = try await buildApplication(
+                configuration, logger: Logger(label: "assent"), metrics: { registry.emitToBuffer() })
+            try await app.runService()
+        }
+    }
+}
