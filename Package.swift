@@ -79,7 +79,10 @@ let package = Package(
         .testTarget(name: "AssentCoreTests", dependencies: ["AssentCore"], swiftSettings: upcoming),
         .testTarget(
             name: "AssentStoreTests",
-            dependencies: ["AssentStore", "AssentCore", "AssentSQLite"],
+            dependencies: [
+                "AssentStore", "AssentCore", "AssentSQLite", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: upcoming
         ),
         .testTarget(

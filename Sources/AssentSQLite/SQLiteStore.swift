@@ -6,18 +6,18 @@ import GRDB
 /// The embedded store: one SQLite database in WAL mode with `synchronous=FULL`, so a committed batch
 /// survives a crash or power loss. One value owns the pool and the schema.
 public final class SQLiteStore: AssentStorage {
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     /// Opens (creating if needed) the database at `path` and migrates it.
     public init(path: String) throws {
         var config = Configuration()
-        config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-            try db.execute(sql: "PRAGMA foreign_keys = ON")
-        }
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA foreign_keys = ON") }
         config.busyMode = .timeout(10)
         config.maximumReaderCount = 8
         pool = try DatabasePool(path: path, configuration: config)
+        // GRDB opens WAL databases with synchronous=NORMAL, which may lose the last commits on power loss.
+        // Only the writer connection commits, so FULL is set there, after the pool's own setup.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try Self.migrator.migrate(pool)
     }
 
@@ -267,6 +267,19 @@ public final class SQLiteStore: AssentStorage {
                 log: row["log"], leafIndex: row["leaf_index"], entry: try LedgerEntry(canonicalBytes: bytes))
         } catch {
             throw StoreError.corrupt("record at leaf \(row["leaf_index"] as Int): \(error)")
+        }
+    }
+}
+
+extension SQLiteStore {
+    /// The settings durability rests on, as a writer connection sees them: journal mode and `synchronous`
+    /// (2 = FULL).
+    public func durabilitySettings() async throws -> (journalMode: String, synchronous: Int) {
+        try await pool.write { db in
+            (
+                try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
+                try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
+            )
         }
     }
 }
