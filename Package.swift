@@ -76,6 +76,12 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        .executableTarget(
+            name: "assent-echo-bench",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "Benchmarks/EchoServer",
+            swiftSettings: upcoming
+        ),
         .testTarget(name: "AssentCoreTests", dependencies: ["AssentCore"], swiftSettings: upcoming),
         .testTarget(
             name: "AssentStoreTests",
