@@ -57,8 +57,10 @@ public struct JSONParser {
         }
 
         mutating func value(depth: Int) throws(JSONParseError) -> JSONValue {
-            guard depth < JSONParser.maxDepth else { throw error("nesting deeper than \(JSONParser.maxDepth)") }
             guard let byte = current else { throw error("unexpected end of input") }
+            if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
+                guard depth < JSONParser.maxDepth else { throw error("nesting deeper than \(JSONParser.maxDepth)") }
+            }
             switch byte {
             case UInt8(ascii: "{"): return try object(depth: depth)
             case UInt8(ascii: "["): return try array(depth: depth)
@@ -248,6 +250,7 @@ public struct JSONParser {
             }
             let text = String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<index]), as: UTF8.self)
             guard let double = Double(text) else { throw JSONParseError(message: "invalid number", offset: start) }
+            guard double.isFinite else { throw JSONParseError(message: "number out of range", offset: start) }
             return .number(double, integer: isInteger ? Int64(text) : nil)
         }
     }

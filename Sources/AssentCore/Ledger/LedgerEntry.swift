@@ -88,7 +88,11 @@ public struct LedgerEntry: Sendable, Equatable {
         guard let action = ConsentAction(rawValue: try field("action", \.stringValue)),
             let regime = Regime(rawValue: try field("regime", \.stringValue))
         else { throw FormatError(description: "entry action or regime invalid") }
-        let conflicts = try field("gpcConflicts", \.arrayValue).compactMap(\.stringValue)
+        var conflicts: [String] = []
+        for item in try field("gpcConflicts", \.arrayValue) {
+            guard let s = item.stringValue else { throw FormatError(description: "entry gpcConflicts must be strings") }
+            conflicts.append(s)
+        }
         self.init(
             id: try field("id", \.stringValue), property: try field("property", \.stringValue),
             subject: try field("subject", \.stringValue), choices: choices, action: action, regime: regime,

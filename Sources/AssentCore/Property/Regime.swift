@@ -16,6 +16,8 @@ public struct Region: Hashable, Sendable, CustomStringConvertible {
 
     /// Accepts upper or lower case; nil for anything that is not a country or country-subdivision code.
     public init?(_ raw: some StringProtocol) {
+        // Only ASCII: uppercasing "ß" or "ﬁ" would otherwise turn them into real codes.
+        guard raw.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
         let upper = raw.uppercased()
         let bytes = Array(upper.utf8)
         guard bytes.count == 2 || (bytes.count >= 4 && bytes.count <= 6 && bytes[2] == UInt8(ascii: "-")) else {

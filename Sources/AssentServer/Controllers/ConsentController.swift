@@ -70,8 +70,11 @@ struct ConsentController<Context: RequestContext>: Sendable {
         let id = try context.parameters.require("property")
         let entry = try await service.property(id)
         let cors = try CORS.headers(request, origins: entry.current.property.origins)
-        let value = try await service.latest(propertyID: id, subject: try context.parameters.require("subject"))
-        return jsonResponse(headers: cors, value)
+        let bytes = try await service.latest(propertyID: id, subject: try context.parameters.require("subject"))
+        var headers = cors
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     @Sendable func history(_ request: Request, context: Context) async throws -> Response {
@@ -96,11 +99,20 @@ enum CORS {
     }
 }
 
+/// The media type of a Content-Type value, lowercased, without parameters or spaces.
+func mediaType(_ value: String) -> String {
+    var result = ""
+    for scalar in value.unicodeScalars {
+        if scalar == ";" { break }
+        if scalar != " " && scalar != "\t" { result.unicodeScalars.append(scalar) }
+    }
+    return result.lowercased()
+}
+
 /// Request bodies: JSON only, bounded.
 enum Body {
     static func json(_ request: Request, limit: Int) async throws -> [UInt8] {
-        let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces)
-            .lowercased()
+        let type = request.headers[.contentType].map(mediaType)
         guard type == "application/json" else {
             throw AssentError(
                 .unsupportedMediaType, "unsupported_media_type",

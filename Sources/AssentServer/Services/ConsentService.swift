@@ -12,6 +12,7 @@ final class ConsentService: Sendable {
     let writer: LedgerWriter
     let cache: PropertyCache
     let jwks: RenderedDocument
+    let decisions = DecisionCache()
     private let publicKeys: [String: [UInt8]]
 
     init(configuration: ServerConfiguration, store: any AssentStorage, writer: LedgerWriter, signer: TreeHeadSigner) {
@@ -100,18 +101,31 @@ final class ConsentService: Sendable {
             subject: submission.subject ?? UUID().uuidString.lowercased(), action: submission.action, regime: regime,
             region: region, lang: lang, textsHash: cache.textsHash(shown, lang: lang), recordedAt: Self.now())
         let receipt = try await writer.append(ledgerEntry)
+        remember(ledgerEntry, leafIndex: receipt.leafIndex, revision: entry.current)
         return Self.decisionJSON(ledgerEntry, property: entry.current.property, receipt: receipt)
     }
 
     // MARK: Reading
 
-    func latest(propertyID: String, subject: String) async throws -> JSONValue {
+    /// The latest decision, rendered: from memory when this server has seen it, else from the store.
+    func latest(propertyID: String, subject: String) async throws -> [UInt8] {
         let entry = try await property(propertyID)
         let subject = try Self.subject(subject)
+        if let item = decisions.get(property: propertyID, subject: subject), item.revision == entry.current.revision {
+            return item.bytes
+        }
         guard let record = try await store.latestRecord(property: propertyID, subject: subject) else {
             throw AssentError.notFound("no decision recorded for subject \(subject) on property \(propertyID)", code: "no_decision")
         }
-        return Self.decisionJSON(record.entry, property: entry.current.property, receipt: nil)
+        return remember(record.entry, leafIndex: record.leafIndex, revision: entry.current).bytes
+    }
+
+    @discardableResult
+    private func remember(_ ledgerEntry: LedgerEntry, leafIndex: Int, revision: PropertyRevision) -> DecisionCache.Item {
+        let bytes = CanonicalJSON.orderedBytes(Self.decisionJSON(ledgerEntry, property: revision.property, receipt: nil))
+        let item = DecisionCache.Item(leafIndex: leafIndex, revision: revision.revision, entry: ledgerEntry, bytes: bytes)
+        decisions.put(property: ledgerEntry.property, subject: ledgerEntry.subject, item)
+        return item
     }
 
     func history(propertyID: String, subject: String) async throws -> JSONValue {

@@ -237,5 +237,9 @@ if (valid(d, now())) {
     if (gp || x) post("gpc", ch)
   };
   if (gp || !fresh() || cf.policyVersion != d.v) load().then(chk).catch(() => {})
-} else load().then(() => ask(null)).catch(() => {})
+} else {
+  // no decision yet: the regime depends on where the visitor is now, so never trust a cached config
+  cache = cf = null;
+  load().then(() => ask(null)).catch(() => {})
+}
 })();

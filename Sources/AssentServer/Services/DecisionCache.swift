@@ -1,0 +1,56 @@
+import AssentCore
+import Synchronization
+
+/// The latest decision per (property, subject), rendered once, so that the hot read is a dictionary lookup.
+/// Filled only with committed records, by this server's writes and by database reads; a newer record (a
+/// higher leaf index) always replaces an older one and never the reverse. Bounded: two generations, the
+/// older dropped when the newer fills, which keeps recently used subjects.
+///
+/// Correct for one server per database (the embedded store). With several servers writing one database, each
+/// would need to learn of the others' writes before trusting it.
+final class DecisionCache: Sendable {
+    struct Item: Sendable {
+        let leafIndex: Int
+        let revision: Int
+        let entry: LedgerEntry
+        let bytes: [UInt8]
+    }
+
+    private struct Generations {
+        var current: [Key: Item] = [:]
+        var previous: [Key: Item] = [:]
+    }
+
+    struct Key: Hashable {
+        let property: String
+        let subject: String
+    }
+
+    private let capacity: Int
+    private let state = Mutex(Generations())
+
+    init(capacity: Int = 200_000) { self.capacity = capacity }
+
+    func get(property: String, subject: String) -> Item? {
+        let key = Key(property: property, subject: subject)
+        return state.withLock { g in
+            if let item = g.current[key] { return item }
+            guard let item = g.previous[key] else { return nil }
+            g.current[key] = item
+            return item
+        }
+    }
+
+    func put(property: String, subject: String, _ item: Item) {
+        let key = Key(property: property, subject: subject)
+        state.withLock { g in
+            if let existing = g.current[key] ?? g.previous[key], existing.leafIndex > item.leafIndex { return }
+            if g.current.count >= capacity / 2 && g.current[key] == nil {
+                g.previous = g.current
+                g.current = [:]
+                g.current.reserveCapacity(capacity / 2)
+            }
+            g.current[key] = item
+        }
+    }
+}
