@@ -43,7 +43,7 @@ public func buildApplication(
 }
 
 func buildRouter(service: ConsentService, metrics: (@Sendable () -> [UInt8])?) throws -> Router<AssentRequestContext> {
-    let router = Router(context: AssentRequestContext.self)
+    let router = Router(context: AssentRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.addMiddleware {
         ErrorMiddleware()
         MetricsMiddleware()

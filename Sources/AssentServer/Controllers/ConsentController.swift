@@ -36,7 +36,7 @@ struct ConsentController<Context: RequestContext>: Sendable {
         headers[.eTag] = document.etag
         headers[.cacheControl] = "no-cache"
         headers[.vary] = "Origin, Sec-GPC, \(service.configuration.regionHeader)"
-        if request.headers[.ifNoneMatch] == document.etag {
+        if ifNoneMatch(request.headers[.ifNoneMatch], matches: document.etag) {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentType] = "application/json; charset=utf-8"

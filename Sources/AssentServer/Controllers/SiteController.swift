@@ -52,7 +52,9 @@ struct SiteController<Context: RequestContext>: Sendable {
         let regions: [[String: Any]] = demoRegions.map {
             ["code": $0.code, "label": $0.label, "selected": $0.code == region]
         }
-        let html = demoTemplate.render(["region": region, "regions": regions] as [String: Any])
+        var values: [String: Any] = ["regions": regions]
+        if !region.isEmpty { values["region"] = region }
+        let html = demoTemplate.render(values)
         return Response(
             status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: html)))

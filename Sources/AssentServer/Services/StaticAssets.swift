@@ -28,12 +28,10 @@ struct StaticAsset: Sendable {
         var headers: HTTPFields = [
             .contentType: contentType, .eTag: etag, .cacheControl: cacheControl, .vary: "Accept-Encoding",
         ]
-        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: {
-            $0.trimmingCharacters(in: .whitespaces) == etag || $0.trimmingCharacters(in: .whitespaces) == "*"
-        }) {
+        if ifNoneMatch(request.headers[.ifNoneMatch], matches: etag) {
             return Response(status: .notModified, headers: headers)
         }
-        if let gzip, request.headers[.acceptEncoding]?.contains("gzip") == true {
+        if let gzip, acceptsGzip(request.headers[.acceptEncoding]) {
             headers[.contentEncoding] = "gzip"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: gzip))
         }
