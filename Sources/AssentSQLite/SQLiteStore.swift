@@ -2,11 +2,15 @@ import AssentCore
 import AssentStore
 import Foundation
 import GRDB
+import Synchronization
 
 /// The embedded store: one SQLite database in WAL mode with `synchronous=FULL`, so a committed batch
 /// survives a crash or power loss. One value owns the pool and the schema.
 public final class SQLiteStore: AssentStorage {
     let pool: DatabasePool
+    /// A separate connection that copies the WAL into the database file in the background, so that a commit
+    /// (and so an acknowledgement) never waits for a checkpoint.
+    private let checkpointer: BackgroundCheckpointer
 
     /// Opens (creating if needed) the database at `path` and migrates it.
     public init(path: String) throws {
@@ -17,7 +21,13 @@ public final class SQLiteStore: AssentStorage {
         pool = try DatabasePool(path: path, configuration: config)
         // GRDB opens WAL databases with synchronous=NORMAL, which may lose the last commits on power loss.
         // Only the writer connection commits, so FULL is set there, after the pool's own setup.
-        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+        }
+        var checkpointConfig = Configuration()
+        checkpointConfig.busyMode = .timeout(10)
+        checkpointer = BackgroundCheckpointer(queue: try DatabaseQueue(path: path, configuration: checkpointConfig))
         try Self.migrator.migrate(pool)
     }
 
@@ -178,6 +188,7 @@ public final class SQLiteStore: AssentStorage {
                 try insertNode.execute(arguments: [batch.log, node.level, node.index, Data(node.hash.bytes)])
             }
             let head = batch.treeHead
+            defer { self.checkpointer.noteCommit() }
             try db.execute(
                 sql: "INSERT INTO ledger_heads (log, size, root, timestamp, key_id, signature) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [
@@ -281,5 +292,31 @@ extension SQLiteStore {
                 try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
             )
         }
+    }
+}
+
+/// Every 64 commits, a passive checkpoint on its own connection; never more than one at a time. Passive
+/// checkpoints never block the writer or readers.
+final class BackgroundCheckpointer: Sendable {
+    private let queue: DatabaseQueue
+    private let state = Mutex((commits: 0, running: false))
+
+    init(queue: DatabaseQueue) { self.queue = queue }
+
+    func noteCommit() {
+        let start = state.withLock { state -> Bool in
+            state.commits += 1
+            guard state.commits >= 64, !state.running else { return false }
+            state.commits = 0
+            state.running = true
+            return true
+        }
+        guard start else { return }
+        Task.detached { await self.checkpoint() }
+    }
+
+    private func checkpoint() async {
+        _ = try? await queue.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+        state.withLock { $0.running = false }
     }
 }

@@ -118,3 +118,36 @@ def test_sigkill_under_write_load_loses_nothing_acknowledged():
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+def test_sigterm_under_write_load_finishes_in_flight_requests():
+    data_dir = tempfile.mkdtemp(prefix="assent-term-")
+    port = free_port()
+    proc = start(data_dir, port)
+    acked, lock, stop = [], threading.Lock(), threading.Event()
+    threads = [threading.Thread(target=writer, args=(port, acked, stop, lock)) for _ in range(16)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with lock:
+            if len(acked) >= 200:
+                break
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 0, "a graceful shutdown exits 0"
+    stop.set()
+    for t in threads:
+        t.join(timeout=10)
+    assert len(acked) >= 200
+
+    port = free_port()
+    proc = start(data_dir, port)
+    try:
+        missing = [i for i in acked if get_json(port, f"/v1/receipts/{i}")[0] != 200]
+        assert not missing, f"{len(missing)} of {len(acked)} acknowledged decisions lost"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    verify = subprocess.run([BIN, "ledger", "verify", "--data-dir", data_dir], capture_output=True, text=True)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
