@@ -11,6 +11,7 @@ Environment:
   ASSENT_CHROMEDRIVER the driver binary (default: /usr/bin/chromedriver)
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -119,18 +120,19 @@ class Server:
             return ""
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
+@contextlib.contextmanager
+def running_server(data):
+    """Runs `assent serve` on a free port with `data` as its data directory until the block ends."""
     if not os.access(BIN, os.X_OK):
         pytest.fail(f"server binary {BIN} not found: build it with `swift build` or set ASSENT_BIN")
-    data = tmp_path_factory.mktemp("assent-data")
-    log_path = data.parent / "assent-server.log"
+    log_path = data.parent / f"{data.name}-server.log"
     port = free_port()
     log = open(log_path, "wb")
     proc = subprocess.Popen(
         [BIN, "serve", "--data-dir", str(data), "--port", str(port), "--host", "127.0.0.1"],
         stdout=log, stderr=subprocess.STDOUT, cwd=str(data))
     srv = Server(f"http://127.0.0.1:{port}", proc, log_path)
+    srv.data_dir = data
 
     def healthy():
         if proc.poll() is not None:
@@ -152,6 +154,19 @@ def server(tmp_path_factory):
                 proc.kill()
                 proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    with running_server(tmp_path_factory.mktemp("assent-data")) as srv:
+        yield srv
+
+
+@pytest.fixture
+def own_server(tmp_path_factory):
+    """A server of the test's own, for tests that change the demo property."""
+    with running_server(tmp_path_factory.mktemp("assent-own")) as srv:
+        yield srv
 
 
 class Browser:
