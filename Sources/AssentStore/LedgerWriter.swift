@@ -1,5 +1,6 @@
 import AssentCore
 import Logging
+import Metrics
 
 /// Appends decisions to one log with group commit: while a batch is being committed, everything that arrives
 /// waits and goes into the next batch. No timers: an idle writer commits a lone record at once. Each batch is
@@ -18,6 +19,10 @@ public actor LedgerWriter {
     private var committing = false
 
     public private(set) var batchesCommitted = 0
+    private let recordsCounter = Counter(label: "assent_ledger_records_total")
+    private let failuresCounter = Counter(label: "assent_ledger_batch_failures_total")
+    private let batchSize = Recorder(label: "assent_ledger_batch_size")
+    private let commitTimer = Timer(label: "assent_ledger_commit_seconds")
     public private(set) var recordsCommitted = 0
 
     public init(
@@ -49,12 +54,18 @@ public actor LedgerWriter {
             let batch = Array(pending.prefix(take))
             pending.removeFirst(take)
             do {
+                let started = ContinuousClock.now
                 let receipts = try await commit(batch.map(\.entry))
+                let elapsed = ContinuousClock.now - started
+                commitTimer.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+                batchSize.record(batch.count)
+                recordsCounter.increment(by: batch.count)
                 for (item, receipt) in zip(batch, receipts) { item.continuation.resume(returning: receipt) }
             } catch {
                 logger.error("ledger batch failed", metadata: ["log": "\(log)", "records": "\(batch.count)", "error": "\(error)"])
                 // The stored tree is the truth; read it again before the next batch.
                 frontier = nil
+                failuresCounter.increment()
                 for item in batch { item.continuation.resume(throwing: error) }
             }
         }
