@@ -53,7 +53,8 @@ struct ConsentController<Context: RequestContext>: Sendable {
             gpcHeader: request.headers[.secGPC] == "1")
         var headers = cors
         headers[.cacheControl] = "no-store"
-        return jsonResponse(status: .created, headers: headers, decision)
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: .created, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: decision)))
     }
 
     @Sendable func preflight(_ request: Request, context: Context) async throws -> Response {

@@ -64,7 +64,8 @@ final class ConsentService: Sendable {
 
     // MARK: Recording
 
-    func record(propertyID: String, body: [UInt8], regionHeader: String?, gpcHeader: Bool) async throws -> JSONValue {
+    /// Records a decision and returns the rendered 201 body: the decision with its receipt.
+    func record(propertyID: String, body: [UInt8], regionHeader: String?, gpcHeader: Bool) async throws -> [UInt8] {
         let entry = try await property(propertyID)
         let json: JSONValue
         do {
@@ -101,8 +102,13 @@ final class ConsentService: Sendable {
             subject: submission.subject ?? UUID().uuidString.lowercased(), action: submission.action, regime: regime,
             region: region, lang: lang, textsHash: cache.textsHash(shown, lang: lang), recordedAt: Self.now())
         let receipt = try await writer.append(ledgerEntry)
-        remember(ledgerEntry, leafIndex: receipt.leafIndex, revision: entry.current)
-        return Self.decisionJSON(ledgerEntry, property: entry.current.property, receipt: receipt)
+        // The decision is rendered once: cached for reads, and with the receipt added for this answer.
+        var bytes = remember(ledgerEntry, leafIndex: receipt.leafIndex, revision: entry.current).bytes
+        bytes.removeLast()  // the closing brace
+        bytes.append(contentsOf: #","receipt":"#.utf8)
+        CanonicalJSON.write(receipt.jsonValue, sorted: false, into: &bytes)
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
     }
 
     // MARK: Reading
