@@ -15,7 +15,14 @@ public actor LedgerWriter {
     private let maxBatch: Int
 
     private var frontier: MerkleFrontier?
-    private var pending: [(entry: LedgerEntry, continuation: CheckedContinuation<Receipt, any Error>)] = []
+    private var pending: [Pending] = []
+
+    private struct Pending {
+        let entry: LedgerEntry
+        let bytes: [UInt8]
+        let leaf: MerkleHash
+        let continuation: CheckedContinuation<Receipt, any Error>
+    }
     private var committing = false
 
     public private(set) var batchesCommitted = 0
@@ -38,9 +45,16 @@ public actor LedgerWriter {
     }
 
     /// Appends one decision; returns its receipt once the batch holding it is durable.
-    public func append(_ entry: LedgerEntry) async throws -> Receipt {
+    public nonisolated func append(_ entry: LedgerEntry) async throws -> Receipt {
+        // Serializing and hashing happen here, in the caller's task and in parallel; only the tree work and
+        // the transaction are serial.
+        let bytes = entry.canonicalBytes
+        return try await enqueue(entry, bytes: bytes, leaf: Merkle.leafHash(bytes))
+    }
+
+    private func enqueue(_ entry: LedgerEntry, bytes: [UInt8], leaf: MerkleHash) async throws -> Receipt {
         try await withCheckedThrowingContinuation { continuation in
-            pending.append((entry, continuation))
+            pending.append(Pending(entry: entry, bytes: bytes, leaf: leaf, continuation: continuation))
             if !committing {
                 committing = true
                 Task { await self.drain() }
@@ -55,7 +69,7 @@ public actor LedgerWriter {
             pending.removeFirst(take)
             do {
                 let started = ContinuousClock.now
-                let receipts = try await commit(batch.map(\.entry))
+                let receipts = try await commit(batch)
                 let elapsed = ContinuousClock.now - started
                 commitTimer.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
                 batchSize.record(batch.count)
@@ -72,7 +86,8 @@ public actor LedgerWriter {
         committing = false
     }
 
-    private func commit(_ entries: [LedgerEntry]) async throws -> [Receipt] {
+    private func commit(_ batch: [Pending]) async throws -> [Receipt] {
+        let entries = batch.map(\.entry)
         var tree: MerkleFrontier
         if let frontier {
             tree = frontier
@@ -80,8 +95,8 @@ public actor LedgerWriter {
             tree = try await store.frontier(log: log)
         }
         let start = tree.size
-        let bytes = entries.map(\.canonicalBytes)
-        let leaves = bytes.map { Merkle.leafHash($0) }
+        let bytes = batch.map(\.bytes)
+        let leaves = batch.map(\.leaf)
         let (nodes, proofs) = tree.appendBatch(leaves)
         let head = try signer.sign(TreeHead(log: log, size: tree.size, root: tree.root(), timestamp: clock()))
         try await store.append(

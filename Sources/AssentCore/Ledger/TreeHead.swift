@@ -61,15 +61,22 @@ public struct SignedTreeHead: Sendable, Equatable {
 
 /// The Ed25519 key that signs tree heads. The key bytes come from outside (Core makes no randomness).
 public struct TreeHeadSigner: Sendable {
-    private let rawKey: [UInt8]
+    private let key: SigningKey
     public let keyID: String
     public let publicKeyBytes: [UInt8]
 
+    /// The private key, derived once (deriving it again for every batch cost a scalar multiplication).
+    private final class SigningKey: @unchecked Sendable {
+        // Immutable after init, and Curve25519 signing does not mutate the key: safe to share.
+        let key: Curve25519.Signing.PrivateKey
+        init(_ key: Curve25519.Signing.PrivateKey) { self.key = key }
+    }
+
     public init(rawPrivateKey: [UInt8]) throws {
-        let key = try Curve25519.Signing.PrivateKey(rawRepresentation: rawPrivateKey)
-        rawKey = rawPrivateKey
-        publicKeyBytes = Array(key.publicKey.rawRepresentation)
-        keyID = Self.keyID(for: key.publicKey)
+        let privateKey = try Curve25519.Signing.PrivateKey(rawRepresentation: rawPrivateKey)
+        key = SigningKey(privateKey)
+        publicKeyBytes = Array(privateKey.publicKey.rawRepresentation)
+        keyID = Self.keyID(for: privateKey.publicKey)
     }
 
     public var publicKey: Curve25519.Signing.PublicKey {
@@ -83,8 +90,7 @@ public struct TreeHeadSigner: Sendable {
     }
 
     public func sign(_ head: TreeHead) throws -> SignedTreeHead {
-        let privateKey = try Curve25519.Signing.PrivateKey(rawRepresentation: rawKey)
-        let signature = try privateKey.signature(for: head.signedBytes(keyID: keyID))
+        let signature = try key.key.signature(for: head.signedBytes(keyID: keyID))
         return SignedTreeHead(head: head, keyID: keyID, signature: Array(signature))
     }
 

@@ -51,22 +51,34 @@ public struct RegimeRule: Sendable, Equatable {
 
 /// The regime rules of a property: the most specific matching rule wins (subdivision, then country).
 public struct RegimeRules: Sendable, Equatable {
-    public var rules: [RegimeRule]
+    public var rules: [RegimeRule] { didSet { index = Self.index(rules) } }
     public var defaultRegime: Regime
     public var defaultRejectAll: Bool
+    /// Region code → position of the first rule naming it; derived from `rules`, for the per-request lookup.
+    private var index: [String: Int]
 
     public init(rules: [RegimeRule], defaultRegime: Regime = .notice, defaultRejectAll: Bool = true) {
         self.rules = rules
         self.defaultRegime = defaultRegime
         self.defaultRejectAll = defaultRejectAll
+        self.index = Self.index(rules)
+    }
+
+    private static func index(_ rules: [RegimeRule]) -> [String: Int] {
+        var index: [String: Int] = [:]
+        for (i, rule) in rules.enumerated() {
+            for code in rule.regions where index[code] == nil { index[code] = i }
+        }
+        return index
+    }
+
+    public static func == (lhs: RegimeRules, rhs: RegimeRules) -> Bool {
+        lhs.rules == rhs.rules && lhs.defaultRegime == rhs.defaultRegime && lhs.defaultRejectAll == rhs.defaultRejectAll
     }
 
     public func rule(for region: Region) -> (regime: Regime, rejectAll: Bool) {
-        if let rule = rules.first(where: { $0.regions.contains(region.code) }) {
-            return (rule.regime, rule.rejectAll)
-        }
-        if region.code.count > 2, let rule = rules.first(where: { $0.regions.contains(region.country) }) {
-            return (rule.regime, rule.rejectAll)
+        if let i = index[region.code] ?? (region.code.count > 2 ? index[region.country] : nil) {
+            return (rules[i].regime, rules[i].rejectAll)
         }
         return (defaultRegime, defaultRejectAll)
     }

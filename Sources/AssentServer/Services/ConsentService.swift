@@ -97,10 +97,11 @@ final class ConsentService: Sendable {
             regime: regime, categories: shown.categories, action: submission.action, choices: submission.choices,
             gpc: gpc)
         let lang = shown.language(matching: submission.lang)
+        let now = Self.now()
         let ledgerEntry = LedgerEntry(
-            decision: decision, id: UUID().uuidString.lowercased(), property: shown,
-            subject: submission.subject ?? UUID().uuidString.lowercased(), action: submission.action, regime: regime,
-            region: region, lang: lang, textsHash: cache.textsHash(shown, lang: lang), recordedAt: Self.now())
+            decision: decision, id: RandomID.uuid(milliseconds: now), property: shown,
+            subject: submission.subject ?? RandomID.uuid(milliseconds: now), action: submission.action,
+            regime: regime, region: region, lang: lang, textsHash: cache.textsHash(shown, lang: lang), recordedAt: now)
         let receipt = try await writer.append(ledgerEntry)
         // The decision is rendered once: cached for reads, and with the receipt added for this answer.
         var bytes = remember(ledgerEntry, leafIndex: receipt.leafIndex, revision: entry.current).bytes
