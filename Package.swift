@@ -85,6 +85,12 @@ let package = Package(
             path: "Benchmarks/EchoServer",
             swiftSettings: upcoming
         ),
+        .executableTarget(
+            name: "assent-ledger-bench",
+            dependencies: ["AssentCore", "AssentStore", "AssentSQLite", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/LedgerBench",
+            swiftSettings: upcoming
+        ),
         .testTarget(name: "AssentCoreTests", dependencies: ["AssentCore"], swiftSettings: upcoming),
         .testTarget(
             name: "AssentStoreTests",

@@ -51,6 +51,7 @@ public final class SQLiteStore: AssentStorage {
                         property TEXT NOT NULL,
                         subject TEXT NOT NULL,
                         entry BLOB NOT NULL,
+                        leaf_hash BLOB NOT NULL,
                         PRIMARY KEY (log, leaf_index)
                     ) WITHOUT ROWID;
                     CREATE INDEX ledger_records_by_subject ON ledger_records (property, subject, leaf_index);
@@ -152,41 +153,95 @@ public final class SQLiteStore: AssentStorage {
         try Int.fetchOne(db, sql: "SELECT max(size) FROM ledger_heads WHERE log = ?", arguments: [log]) ?? 0
     }
 
+    /// Level 0 (leaf hashes) lives in the records table, higher levels in `ledger_nodes`: one insert less
+    /// per decision.
     public func nodes(log: Int, positions: [(level: Int, index: Int)]) async throws -> [MerkleHash] {
         if positions.isEmpty { return [] }
         return try await pool.read { db in
-            let statement = try db.cachedStatement(sql: "SELECT hash FROM ledger_nodes WHERE log = ? AND level = ? AND idx = ?")
+            let inner = try db.cachedStatement(sql: "SELECT hash FROM ledger_nodes WHERE log = ? AND level = ? AND idx = ?")
+            let leaf = try db.cachedStatement(sql: "SELECT leaf_hash FROM ledger_records WHERE log = ? AND leaf_index = ?")
             return try positions.map { position in
-                guard let data = try Data.fetchOne(statement, arguments: [log, position.level, position.index]),
-                    let hash = MerkleHash(bytes: Array(data))
-                else { throw StoreError.corrupt("tree node \(position.level)/\(position.index) of log \(log) missing") }
+                let data =
+                    position.level == 0
+                    ? try Data.fetchOne(leaf, arguments: [log, position.index])
+                    : try Data.fetchOne(inner, arguments: [log, position.level, position.index])
+                guard let data, let hash = MerkleHash(bytes: Array(data)) else {
+                    throw StoreError.corrupt("tree node \(position.level)/\(position.index) of log \(log) missing")
+                }
                 return hash
             }
         }
     }
 
+    /// Rows per multi-row INSERT: one statement execution per chunk instead of one per row.
+    private static let chunk = 16
+
+    private static func insertSQL(_ table: String, _ columns: [String], rows: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
+        return "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+            + Array(repeating: row, count: rows).joined(separator: ",")
+    }
+
+    private static let recordColumns = ["log", "leaf_index", "id", "property", "subject", "entry", "leaf_hash"]
+    private static let nodeColumns = ["log", "level", "idx", "hash"]
+
+    /// Inserts rows in chunks of `chunk`, with cached statements.
+    private static func insert(
+        _ db: Database, table: String, columns: [String], rows: [[DatabaseValue]]
+    ) throws {
+        var start = 0
+        while start < rows.count {
+            let n = min(chunk, rows.count - start)
+            let statement = try db.cachedStatement(sql: insertSQL(table, columns, rows: n))
+            var values: [DatabaseValue] = []
+            values.reserveCapacity(n * columns.count)
+            for row in rows[start..<start + n] { values.append(contentsOf: row) }
+            try statement.execute(arguments: StatementArguments(values))
+            start += n
+        }
+    }
+
     public func append(_ batch: LedgerBatch) async throws {
+        var leaves = [MerkleHash?](repeating: nil, count: batch.entries.count)
+        var innerRows: [[DatabaseValue]] = []
+        for node in batch.nodes {
+            if node.level == 0 {
+                leaves[node.index - batch.startIndex] = node.hash
+            } else {
+                innerRows.append([
+                    batch.log.databaseValue, node.level.databaseValue, node.index.databaseValue,
+                    Data(node.hash.bytes).databaseValue,
+                ])
+            }
+        }
+        let inner = innerRows
+        let records: [[DatabaseValue]] = try batch.entries.indices.map { i in
+            guard let leaf = leaves[i] else { throw StoreError.corrupt("batch lacks the leaf hash of record \(i)") }
+            let entry = batch.entries[i]
+            return [
+                batch.log.databaseValue, (batch.startIndex + i).databaseValue, entry.id.databaseValue,
+                entry.property.databaseValue, entry.subject.databaseValue, Data(batch.entryBytes[i]).databaseValue,
+                Data(leaf.bytes).databaseValue,
+            ]
+        }
         try await pool.write { db in
             let size = try Self.treeSize(db, log: batch.log)
             guard size == batch.startIndex else {
                 throw StoreError.logMoved(log: batch.log, expected: batch.startIndex, actual: size)
             }
-            let insertRecord = try db.cachedStatement(
-                sql: "INSERT INTO ledger_records (log, leaf_index, id, property, subject, entry) VALUES (?, ?, ?, ?, ?, ?)")
-            for (i, entry) in batch.entries.enumerated() {
-                do {
-                    try insertRecord.execute(arguments: [
-                        batch.log, batch.startIndex + i, entry.id, entry.property, entry.subject, Data(batch.entryBytes[i]),
-                    ])
-                } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            do {
+                try Self.insert(db, table: "ledger_records", columns: Self.recordColumns, rows: records)
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                // Name the record whose id is taken.
+                for entry in batch.entries
+                where try Int.fetchOne(db, sql: "SELECT 1 FROM ledger_records WHERE id = ?", arguments: [entry.id]) != nil
+                    || batch.entries.filter({ $0.id == entry.id }).count > 1
+                {
                     throw StoreError.duplicateRecordID(entry.id)
                 }
+                throw error
             }
-            let insertNode = try db.cachedStatement(
-                sql: "INSERT INTO ledger_nodes (log, level, idx, hash) VALUES (?, ?, ?, ?)")
-            for node in batch.nodes {
-                try insertNode.execute(arguments: [batch.log, node.level, node.index, Data(node.hash.bytes)])
-            }
+            try Self.insert(db, table: "ledger_nodes", columns: Self.nodeColumns, rows: inner)
             let head = batch.treeHead
             defer { self.checkpointer.noteCommit() }
             try db.execute(

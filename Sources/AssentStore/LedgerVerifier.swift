@@ -79,7 +79,7 @@ public enum LedgerVerifier {
                         let detail =
                             firstStoredMismatch != nil
                             ? "record \(culprit) does not match its stored leaf hash (changed, or rows reordered)"
-                            : "the change is among records \(batchStart)..<\(head.head.size), first \(culprit)"
+                            : "records \(batchStart)..<\(head.head.size) were changed, reordered or replaced (the first that may have is record \(culprit))"
                         return "log \(log): tree head at size \(head.head.size) does not match the records: \(detail)"
                     }
                     report.treeHeads += 1

@@ -111,7 +111,7 @@ struct SQLiteLedgerTests {
         altered.choices["necessary"] = false
         try fixture.tamper("UPDATE ledger_records SET entry = ? WHERE leaf_index = 10", [Data(altered.canonicalBytes)])
         try fixture.tamper(
-            "UPDATE ledger_nodes SET hash = ? WHERE level = 0 AND idx = 10", [Data(altered.leafHash.bytes)])
+            "UPDATE ledger_records SET leaf_hash = ? WHERE leaf_index = 10", [Data(altered.leafHash.bytes)])
         let report = try await fixture.verify()
         #expect(!report.ok)
         // Heads are signed per batch of 3: leaves 9, 10, 11 form the batch that covers record 10.
@@ -140,8 +140,8 @@ struct SQLiteLedgerTests {
         _ = try await fixture.fill(20)
         let forged = makeEntry(99)
         try fixture.tamper(
-            "INSERT INTO ledger_records (log, leaf_index, id, property, subject, entry) VALUES (0, 20, ?, ?, ?, ?)",
-            [forged.id, forged.property, forged.subject, Data(forged.canonicalBytes)])
+            "INSERT INTO ledger_records (log, leaf_index, id, property, subject, entry, leaf_hash) VALUES (0, 20, ?, ?, ?, ?, ?)",
+            [forged.id, forged.property, forged.subject, Data(forged.canonicalBytes), Data(forged.leafHash.bytes)])
         let report = try await fixture.verify()
         #expect(report.problem?.contains("record 20") == true, "\(report.problem ?? "")")
         #expect(report.problem?.contains("inserted") == true, "\(report.problem ?? "")")

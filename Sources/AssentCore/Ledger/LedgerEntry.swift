@@ -62,7 +62,55 @@ public struct LedgerEntry: Sendable, Equatable {
     }
 
     /// The bytes the Merkle leaf commits to: canonical JSON (sorted members, no whitespace).
-    public var canonicalBytes: [UInt8] { CanonicalJSON.bytes(jsonValue) }
+    public var canonicalBytes: [UInt8] {
+        // Written directly with the members already in canonical (UTF-16) order: the same bytes as
+        // `CanonicalJSON.bytes(jsonValue)`, without building and sorting a tree on every decision.
+        var out: [UInt8] = []
+        out.reserveCapacity(400)
+        func key(_ name: StaticString) {
+            out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        }
+        func string(_ s: String) { CanonicalJSON.writeString(s, into: &out) }
+        func bool(_ b: Bool) { out.append(contentsOf: (b ? "true" : "false").utf8) }
+        key(#"{"action":"#)
+        string(action.rawValue)
+        key(#","choices":{"#)
+        for (i, name) in choices.keys.sorted(by: { $0.utf16.lexicographicallyPrecedes($1.utf16) }).enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            string(name)
+            out.append(UInt8(ascii: ":"))
+            bool(choices[name]!)
+        }
+        key(#"},"gpc":"#)
+        bool(gpc)
+        key(#","gpcConflicts":["#)
+        for (i, conflict) in gpcConflicts.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            string(conflict)
+        }
+        key(#"],"id":"#)
+        string(id)
+        key(#","lang":"#)
+        string(lang)
+        key(#","policyVersion":"#)
+        out.append(contentsOf: String(policyVersion).utf8)
+        key(#","property":"#)
+        string(property)
+        key(#","recordedAt":"#)
+        out.append(contentsOf: String(recordedAt).utf8)
+        key(#","regime":"#)
+        string(regime.rawValue)
+        key(#","region":"#)
+        string(region)
+        key(#","subject":"#)
+        string(subject)
+        key(#","textsHash":"#)
+        string(textsHash)
+        key(#","v":"#)
+        out.append(contentsOf: String(Self.formatVersion).utf8)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
 
     public var leafHash: MerkleHash { Merkle.leafHash(canonicalBytes) }
 

@@ -1,0 +1,35 @@
+import AssentCore
+import Testing
+
+/// `LedgerEntry.canonicalBytes` is written by hand for speed; it must equal the generic canonical form of the
+/// entry's JSON for every entry, or receipts stop verifying.
+@Suite struct LedgerEntryBytesTests {
+    @Test(arguments: 0..<200)
+    func directBytesEqualGenericCanonicalForm(seed: Int) {
+        var rng = SplitMix(seed: UInt64(seed))
+        let keys = ["necessary", "functional", "performance", "targeting", "social", "sale", "a-b", "z_9", "é", "\u{1F600}"]
+        var choices: [String: Bool] = [:]
+        for key in keys where rng.next() % 2 == 0 { choices[key] = rng.next() % 2 == 0 }
+        let texts = ["", "plain", "quote\"back\\slash", "tab\tnew\nline", "ctl\u{01}", "ünïcødé", "\u{1F600}"]
+        let entry = LedgerEntry(
+            id: texts[Int(rng.next() % 7)] + "id", property: "demo", subject: texts[Int(rng.next() % 7)],
+            choices: choices, action: ConsentAction.allCases[Int(rng.next() % 4)],
+            regime: Regime.allCases[Int(rng.next() % 3)], region: "US-CA", gpc: rng.next() % 2 == 0,
+            gpcConflicts: choices.keys.filter { _ in rng.next() % 3 == 0 }.sorted(),
+            policyVersion: Int(rng.next() % 1000), textsHash: texts[Int(rng.next() % 7)], lang: "en",
+            recordedAt: Int64(bitPattern: rng.next()) >> 8)
+        #expect(entry.canonicalBytes == CanonicalJSON.bytes(entry.jsonValue))
+    }
+
+    struct SplitMix {
+        var state: UInt64
+        init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+}
