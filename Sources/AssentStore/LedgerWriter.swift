@@ -1,12 +1,17 @@
 import AssentCore
 import Logging
 import Metrics
+import Synchronization
 
 /// Appends decisions to one log with group commit: while a batch is being committed, everything that arrives
 /// waits and goes into the next batch. No timers: an idle writer commits a lone record at once. Each batch is
 /// one transaction holding the records, the completed tree nodes and a signed tree head, and every caller is
 /// answered only after its batch is durable.
-public actor LedgerWriter {
+///
+/// Callers never hop onto a shared executor to queue: they take a lock for a moment, and one drain task at a
+/// time does the serial part (an actor here made every appender a job queued on the writer, in line with the
+/// commit's own continuation).
+public final class LedgerWriter: Sendable {
     public let log: Int
     private let store: any LedgerStore
     private let signer: TreeHeadSigner
@@ -14,23 +19,28 @@ public actor LedgerWriter {
     private let logger: Logger
     private let maxBatch: Int
 
-    private var frontier: MerkleFrontier?
-    private var pending: [Pending] = []
-
     private struct Pending {
         let entry: LedgerEntry
         let bytes: [UInt8]
         let leaf: MerkleHash
         let continuation: CheckedContinuation<Receipt, any Error>
     }
-    private var committing = false
 
-    public private(set) var batchesCommitted = 0
+    private struct State {
+        var pending: [Pending] = []
+        var draining = false
+        var batchesCommitted = 0
+        var recordsCommitted = 0
+    }
+
+    private let state = Mutex(State())
+    /// The tree as committed; only the single drain task reads or writes it.
+    private let tree = Mutex<MerkleFrontier?>(nil)
+
     private let recordsCounter = Counter(label: "assent_ledger_records_total")
     private let failuresCounter = Counter(label: "assent_ledger_batch_failures_total")
     private let batchSize = Recorder(label: "assent_ledger_batch_size")
     private let commitTimer = Timer(label: "assent_ledger_commit_seconds")
-    public private(set) var recordsCommitted = 0
 
     public init(
         store: any LedgerStore, signer: TreeHeadSigner, log: Int = 0, maxBatch: Int = 4096, logger: Logger,
@@ -44,66 +54,80 @@ public actor LedgerWriter {
         self.maxBatch = maxBatch
     }
 
+    public var batchesCommitted: Int { state.withLock { $0.batchesCommitted } }
+    public var recordsCommitted: Int { state.withLock { $0.recordsCommitted } }
+
     /// Appends one decision; returns its receipt once the batch holding it is durable.
-    public nonisolated func append(_ entry: LedgerEntry) async throws -> Receipt {
+    public func append(_ entry: LedgerEntry) async throws -> Receipt {
         // Serializing and hashing happen here, in the caller's task and in parallel; only the tree work and
         // the transaction are serial.
         let bytes = entry.canonicalBytes
-        return try await enqueue(entry, bytes: bytes, leaf: Merkle.leafHash(bytes))
-    }
-
-    private func enqueue(_ entry: LedgerEntry, bytes: [UInt8], leaf: MerkleHash) async throws -> Receipt {
-        try await withCheckedThrowingContinuation { continuation in
-            pending.append(Pending(entry: entry, bytes: bytes, leaf: leaf, continuation: continuation))
-            if !committing {
-                committing = true
-                Task { await self.drain() }
+        let leaf = Merkle.leafHash(bytes)
+        return try await withCheckedThrowingContinuation { continuation in
+            let startDrain = state.withLock { state -> Bool in
+                state.pending.append(Pending(entry: entry, bytes: bytes, leaf: leaf, continuation: continuation))
+                if state.draining { return false }
+                state.draining = true
+                return true
             }
+            if startDrain { Task { await self.drain() } }
         }
     }
 
     private func drain() async {
-        while !pending.isEmpty {
-            let take = min(pending.count, maxBatch)
-            let batch = Array(pending.prefix(take))
-            pending.removeFirst(take)
+        while true {
+            let batch = state.withLock { state -> [Pending]? in
+                if state.pending.isEmpty {
+                    state.draining = false
+                    return nil
+                }
+                let take = min(state.pending.count, maxBatch)
+                let batch = Array(state.pending.prefix(take))
+                state.pending.removeFirst(take)
+                return batch
+            }
+            guard let batch else { return }
             do {
                 let started = ContinuousClock.now
                 let receipts = try await commit(batch)
                 let elapsed = ContinuousClock.now - started
-                commitTimer.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+                commitTimer.recordNanoseconds(
+                    elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
                 batchSize.record(batch.count)
                 recordsCounter.increment(by: batch.count)
+                state.withLock {
+                    $0.batchesCommitted += 1
+                    $0.recordsCommitted += batch.count
+                }
                 for (item, receipt) in zip(batch, receipts) { item.continuation.resume(returning: receipt) }
             } catch {
-                logger.error("ledger batch failed", metadata: ["log": "\(log)", "records": "\(batch.count)", "error": "\(error)"])
+                logger.error(
+                    "ledger batch failed", metadata: ["log": "\(log)", "records": "\(batch.count)", "error": "\(error)"])
                 // The stored tree is the truth; read it again before the next batch.
-                frontier = nil
+                tree.withLock { $0 = nil }
                 failuresCounter.increment()
                 for item in batch { item.continuation.resume(throwing: error) }
             }
         }
-        committing = false
     }
 
     private func commit(_ batch: [Pending]) async throws -> [Receipt] {
-        let entries = batch.map(\.entry)
-        var tree: MerkleFrontier
-        if let frontier {
-            tree = frontier
+        var frontier: MerkleFrontier
+        if let current = tree.withLock({ $0 }) {
+            frontier = current
         } else {
-            tree = try await store.frontier(log: log)
+            frontier = try await store.frontier(log: log)
         }
-        let start = tree.size
-        let bytes = batch.map(\.bytes)
-        let leaves = batch.map(\.leaf)
-        let (nodes, proofs) = tree.appendBatch(leaves)
-        let head = try signer.sign(TreeHead(log: log, size: tree.size, root: tree.root(), timestamp: clock()))
+        let start = frontier.size
+        let entries = batch.map(\.entry)
+        let (nodes, proofs) = frontier.appendBatch(batch.map(\.leaf))
+        let head = try signer.sign(TreeHead(log: log, size: frontier.size, root: frontier.root(), timestamp: clock()))
         try await store.append(
-            LedgerBatch(log: log, startIndex: start, entries: entries, entryBytes: bytes, nodes: nodes, treeHead: head))
-        frontier = tree
-        batchesCommitted += 1
-        recordsCommitted += entries.count
+            LedgerBatch(
+                log: log, startIndex: start, entries: entries, entryBytes: batch.map(\.bytes), nodes: nodes,
+                treeHead: head))
+        let committed = frontier
+        tree.withLock { $0 = committed }
         return entries.indices.map { i in
             Receipt(entry: entries[i], leafIndex: start + i, proof: proofs[i], treeHead: head)
         }
