@@ -6,7 +6,7 @@ import Testing
 @Suite struct LedgerEntryBytesTests {
     @Test(arguments: 0..<200)
     func directBytesEqualGenericCanonicalForm(seed: Int) {
-        var rng = SplitMix(seed: UInt64(seed))
+        var rng = SeededGenerator(seed: UInt64(seed) &+ 0x9E37_79B9_7F4A_7C15)
         let keys = ["necessary", "functional", "performance", "targeting", "social", "sale", "a-b", "z_9", "é", "\u{1F600}"]
         var choices: [String: Bool] = [:]
         for key in keys where rng.next() % 2 == 0 { choices[key] = rng.next() % 2 == 0 }
@@ -19,17 +19,5 @@ import Testing
             policyVersion: Int(rng.next() % 1000), textsHash: texts[Int(rng.next() % 7)], lang: "en",
             recordedAt: Int64(bitPattern: rng.next()) >> 8)
         #expect(entry.canonicalBytes == CanonicalJSON.bytes(entry.jsonValue))
-    }
-
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 }

@@ -70,18 +70,6 @@ private func pathShape(_ m: Int, _ n: Int) -> [Bool] {
     return m < k ? pathShape(m, k) + [false] : pathShape(m - k, n - k) + [true]
 }
 
-/// SplitMix64: a tiny deterministic PRNG for reproducible "random" tests.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 // RFC 6962 / Certificate Transparency reference data (the inputs and tree heads used by the CT reference
 // implementations' tests); roots[n] is the root of the first n leaves.
 private let ctInputs: [[UInt8]] = [
@@ -445,7 +433,7 @@ extension MerkleTests {
 
         @Test(arguments: [1, 2, 3, 42, 0xC0FFEE, 0xDEAD_BEEF] as [UInt64])
         func appendBatch(seed: UInt64) {
-            var rng = SplitMix64(state: seed)
+            var rng = SeededGenerator(seed: seed)
             let leaves = syntheticLeaves(300, salt: UInt8(seed & 0xFF))
             var batched = MerkleFrontier()
             var single = MerkleFrontier()
@@ -480,7 +468,7 @@ extension MerkleTests {
         @Test func batchIntoLargeTree() throws {
             // A frontier restored at a large size: the proofs need only the frontier and the batch.
             let size = (1 << 40) + (1 << 33) + 12_345
-            var rng = SplitMix64(state: 9)
+            var rng = SeededGenerator(seed: 9)
             let nodes = (0..<size.nonzeroBitCount).map { _ in Merkle.leafHash((0..<8).map { _ in UInt8.random(in: 0...255, using: &rng) }) }
             var frontier = try MerkleFrontier(size: size, nodes: nodes)
             let batch = syntheticLeaves(300, salt: 5)
