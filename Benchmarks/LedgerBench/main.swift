@@ -59,7 +59,7 @@ do {
     }
     let elapsed = ContinuousClock.now - start
     let rate = Double(total) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-    let batches = await writer.batchesCommitted
+    let batches = writer.batchesCommitted
     print(String(format: "writer, %d appenders: %.0f records/s, %.1f records per batch", concurrency, rate, Double(total) / Double(batches)))
 }
 

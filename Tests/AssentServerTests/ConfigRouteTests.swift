@@ -37,7 +37,7 @@ struct ConfigRouteTests {
             let categories = try #require(body["categories"]?.arrayValue)
             #expect(categories.count == 6)
             for category in categories {
-                let required = try #require(category["required"]?.boolValue)
+                let required = try #require(category["required"]?.boolValue as Bool?)
                 let expected = required || c.regime != "opt-in"
                 #expect(
                     category["default"]?.boolValue == expected,

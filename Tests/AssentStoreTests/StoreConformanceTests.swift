@@ -190,7 +190,7 @@ struct StoreConformanceTests {
                     proof: receipt.proof, root: receipt.treeHead.head.root))
             #expect(receipt.treeHead.isValid(publicKey: testSigner.publicKey))
         }
-        let batches = await writer.batchesCommitted
+        let batches = writer.batchesCommitted
         #expect(batches < total, "concurrent appends must share transactions (group commit)")
         #expect(try await store.treeHeads(log: 0).count == batches)
         let report = try await LedgerVerifier.verify(store: store, publicKeys: testKeys)
