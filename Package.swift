@@ -87,7 +87,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "assent-ledger-bench",
-            dependencies: ["AssentCore", "AssentStore", "AssentSQLite", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "AssentCore", "AssentStore", "AssentSQLite", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Benchmarks/LedgerBench",
             swiftSettings: upcoming
         ),

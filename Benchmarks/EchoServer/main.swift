@@ -23,8 +23,11 @@ router.post("/v1/properties/:property/consents") { request, context -> Response 
 }
 router.get("/v1/properties/:property/subjects/:subject") { _, context -> Response in
     let subject = context.parameters.get("subject") ?? ""
-    let data = try JSONEncoder().encode(ConsentBody(subject: subject, choices: ["necessary": true], action: "save", policyVersion: 1, lang: "en"))
-    return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    let data = try JSONEncoder().encode(
+        ConsentBody(subject: subject, choices: ["necessary": true], action: "save", policyVersion: 1, lang: "en"))
+    return Response(
+        status: .ok, headers: [.contentType: "application/json"],
+        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
 }
 let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
 try await app.runService()

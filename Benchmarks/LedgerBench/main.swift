@@ -27,8 +27,11 @@ func entry(_ n: Int64) -> LedgerEntry {
     let id = String(format: "%012llx-7000-8000-%012llx", 1_795_969_185_000 + n, n)
     return LedgerEntry(
         id: String(id.prefix(8)) + "-" + String(id.dropFirst(8).prefix(4)) + String(id.dropFirst(12)),
-        property: "demo", subject: id, choices: ["necessary": true, "functional": true, "performance": false,
-            "targeting": false, "social": true, "sale": false],
+        property: "demo", subject: id,
+        choices: [
+            "necessary": true, "functional": true, "performance": false,
+            "targeting": false, "social": true, "sale": false,
+        ],
         action: .save, regime: .optIn, region: "FR", gpc: false, gpcConflicts: [], policyVersion: 1,
         textsHash: String(repeating: "ab", count: 32), lang: "en", recordedAt: 1_795_969_185_000 + n)
 }
@@ -60,7 +63,10 @@ do {
     let elapsed = ContinuousClock.now - start
     let rate = Double(total) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
     let batches = writer.batchesCommitted
-    print(String(format: "writer, %d appenders: %.0f records/s, %.1f records per batch", concurrency, rate, Double(total) / Double(batches)))
+    print(
+        String(
+            format: "writer, %d appenders: %.0f records/s, %.1f records per batch", concurrency, rate,
+            Double(total) / Double(batches)))
 }
 
 // 2. The store alone, batches of the same mean size built beforehand.
@@ -76,7 +82,8 @@ do {
         let start = tree.size
         let (nodes, _) = tree.appendBatch(bytes.map { Merkle.leafHash($0) })
         let head = try signer.sign(TreeHead(log: 0, size: tree.size, root: tree.root(), timestamp: 0))
-        batches.append(LedgerBatch(log: 0, startIndex: start, entries: entries, entryBytes: bytes, nodes: nodes, treeHead: head))
+        batches.append(
+            LedgerBatch(log: 0, startIndex: start, entries: entries, entryBytes: bytes, nodes: nodes, treeHead: head))
     }
     let start = ContinuousClock.now
     var written = 0
@@ -87,7 +94,10 @@ do {
     }
     let elapsed = ContinuousClock.now - start
     let secondsTaken = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    print(String(format: "store alone, batches of %d: %.0f records/s, %.2f ms per batch", size, Double(written) / secondsTaken, secondsTaken * 1000 / Double(written / size)))
+    print(
+        String(
+            format: "store alone, batches of %d: %.0f records/s, %.2f ms per batch", size,
+            Double(written) / secondsTaken, secondsTaken * 1000 / Double(written / size)))
 }
 
 // 3. The serial work the writer does per batch besides the store: tree append with proofs, and signing.
@@ -99,14 +109,21 @@ do {
     var start = ContinuousClock.now
     for _ in 0..<rounds { _ = tree.appendBatch(leaves) }
     var elapsed = ContinuousClock.now - start
-    let treeMicros = (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / Double(rounds)
+    let treeMicros =
+        (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / Double(rounds)
     start = ContinuousClock.now
     for _ in 0..<rounds { _ = try signer.sign(TreeHead(log: 0, size: tree.size, root: tree.root(), timestamp: 0)) }
     elapsed = ContinuousClock.now - start
-    let signMicros = (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / Double(rounds)
+    let signMicros =
+        (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / Double(rounds)
     start = ContinuousClock.now
     for i in 0..<rounds * 32 { _ = Merkle.leafHash(entry(Int64(i)).canonicalBytes) }
     elapsed = ContinuousClock.now - start
-    let entryMicros = (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / Double(rounds * 32)
-    print(String(format: "per batch of 32: tree append and proofs %.0f µs, signing %.0f µs; per record: entry bytes and leaf hash %.1f µs", treeMicros, signMicros, entryMicros))
+    let entryMicros =
+        (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / Double(rounds * 32)
+    print(
+        String(
+            format:
+                "per batch of 32: tree append and proofs %.0f µs, signing %.0f µs; per record: entry bytes and leaf hash %.1f µs",
+            treeMicros, signMicros, entryMicros))
 }

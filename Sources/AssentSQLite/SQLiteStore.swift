@@ -94,7 +94,8 @@ public final class SQLiteStore: AssentStorage {
             let revision = (current?.revision ?? 0) + 1
             let document = Data(CanonicalJSON.orderedBytes(next.jsonValue))
             try db.execute(
-                sql: "INSERT INTO properties (id, revision, policy_version, document, created_at) VALUES (?, ?, ?, ?, ?)",
+                sql:
+                    "INSERT INTO properties (id, revision, policy_version, document, created_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [next.id, revision, next.policyVersion, document, time])
             return (PropertyRevision(property: next, revision: revision, createdAt: time), true)
         }
@@ -102,7 +103,8 @@ public final class SQLiteStore: AssentStorage {
 
     public func currentProperty(id: String) async throws -> PropertyRevision? {
         try await pool.read { db in
-            try Self.fetchProperty(db, sql: "SELECT * FROM properties WHERE id = ? ORDER BY revision DESC LIMIT 1", [id])
+            try Self.fetchProperty(
+                db, sql: "SELECT * FROM properties WHERE id = ? ORDER BY revision DESC LIMIT 1", [id])
         }
     }
 
@@ -158,8 +160,10 @@ public final class SQLiteStore: AssentStorage {
     public func nodes(log: Int, positions: [(level: Int, index: Int)]) async throws -> [MerkleHash] {
         if positions.isEmpty { return [] }
         return try await pool.read { db in
-            let inner = try db.cachedStatement(sql: "SELECT hash FROM ledger_nodes WHERE log = ? AND level = ? AND idx = ?")
-            let leaf = try db.cachedStatement(sql: "SELECT leaf_hash FROM ledger_records WHERE log = ? AND leaf_index = ?")
+            let inner = try db.cachedStatement(
+                sql: "SELECT hash FROM ledger_nodes WHERE log = ? AND level = ? AND idx = ?")
+            let leaf = try db.cachedStatement(
+                sql: "SELECT leaf_hash FROM ledger_records WHERE log = ? AND leaf_index = ?")
             return try positions.map { position in
                 let data =
                     position.level == 0
@@ -234,7 +238,8 @@ public final class SQLiteStore: AssentStorage {
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
                 // Name the record whose id is taken.
                 for entry in batch.entries
-                where try Int.fetchOne(db, sql: "SELECT 1 FROM ledger_records WHERE id = ?", arguments: [entry.id]) != nil
+                where try Int.fetchOne(db, sql: "SELECT 1 FROM ledger_records WHERE id = ?", arguments: [entry.id])
+                    != nil
                     || batch.entries.filter({ $0.id == entry.id }).count > 1
                 {
                     throw StoreError.duplicateRecordID(entry.id)
@@ -245,7 +250,8 @@ public final class SQLiteStore: AssentStorage {
             let head = batch.treeHead
             defer { self.checkpointer.noteCommit() }
             try db.execute(
-                sql: "INSERT INTO ledger_heads (log, size, root, timestamp, key_id, signature) VALUES (?, ?, ?, ?, ?, ?)",
+                sql:
+                    "INSERT INTO ledger_heads (log, size, root, timestamp, key_id, signature) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [
                     batch.log, head.head.size, Data(head.head.root.bytes), head.head.timestamp, head.keyID,
                     Data(head.signature),
@@ -256,7 +262,8 @@ public final class SQLiteStore: AssentStorage {
     public func record(id: String) async throws -> StoredRecord? {
         try await pool.read { db in
             try Self.decodeRecord(
-                Row.fetchOne(db, sql: "SELECT log, leaf_index, entry FROM ledger_records WHERE id = ?", arguments: [id]))
+                Row.fetchOne(db, sql: "SELECT log, leaf_index, entry FROM ledger_records WHERE id = ?", arguments: [id])
+            )
         }
     }
 
@@ -302,8 +309,10 @@ public final class SQLiteStore: AssentStorage {
 
     public func latestTreeHead(log: Int) async throws -> SignedTreeHead? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM ledger_heads WHERE log = ? ORDER BY size DESC LIMIT 1", arguments: [log])
-                .map(Self.decodeHead)
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM ledger_heads WHERE log = ? ORDER BY size DESC LIMIT 1", arguments: [log]
+            )
+            .map(Self.decodeHead)
         }
     }
 

@@ -20,7 +20,12 @@ public func buildApplication(
     }
     let store = opened.store
     if configuration.seedDemo, try await store.propertyIDs().isEmpty {
-        let origins = Array(Set([configuration.baseURL, "http://localhost:\(configuration.port)", "http://127.0.0.1:\(configuration.port)"])).sorted()
+        let origins = Array(
+            Set([
+                configuration.baseURL, "http://localhost:\(configuration.port)",
+                "http://127.0.0.1:\(configuration.port)",
+            ])
+        ).sorted()
         _ = try await store.saveProperty(DemoProperty.make(origins: origins), at: ConsentService.now())
         logger.info("seeded the demo property", metadata: ["property": "demo"])
     }
@@ -35,7 +40,8 @@ public func buildApplication(
             logger.info(
                 "assent is serving",
                 metadata: [
-                    "demo": "\(base)/demo/", "api": "\(base)/v1/properties/demo/config", "openapi": "\(base)/openapi.json",
+                    "demo": "\(base)/demo/", "api": "\(base)/v1/properties/demo/config",
+                    "openapi": "\(base)/openapi.json",
                 ])
         },
         logger: logger

@@ -18,7 +18,9 @@ public enum LedgerVerifier {
         var report = Report()
         for log in try await store.logs() {
             report.logs += 1
-            if let problem = try await verify(log: log, store: store, publicKeys: publicKeys, pageSize: pageSize, report: &report) {
+            if let problem = try await verify(
+                log: log, store: store, publicKeys: publicKeys, pageSize: pageSize, report: &report)
+            {
                 report.problem = problem
                 return report
             }
@@ -46,10 +48,12 @@ public enum LedgerVerifier {
         while true {
             let page = try await store.rawRecords(log: log, from: next, limit: pageSize)
             if page.isEmpty { break }
-            let stored = try await store.nodes(log: log, positions: page.map { (level: 0, index: $0.leafIndex) }, allowMissing: true)
+            let stored = try await store.nodes(
+                log: log, positions: page.map { (level: 0, index: $0.leafIndex) }, allowMissing: true)
             for (offset, record) in page.enumerated() {
                 if record.leafIndex != next {
-                    return "log \(log): record at leaf index \(next) is missing (deleted); the next stored record is \(record.leafIndex) (id \(record.id))"
+                    return
+                        "log \(log): record at leaf index \(next) is missing (deleted); the next stored record is \(record.leafIndex) (id \(record.id))"
                 }
                 let name = "record \(record.leafIndex) (id \(record.id))"
                 let entry: LedgerEntry
@@ -91,7 +95,8 @@ public enum LedgerVerifier {
         }
         if headIndex < heads.count {
             let size = heads[headIndex].head.size
-            return "log \(log): tree head at size \(size) covers records up to \(size - 1) but only \(next) are stored; record \(next) is missing (deleted)"
+            return
+                "log \(log): tree head at size \(size) covers records up to \(size - 1) but only \(next) are stored; record \(next) is missing (deleted)"
         }
         return nil
     }

@@ -102,7 +102,8 @@ public final class LedgerWriter: Sendable {
                 for (item, receipt) in zip(batch, receipts) { item.continuation.resume(returning: receipt) }
             } catch {
                 logger.error(
-                    "ledger batch failed", metadata: ["log": "\(log)", "records": "\(batch.count)", "error": "\(error)"])
+                    "ledger batch failed",
+                    metadata: ["log": "\(log)", "records": "\(batch.count)", "error": "\(error)"])
                 // The stored tree is the truth; read it again before the next batch.
                 tree.withLock { $0 = nil }
                 failuresCounter.increment()

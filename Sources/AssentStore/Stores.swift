@@ -135,9 +135,11 @@ extension LedgerStore {
     /// An inclusion proof for a leaf against a tree size, from stored nodes: the proof's node positions are
     /// worked out first, then read in one query.
     public func inclusionProof(log: Int, index: Int, size: Int) async throws -> [MerkleHash] {
-        let positions = Merkle.proofPositions { node in _ = Merkle.inclusionProof(index: index, size: size, node: node) }
+        let positions = Merkle.proofPositions { node in _ = Merkle.inclusionProof(index: index, size: size, node: node)
+        }
         let hashes = try await nodes(log: log, positions: positions)
-        let table = Dictionary(zip(positions.map { NodeKey($0.level, $0.index) }, hashes), uniquingKeysWith: { a, _ in a })
+        let table = Dictionary(
+            zip(positions.map { NodeKey($0.level, $0.index) }, hashes), uniquingKeysWith: { a, _ in a })
         return try Merkle.inclusionProof(index: index, size: size) { level, idx in
             guard let h = table[NodeKey(level, idx)] else { throw StoreError.corrupt("node \(level)/\(idx) missing") }
             return h
@@ -149,7 +151,8 @@ extension LedgerStore {
             _ = Merkle.consistencyProof(oldSize: oldSize, newSize: newSize, node: node)
         }
         let hashes = try await nodes(log: log, positions: positions)
-        let table = Dictionary(zip(positions.map { NodeKey($0.level, $0.index) }, hashes), uniquingKeysWith: { a, _ in a })
+        let table = Dictionary(
+            zip(positions.map { NodeKey($0.level, $0.index) }, hashes), uniquingKeysWith: { a, _ in a })
         return try Merkle.consistencyProof(oldSize: oldSize, newSize: newSize) { level, idx in
             guard let h = table[NodeKey(level, idx)] else { throw StoreError.corrupt("node \(level)/\(idx) missing") }
             return h

@@ -17,7 +17,8 @@ extension Assent {
             @OptionGroup var data: DataOptions
 
             func run() async throws {
-                let (store, publicKey) = try DataDirectory.openExisting(ServerConfiguration(dataDirectory: data.dataDirectory))
+                let (store, publicKey) = try DataDirectory.openExisting(
+                    ServerConfiguration(dataDirectory: data.dataDirectory))
                 guard let publicKey else { throw CLIError("no signing key in \(data.dataDirectory)") }
                 let keyID = TreeHeadSignerID.keyID(publicKey)
                 let report = try await LedgerVerifier.verify(store: store, publicKeys: [keyID: publicKey])
@@ -26,7 +27,9 @@ extension Assent {
                     print("checked \(report.records) records and \(report.treeHeads) tree heads before the failure")
                     throw ExitCode(1)
                 }
-                print("ok: \(report.records) records, \(report.treeHeads) signed tree heads, \(report.logs) log(s) verified")
+                print(
+                    "ok: \(report.records) records, \(report.treeHeads) signed tree heads, \(report.logs) log(s) verified"
+                )
             }
         }
     }

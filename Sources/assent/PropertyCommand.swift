@@ -18,7 +18,9 @@ extension Assent {
             @OptionGroup var data: DataOptions
 
             func run() async throws {
-                guard let bytes = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)") }
+                guard let bytes = FileManager.default.contents(atPath: file) else {
+                    throw CLIError("cannot read \(file)")
+                }
                 let property: Property
                 do {
                     property = try Property.decode(json: Array(bytes))
@@ -32,9 +34,13 @@ extension Assent {
                 let (revision, changed) = try await opened.store.saveProperty(
                     property, at: Int64(Date().timeIntervalSince1970 * 1000))
                 if changed {
-                    print("imported \(property.id): revision \(revision.revision), policy version \(revision.property.policyVersion)")
+                    print(
+                        "imported \(property.id): revision \(revision.revision), policy version \(revision.property.policyVersion)"
+                    )
                 } else {
-                    print("\(property.id) unchanged: revision \(revision.revision), policy version \(revision.property.policyVersion)")
+                    print(
+                        "\(property.id) unchanged: revision \(revision.revision), policy version \(revision.property.policyVersion)"
+                    )
                 }
             }
         }
@@ -47,7 +53,9 @@ extension Assent {
 
             func run() async throws {
                 let (store, _) = try DataDirectory.openExisting(ServerConfiguration(dataDirectory: data.dataDirectory))
-                guard let revision = try await store.currentProperty(id: id) else { throw CLIError("no property \"\(id)\"") }
+                guard let revision = try await store.currentProperty(id: id) else {
+                    throw CLIError("no property \"\(id)\"")
+                }
                 print(revision.property.documentJSON(), terminator: "")
             }
         }

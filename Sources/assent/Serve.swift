@@ -20,7 +20,10 @@ extension Assent {
 
         @OptionGroup var data: DataOptions
 
-        @Option(help: "Trusted request header with the visitor's region, set by your CDN or proxy (env ASSENT_REGION_HEADER).")
+        @Option(
+            help:
+                "Trusted request header with the visitor's region, set by your CDN or proxy (env ASSENT_REGION_HEADER)."
+        )
         var regionHeader: String = env("ASSENT_REGION_HEADER") ?? "X-Assent-Region"
 
         @Option(help: "Region used when the header is missing or invalid (env ASSENT_DEFAULT_REGION).")
@@ -37,7 +40,9 @@ extension Assent {
             guard !regionHeader.isEmpty, regionHeader.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
                 throw ValidationError("--region-header \"\(regionHeader)\" is not a header name")
             }
-            guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \"\(logLevel)\" is unknown") }
+            guard Logger.Level(rawValue: logLevel) != nil else {
+                throw ValidationError("--log-level \"\(logLevel)\" is unknown")
+            }
         }
 
         func run() async throws {

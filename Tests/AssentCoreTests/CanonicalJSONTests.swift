@@ -157,13 +157,14 @@ enum EntryField: String, CaseIterable, Sendable {
         #expect(try LedgerEntry(canonicalBytes: changed.canonicalBytes) == changed)
     }
 
-    @Test(arguments: [
-        ("v", JSONValue.int(2)), ("v", nil), ("id", nil), ("id", .int(1)), ("choices", .array([])),
-        ("choices", .object([("a", .string("yes"))])), ("action", .string("maybe")), ("regime", .string("opt_in")),
-        ("gpc", .string("false")), ("policyVersion", .number(1.5, integer: nil)), ("recordedAt", .string("0")),
-        ("gpcConflicts", .string("sale")),
-        ("gpcConflicts", .array([.string("sale"), .int(1)])), ("lang", nil), ("subject", .null),
-    ] as [(String, JSONValue?)])
+    @Test(
+        arguments: [
+            ("v", JSONValue.int(2)), ("v", nil), ("id", nil), ("id", .int(1)), ("choices", .array([])),
+            ("choices", .object([("a", .string("yes"))])), ("action", .string("maybe")), ("regime", .string("opt_in")),
+            ("gpc", .string("false")), ("policyVersion", .number(1.5, integer: nil)), ("recordedAt", .string("0")),
+            ("gpcConflicts", .string("sale")),
+            ("gpcConflicts", .array([.string("sale"), .int(1)])), ("lang", nil), ("subject", .null),
+        ] as [(String, JSONValue?)])
     func rejectsMalformedEntries(member: String, value: JSONValue?) {
         let json = sampleEntry().jsonValue.setting(member, to: value)
         #expect(throws: LedgerEntry.FormatError.self) { try LedgerEntry(json: json) }

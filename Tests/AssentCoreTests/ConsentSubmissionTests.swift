@@ -59,7 +59,9 @@ import Testing
     }
 
     @Test func missingActionMessage() throws {
-        let error = try #require(throws: SubmissionError.self) { try ConsentSubmission.parse(parseJSON(#"{"policyVersion":2}"#)) }
+        let error = try #require(throws: SubmissionError.self) {
+            try ConsentSubmission.parse(parseJSON(#"{"policyVersion":2}"#))
+        }
         #expect(error.field == "action" && error.message == "missing")
     }
 
@@ -113,7 +115,8 @@ import Testing
 
     @Test(arguments: [
         "", "0f8fad5b-d9cb-469f-a165-70867728950", "{0f8fad5b-d9cb-469f-a165-70867728950e}",
-        "0f8fad5b-d9cb-469f-a165_70867728950e", "0f8fad5b-d9cb-469f-a165-70867728950é", "zf8fad5b-d9cb-469f-a165-70867728950e",
+        "0f8fad5b-d9cb-469f-a165_70867728950e", "0f8fad5b-d9cb-469f-a165-70867728950é",
+        "zf8fad5b-d9cb-469f-a165-70867728950e",
     ])
     func notUUIDs(raw: String) {
         #expect(normalizedUUID(raw) == nil)
@@ -132,7 +135,8 @@ import Testing
     }
 
     @Test func unknownCategoryKey() throws {
-        let s = try Self.submission(#"{"action":"save","policyVersion":1,"choices":{"functional":true,"marketing":true}}"#)
+        let s = try Self.submission(
+            #"{"action":"save","policyVersion":1,"choices":{"functional":true,"marketing":true}}"#)
         let error = try #require(throws: SubmissionError.self) {
             try s.validate(against: Self.property, knownPolicyVersions: [1], gpcSignal: false)
         }

@@ -67,7 +67,8 @@ import Testing
         #expect(error.message.contains("nesting"))
         #expect(error.offset == JSONParser.maxDepth)
 
-        let objects = String(repeating: #"{"a":"#, count: JSONParser.maxDepth + 1) + "1"
+        let objects =
+            String(repeating: #"{"a":"#, count: JSONParser.maxDepth + 1) + "1"
             + String(repeating: "}", count: JSONParser.maxDepth + 1)
         #expect(throws: JSONParseError.self) { try JSONParser.parse(objects) }
     }
@@ -137,10 +138,12 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSONParser.parse(slow) }
     }
 
-    @Test(arguments: [
-        [0x22, 0xFF, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0x5C, 0x6E, 0xC0, 0xAF, 0x22],
-        [0xEF, 0xBB, 0xBF, 0x31],
-    ] as [[UInt8]])
+    @Test(
+        arguments: [
+            [0x22, 0xFF, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22],
+            [0x22, 0x5C, 0x6E, 0xC0, 0xAF, 0x22],
+            [0xEF, 0xBB, 0xBF, 0x31],
+        ] as [[UInt8]])
     func invalidUTF8IsRejected(bytes: [UInt8]) {
         #expect(throws: JSONParseError.self) { try JSONParser.parse(bytes) }
     }
@@ -170,7 +173,9 @@ import Testing
         } catch {
             return  // rejecting is acceptable
         }
-        #expect(try JSONParser.parse(CanonicalJSON.bytes(value)) == value, "\(text) became \(utf8String(CanonicalJSON.bytes(value)))")
+        #expect(
+            try JSONParser.parse(CanonicalJSON.bytes(value)) == value,
+            "\(text) became \(utf8String(CanonicalJSON.bytes(value)))")
     }
 }
 
@@ -239,7 +244,8 @@ import Testing
     /// Single-byte mutations of a real document: every one either parses or fails cleanly.
     @Test func mutatedDocuments() {
         let property = Property.standard(id: "demo", name: "Demo", origins: ["https://example.com"])
-        let document = Array(CanonicalJSON.orderedBytes(property.jsonValue).prefix(600))
+        let document =
+            Array(CanonicalJSON.orderedBytes(property.jsonValue).prefix(600))
             + Array(#"],"x":"\u00e9\ud83d\ude00",[-1.5e3]}"#.utf8)
         var rng = SeededGenerator(seed: 7)
         var failures = 0

@@ -7,7 +7,9 @@ import Testing
     @Test(arguments: 0..<200)
     func directBytesEqualGenericCanonicalForm(seed: Int) {
         var rng = SeededGenerator(seed: UInt64(seed) &+ 0x9E37_79B9_7F4A_7C15)
-        let keys = ["necessary", "functional", "performance", "targeting", "social", "sale", "a-b", "z_9", "é", "\u{1F600}"]
+        let keys = [
+            "necessary", "functional", "performance", "targeting", "social", "sale", "a-b", "z_9", "é", "\u{1F600}",
+        ]
         var choices: [String: Bool] = [:]
         for key in keys where rng.next() % 2 == 0 { choices[key] = rng.next() % 2 == 0 }
         let texts = ["", "plain", "quote\"back\\slash", "tab\tnew\nline", "ctl\u{01}", "ünïcødé", "\u{1F600}"]

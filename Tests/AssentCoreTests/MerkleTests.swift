@@ -97,7 +97,9 @@ struct MerkleTests {}
 extension MerkleTests {
     @Suite("Merkle hashing")
     struct Hashing {
-        @Test(arguments: [[], [0x00], [0x01], [0x00, 0x01, 0x02], Array(repeating: UInt8(0xAB), count: 1000)] as [[UInt8]])
+        @Test(
+            arguments: [[], [0x00], [0x01], [0x00, 0x01, 0x02], Array(repeating: UInt8(0xAB), count: 1000)] as [[UInt8]]
+        )
         func leafHashPrefixesZero(data: [UInt8]) {
             #expect(Merkle.leafHash(data) == sha256([0x00] + data))
             // A non-contiguous sequence hashes the same as its array.
@@ -119,10 +121,13 @@ extension MerkleTests {
             #expect(Merkle.emptyRoot.hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
             #expect(Merkle.root([]) == Merkle.emptyRoot)
             #expect(MerkleFrontier().root() == Merkle.emptyRoot)
-            #expect(Merkle.root(size: 0, node: { level, index in
-                Issue.record("no node should be asked for the empty tree: (\(level), \(index))")
-                return Merkle.emptyRoot
-            }) == Merkle.emptyRoot)
+            #expect(
+                Merkle.root(
+                    size: 0,
+                    node: { level, index in
+                        Issue.record("no node should be asked for the empty tree: (\(level), \(index))")
+                        return Merkle.emptyRoot
+                    }) == Merkle.emptyRoot)
         }
 
         @Test func hashValueValidation() throws {
@@ -156,7 +161,8 @@ extension MerkleTests {
 
         @Test func rootsForEverySize() {
             #expect(leaves[0] == sha256([0x00]))
-            #expect(Merkle.root(Array(leaves[0..<2])) == sha256([0x01] + sha256([0x00]).bytes + sha256([0x00, 0x00]).bytes))
+            #expect(
+                Merkle.root(Array(leaves[0..<2])) == sha256([0x01] + sha256([0x00]).bytes + sha256([0x00, 0x00]).bytes))
             for size in 0...8 {
                 let expected = h(ctRoots[size])
                 #expect(Merkle.root(Array(leaves[0..<size])) == expected, "reference root, size \(size)")
@@ -169,16 +175,22 @@ extension MerkleTests {
 
         @Test func knownInclusionProofs() {
             let cases: [(index: Int, size: Int, proof: [String])] = [
-                (0, 8, [
-                    "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-                    "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                    "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
-                ]),
-                (5, 8, [
-                    "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
-                    "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-                    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-                ]),
+                (
+                    0, 8,
+                    [
+                        "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+                        "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                        "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+                    ]
+                ),
+                (
+                    5, 8,
+                    [
+                        "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+                        "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+                        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+                    ]
+                ),
                 (0, 1, []),
             ]
             for c in cases {
@@ -186,26 +198,36 @@ extension MerkleTests {
                 #expect(Merkle.inclusionProof(index: c.index, size: c.size, leaves: leaves) == expected)
                 let table = NodeTable(Array(leaves[0..<c.size]))
                 #expect(Merkle.inclusionProof(index: c.index, size: c.size, node: table.callAsFunction) == expected)
-                #expect(Merkle.verifyInclusion(
-                    leaf: leaves[c.index], index: c.index, size: c.size, proof: expected, root: h(ctRoots[c.size])))
+                #expect(
+                    Merkle.verifyInclusion(
+                        leaf: leaves[c.index], index: c.index, size: c.size, proof: expected, root: h(ctRoots[c.size])))
             }
         }
 
         @Test func knownConsistencyProofs() {
             let cases: [(old: Int, new: Int, proof: [String])] = [
-                (2, 8, [
-                    "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                    "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
-                ]),
-                (6, 8, [
-                    "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
-                    "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-                    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-                ]),
-                (2, 5, [
-                    "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                    "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
-                ]),
+                (
+                    2, 8,
+                    [
+                        "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                        "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+                    ]
+                ),
+                (
+                    6, 8,
+                    [
+                        "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+                        "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+                        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+                    ]
+                ),
+                (
+                    2, 5,
+                    [
+                        "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                        "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+                    ]
+                ),
                 (1, 1, []),
             ]
             for c in cases {
@@ -213,9 +235,10 @@ extension MerkleTests {
                 #expect(Merkle.consistencyProof(oldSize: c.old, newSize: c.new, leaves: leaves) == expected)
                 let table = NodeTable(Array(leaves[0..<c.new]))
                 #expect(Merkle.consistencyProof(oldSize: c.old, newSize: c.new, node: table.callAsFunction) == expected)
-                #expect(Merkle.verifyConsistency(
-                    oldSize: c.old, newSize: c.new, oldRoot: h(ctRoots[c.old]), newRoot: h(ctRoots[c.new]),
-                    proof: expected))
+                #expect(
+                    Merkle.verifyConsistency(
+                        oldSize: c.old, newSize: c.new, oldRoot: h(ctRoots[c.old]), newRoot: h(ctRoots[c.new]),
+                        proof: expected))
             }
         }
     }
@@ -230,7 +253,9 @@ extension MerkleTests {
 
         /// consistencyProofLength[o][n]: the length of the reference consistency proof from size o to size n.
         static let consistencyProofLength: [[Int]] = (0...48).map { o in
-            (0...48).map { n in o <= n ? Merkle.consistencyProof(oldSize: o, newSize: n, leaves: Array(leaves[0..<n])).count : -1 }
+            (0...48).map { n in
+                o <= n ? Merkle.consistencyProof(oldSize: o, newSize: n, leaves: Array(leaves[0..<n])).count : -1
+            }
         }
 
         @Test(arguments: 1...64)
@@ -246,7 +271,12 @@ extension MerkleTests {
             #expect(frontier.root() == root)
 
             var requested = Set<Position>()
-            #expect(Merkle.root(size: size, node: { requested.insert(Position(level: $0, index: $1)); return table($0, $1) }) == root)
+            #expect(
+                Merkle.root(
+                    size: size,
+                    node: {
+                        requested.insert(Position(level: $0, index: $1)); return table($0, $1)
+                    }) == root)
 
             for index in 0..<size {
                 let reference = Merkle.inclusionProof(index: index, size: size, leaves: leaves)
@@ -265,20 +295,33 @@ extension MerkleTests {
                     bad[j] = flipped(element, bit: j * 37 + size)
                     #expect(!Merkle.verifyInclusion(leaf: leaf, index: index, size: size, proof: bad, root: root))
                 }
-                #expect(!Merkle.verifyInclusion(leaf: flipped(leaf, bit: 3), index: index, size: size, proof: proof, root: root))
-                #expect(!Merkle.verifyInclusion(leaf: leaf, index: index, size: size, proof: proof, root: flipped(root, bit: 200)))
+                #expect(
+                    !Merkle.verifyInclusion(
+                        leaf: flipped(leaf, bit: 3), index: index, size: size, proof: proof, root: root))
+                #expect(
+                    !Merkle.verifyInclusion(
+                        leaf: leaf, index: index, size: size, proof: proof, root: flipped(root, bit: 200)))
                 if !proof.isEmpty {
-                    #expect(!Merkle.verifyInclusion(leaf: leaf, index: index, size: size, proof: Array(proof.dropLast()), root: root))
-                    #expect(!Merkle.verifyInclusion(leaf: leaf, index: index, size: size, proof: Array(proof.dropFirst()), root: root))
+                    #expect(
+                        !Merkle.verifyInclusion(
+                            leaf: leaf, index: index, size: size, proof: Array(proof.dropLast()), root: root))
+                    #expect(
+                        !Merkle.verifyInclusion(
+                            leaf: leaf, index: index, size: size, proof: Array(proof.dropFirst()), root: root))
                 }
-                #expect(!Merkle.verifyInclusion(leaf: leaf, index: index, size: size, proof: proof + [root], root: root))
-                #expect(!Merkle.verifyInclusion(leaf: leaf, index: index, size: size, proof: proof + [leaf], root: root))
+                #expect(
+                    !Merkle.verifyInclusion(leaf: leaf, index: index, size: size, proof: proof + [root], root: root))
+                #expect(
+                    !Merkle.verifyInclusion(leaf: leaf, index: index, size: size, proof: proof + [leaf], root: root))
 
                 // Wrong index: every other position in small trees, the neighbours in larger ones; and out of range.
-                let others = size <= 20 ? Array(0..<size) : [0, 1, index - 1, index + 1, index ^ 1, index ^ 2, index ^ 8, size - 1]
+                let others =
+                    size <= 20
+                    ? Array(0..<size) : [0, 1, index - 1, index + 1, index ^ 1, index ^ 2, index ^ 8, size - 1]
                 for other in Set(others) where other != index && other >= 0 && other < size {
-                    #expect(!Merkle.verifyInclusion(leaf: leaf, index: other, size: size, proof: proof, root: root),
-                            "index \(index) accepted as \(other)")
+                    #expect(
+                        !Merkle.verifyInclusion(leaf: leaf, index: other, size: size, proof: proof, root: root),
+                        "index \(index) accepted as \(other)")
                 }
                 for other in [-1, size, size + 1, Int.max, Int.min] {
                     #expect(!Merkle.verifyInclusion(leaf: leaf, index: other, size: size, proof: proof, root: root))
@@ -289,13 +332,16 @@ extension MerkleTests {
                 let nearby = Array(max(1, size - 4)...(size + 4)) + [index + 1, 2 * size, 1 << 20, (1 << 20) + size]
                 for other in [-1, 0, Int.max, Int.max - 1, Int.min] + nearby where other != size {
                     let sameShape = other > index && pathShape(index, other) == pathShape(index, size)
-                    #expect(Merkle.verifyInclusion(leaf: leaf, index: index, size: other, proof: proof, root: root) == sameShape,
-                            "index \(index) size \(size) checked as size \(other)")
+                    #expect(
+                        Merkle.verifyInclusion(leaf: leaf, index: index, size: other, proof: proof, root: root)
+                            == sameShape,
+                        "index \(index) size \(size) checked as size \(other)")
                 }
             }
             for position in requested {
-                #expect(position.level >= 0 && position.index >= 0 && (position.index + 1) << position.level <= size,
-                        "asked for \(position) outside a tree of \(size)")
+                #expect(
+                    position.level >= 0 && position.index >= 0 && (position.index + 1) << position.level <= size,
+                    "asked for \(position) outside a tree of \(size)")
             }
         }
 
@@ -314,15 +360,19 @@ extension MerkleTests {
                     return table(level, i)
                 }
                 #expect(proof == reference, "\(oldSize) -> \(newSize)")
-                #expect(Merkle.verifyConsistency(
-                    oldSize: oldSize, newSize: newSize, oldRoot: oldRoot, newRoot: newRoot, proof: proof),
+                #expect(
+                    Merkle.verifyConsistency(
+                        oldSize: oldSize, newSize: newSize, oldRoot: oldRoot, newRoot: newRoot, proof: proof),
                     "\(oldSize) -> \(newSize)")
                 if oldSize == 0 || oldSize == newSize { #expect(proof.isEmpty) }
 
-                func rejects(_ bad: [MerkleHash], old: MerkleHash = oldRoot, new: MerkleHash = newRoot,
-                             oldSize o: Int = oldSize, newSize n: Int = newSize, _ what: String) {
-                    #expect(!Merkle.verifyConsistency(oldSize: o, newSize: n, oldRoot: old, newRoot: new, proof: bad),
-                            "\(oldSize) -> \(newSize): \(what) accepted")
+                func rejects(
+                    _ bad: [MerkleHash], old: MerkleHash = oldRoot, new: MerkleHash = newRoot,
+                    oldSize o: Int = oldSize, newSize n: Int = newSize, _ what: String
+                ) {
+                    #expect(
+                        !Merkle.verifyConsistency(oldSize: o, newSize: n, oldRoot: old, newRoot: new, proof: bad),
+                        "\(oldSize) -> \(newSize): \(what) accepted")
                 }
                 for (j, element) in proof.enumerated() {
                     var bad = proof
@@ -337,7 +387,9 @@ extension MerkleTests {
                 rejects(proof, old: flipped(oldRoot, bit: 9), "wrong old root")
                 if oldSize == 0 {
                     // The empty tree is a prefix of every tree: only the empty proof and the empty root are accepted.
-                    #expect(Merkle.verifyConsistency(oldSize: 0, newSize: newSize + 7, oldRoot: oldRoot, newRoot: oldRoot, proof: []))
+                    #expect(
+                        Merkle.verifyConsistency(
+                            oldSize: 0, newSize: newSize + 7, oldRoot: oldRoot, newRoot: oldRoot, proof: []))
                     rejects([oldRoot], "non-empty proof from the empty tree")
                     continue
                 }
@@ -347,8 +399,10 @@ extension MerkleTests {
                     rejects([], "empty proof")
                 }
                 // Hostile sizes.
-                for (o, n) in [(-1, newSize), (oldSize, -1), (newSize + 1, newSize), (Int.min, Int.max),
-                               (Int.max, Int.max - 1), (oldSize, Int.max), (Int.max - 1, Int.max)] where (o, n) != (oldSize, newSize) {
+                for (o, n) in [
+                    (-1, newSize), (oldSize, -1), (newSize + 1, newSize), (Int.min, Int.max),
+                    (Int.max, Int.max - 1), (oldSize, Int.max), (Int.max - 1, Int.max),
+                ] where (o, n) != (oldSize, newSize) {
                     rejects(proof, oldSize: o, newSize: n, "sizes \(o) -> \(n)")
                 }
                 // Other sizes whose proof has another length can never accept this one.
@@ -361,8 +415,9 @@ extension MerkleTests {
                 }
             }
             for position in requested {
-                #expect(position.level >= 0 && position.index >= 0 && (position.index + 1) << position.level <= newSize,
-                        "asked for \(position) outside a tree of \(newSize)")
+                #expect(
+                    position.level >= 0 && position.index >= 0 && (position.index + 1) << position.level <= newSize,
+                    "asked for \(position) outside a tree of \(newSize)")
             }
         }
 
@@ -372,14 +427,20 @@ extension MerkleTests {
             let sizes = [Int.min, -1, 0, 1, 2, Int.max - 1, Int.max]
             for size in sizes {
                 for index in sizes {
-                    for proof in [[], [leaf], Array(long.prefix(62)), Array(long.prefix(63)), Array(long.prefix(64)), long] {
-                        #expect(!Merkle.verifyInclusion(leaf: leaf, index: index, size: size, proof: proof, root: Merkle.emptyRoot))
+                    for proof in [
+                        [], [leaf], Array(long.prefix(62)), Array(long.prefix(63)), Array(long.prefix(64)), long,
+                    ] {
+                        #expect(
+                            !Merkle.verifyInclusion(
+                                leaf: leaf, index: index, size: size, proof: proof, root: Merkle.emptyRoot))
                     }
                 }
             }
             for old in sizes {
                 for new in sizes {
-                    for proof in [[], [leaf], Array(long.prefix(63)), Array(long.prefix(64)), Array(long.prefix(65)), long] {
+                    for proof in [
+                        [], [leaf], Array(long.prefix(63)), Array(long.prefix(64)), Array(long.prefix(65)), long,
+                    ] {
                         let accepted = Merkle.verifyConsistency(
                             oldSize: old, newSize: new, oldRoot: leaf, newRoot: Merkle.emptyRoot, proof: proof)
                         #expect(!accepted, "\(old) -> \(new), \(proof.count) hashes")
@@ -387,14 +448,23 @@ extension MerkleTests {
                 }
             }
             // The only proofs of the empty tree and of equal sizes are empty ones with the right roots.
-            #expect(Merkle.verifyConsistency(oldSize: 0, newSize: 5, oldRoot: Merkle.emptyRoot, newRoot: leaf, proof: []))
+            #expect(
+                Merkle.verifyConsistency(oldSize: 0, newSize: 5, oldRoot: Merkle.emptyRoot, newRoot: leaf, proof: []))
             #expect(!Merkle.verifyConsistency(oldSize: 0, newSize: 5, oldRoot: leaf, newRoot: leaf, proof: []))
-            #expect(!Merkle.verifyConsistency(oldSize: 0, newSize: 5, oldRoot: Merkle.emptyRoot, newRoot: leaf, proof: [leaf]))
-            #expect(Merkle.verifyConsistency(oldSize: Int.max, newSize: Int.max, oldRoot: leaf, newRoot: leaf, proof: []))
+            #expect(
+                !Merkle.verifyConsistency(
+                    oldSize: 0, newSize: 5, oldRoot: Merkle.emptyRoot, newRoot: leaf, proof: [leaf]))
+            #expect(
+                Merkle.verifyConsistency(oldSize: Int.max, newSize: Int.max, oldRoot: leaf, newRoot: leaf, proof: []))
             #expect(!Merkle.verifyConsistency(oldSize: 3, newSize: 3, oldRoot: leaf, newRoot: leaf, proof: [leaf]))
             // A perfectly shaped but forged proof in the largest tree is just rejected.
-            #expect(!Merkle.verifyInclusion(leaf: leaf, index: Int.max - 1, size: Int.max, proof: Array(long.prefix(63)), root: leaf))
-            #expect(!Merkle.verifyConsistency(oldSize: Int.max - 1, newSize: Int.max, oldRoot: leaf, newRoot: leaf, proof: Array(long.prefix(63))))
+            #expect(
+                !Merkle.verifyInclusion(
+                    leaf: leaf, index: Int.max - 1, size: Int.max, proof: Array(long.prefix(63)), root: leaf))
+            #expect(
+                !Merkle.verifyConsistency(
+                    oldSize: Int.max - 1, newSize: Int.max, oldRoot: leaf, newRoot: leaf, proof: Array(long.prefix(63)))
+            )
         }
     }
 }
@@ -441,7 +511,8 @@ extension MerkleTests {
                 let oldSize = batched.size
                 // Mostly small batches, sometimes empty, sometimes large.
                 let roll = Int.random(in: 0..<10, using: &rng)
-                let wanted = roll == 0 ? 0 : roll < 8 ? Int.random(in: 1...9, using: &rng) : Int.random(in: 10...70, using: &rng)
+                let wanted =
+                    roll == 0 ? 0 : roll < 8 ? Int.random(in: 1...9, using: &rng) : Int.random(in: 10...70, using: &rng)
                 let count = min(wanted, leaves.count - oldSize)
                 let batch = Array(leaves[oldSize..<(oldSize + count)])
                 let (nodes, proofs) = batched.appendBatch(batch)
@@ -456,12 +527,17 @@ extension MerkleTests {
                 #expect(proofs.count == count)
                 for (offset, proof) in proofs.enumerated() {
                     let index = oldSize + offset
-                    #expect(proof == Merkle.inclusionProof(index: index, size: newSize, leaves: tree), "leaf \(index) of \(newSize)")
-                    #expect(Merkle.verifyInclusion(leaf: tree[index], index: index, size: newSize, proof: proof, root: root))
+                    #expect(
+                        proof == Merkle.inclusionProof(index: index, size: newSize, leaves: tree),
+                        "leaf \(index) of \(newSize)")
+                    #expect(
+                        Merkle.verifyInclusion(leaf: tree[index], index: index, size: newSize, proof: proof, root: root)
+                    )
                 }
                 #expect(nodes.count == Set(nodes).count, "a node was reported twice")
-                #expect(Set(nodes) == Self.newlyComplete(from: oldSize, to: newSize, leaves: leaves),
-                        "batch \(oldSize) -> \(newSize)")
+                #expect(
+                    Set(nodes) == Self.newlyComplete(from: oldSize, to: newSize, leaves: leaves),
+                    "batch \(oldSize) -> \(newSize)")
             }
         }
 
@@ -469,7 +545,9 @@ extension MerkleTests {
             // A frontier restored at a large size: the proofs need only the frontier and the batch.
             let size = (1 << 40) + (1 << 33) + 12_345
             var rng = SeededGenerator(seed: 9)
-            let nodes = (0..<size.nonzeroBitCount).map { _ in Merkle.leafHash((0..<8).map { _ in UInt8.random(in: 0...255, using: &rng) }) }
+            let nodes = (0..<size.nonzeroBitCount).map { _ in
+                Merkle.leafHash((0..<8).map { _ in UInt8.random(in: 0...255, using: &rng) })
+            }
             var frontier = try MerkleFrontier(size: size, nodes: nodes)
             let batch = syntheticLeaves(300, salt: 5)
             let before = frontier
@@ -477,7 +555,9 @@ extension MerkleTests {
             let root = frontier.root()
             #expect(frontier.size == size + batch.count)
             for (offset, proof) in proofs.enumerated() {
-                #expect(Merkle.verifyInclusion(leaf: batch[offset], index: size + offset, size: frontier.size, proof: proof, root: root))
+                #expect(
+                    Merkle.verifyInclusion(
+                        leaf: batch[offset], index: size + offset, size: frontier.size, proof: proof, root: root))
             }
             // Every completed node lies within the batch's reach, and ends inside it.
             for node in completed {
@@ -520,14 +600,20 @@ extension MerkleTests {
                 #expect(fromNodes == restored)
             }
 
-            #expect(throws: MerkleFrontierError.self) { try MerkleFrontier(size: size, nodes: original.nodes + [leaves[0]]) }
+            #expect(throws: MerkleFrontierError.self) {
+                try MerkleFrontier(size: size, nodes: original.nodes + [leaves[0]])
+            }
             if !original.nodes.isEmpty {
-                #expect(throws: MerkleFrontierError.nodeCountMismatch(
-                    size: size, expected: size.nonzeroBitCount, actual: size.nonzeroBitCount - 1)) {
+                #expect(
+                    throws: MerkleFrontierError.nodeCountMismatch(
+                        size: size, expected: size.nonzeroBitCount, actual: size.nonzeroBitCount - 1)
+                ) {
                     try MerkleFrontier(size: size, nodes: Array(original.nodes.dropLast()))
                 }
             }
-            #expect(throws: MerkleFrontierError.negativeSize(-size - 1)) { try MerkleFrontier(size: -size - 1, nodes: []) }
+            #expect(throws: MerkleFrontierError.negativeSize(-size - 1)) {
+                try MerkleFrontier(size: -size - 1, nodes: [])
+            }
         }
     }
 }

@@ -24,42 +24,87 @@ private let F = false
 
 private let decisionTable: [DecisionRow] = [
     // Defaults before any choice.
-    DecisionRow(regime: .optIn, action: .save, choices: [:], gpc: F, allowed: [T, F, F, F, F, F], conflicts: [], refusal: T),
-    DecisionRow(regime: .optOut, action: .save, choices: [:], gpc: F, allowed: [T, T, T, T, T, T], conflicts: [], refusal: F),
-    DecisionRow(regime: .notice, action: .save, choices: [:], gpc: F, allowed: [T, T, T, T, T, T], conflicts: [], refusal: F),
+    DecisionRow(
+        regime: .optIn, action: .save, choices: [:], gpc: F, allowed: [T, F, F, F, F, F], conflicts: [], refusal: T),
+    DecisionRow(
+        regime: .optOut, action: .save, choices: [:], gpc: F, allowed: [T, T, T, T, T, T], conflicts: [], refusal: F),
+    DecisionRow(
+        regime: .notice, action: .save, choices: [:], gpc: F, allowed: [T, T, T, T, T, T], conflicts: [], refusal: F),
     // Accept All / Reject All set every optional category, whatever the regime and the choices sent along.
-    DecisionRow(regime: .optIn, action: .acceptAll, choices: [:], gpc: F, allowed: [T, T, T, T, T, T], conflicts: [], refusal: F),
-    DecisionRow(regime: .optIn, action: .acceptAll, choices: ["performance": F], gpc: F, allowed: [T, T, T, T, T, T], conflicts: [], refusal: F),
-    DecisionRow(regime: .notice, action: .acceptAll, choices: [:], gpc: F, allowed: [T, T, T, T, T, T], conflicts: [], refusal: F),
-    DecisionRow(regime: .optOut, action: .rejectAll, choices: [:], gpc: F, allowed: [T, F, F, F, F, F], conflicts: [], refusal: T),
-    DecisionRow(regime: .optIn, action: .rejectAll, choices: ["performance": T], gpc: F, allowed: [T, F, F, F, F, F], conflicts: [], refusal: T),
-    DecisionRow(regime: .notice, action: .rejectAll, choices: [:], gpc: F, allowed: [T, F, F, F, F, F], conflicts: [], refusal: T),
+    DecisionRow(
+        regime: .optIn, action: .acceptAll, choices: [:], gpc: F, allowed: [T, T, T, T, T, T], conflicts: [], refusal: F
+    ),
+    DecisionRow(
+        regime: .optIn, action: .acceptAll, choices: ["performance": F], gpc: F, allowed: [T, T, T, T, T, T],
+        conflicts: [], refusal: F),
+    DecisionRow(
+        regime: .notice, action: .acceptAll, choices: [:], gpc: F, allowed: [T, T, T, T, T, T], conflicts: [],
+        refusal: F),
+    DecisionRow(
+        regime: .optOut, action: .rejectAll, choices: [:], gpc: F, allowed: [T, F, F, F, F, F], conflicts: [],
+        refusal: T),
+    DecisionRow(
+        regime: .optIn, action: .rejectAll, choices: ["performance": T], gpc: F, allowed: [T, F, F, F, F, F],
+        conflicts: [], refusal: T),
+    DecisionRow(
+        regime: .notice, action: .rejectAll, choices: [:], gpc: F, allowed: [T, F, F, F, F, F], conflicts: [],
+        refusal: T),
     // Save: an explicit choice wins; a category left out falls back to the regime default.
-    DecisionRow(regime: .optIn, action: .save, choices: ["performance": T], gpc: F, allowed: [T, F, T, F, F, F], conflicts: [], refusal: F),
-    DecisionRow(regime: .optOut, action: .save, choices: ["performance": F], gpc: F, allowed: [T, T, F, T, T, T], conflicts: [], refusal: F),
-    DecisionRow(regime: .notice, action: .save, choices: ["social": F, "sale": F], gpc: F, allowed: [T, T, T, T, F, F], conflicts: [], refusal: F),
+    DecisionRow(
+        regime: .optIn, action: .save, choices: ["performance": T], gpc: F, allowed: [T, F, T, F, F, F], conflicts: [],
+        refusal: F),
+    DecisionRow(
+        regime: .optOut, action: .save, choices: ["performance": F], gpc: F, allowed: [T, T, F, T, T, T], conflicts: [],
+        refusal: F),
+    DecisionRow(
+        regime: .notice, action: .save, choices: ["social": F, "sale": F], gpc: F, allowed: [T, T, T, T, F, F],
+        conflicts: [], refusal: F),
     DecisionRow(
         regime: .optOut, action: .save,
         choices: ["functional": F, "performance": F, "targeting": F, "social": F, "sale": F], gpc: F,
         allowed: [T, F, F, F, F, F], conflicts: [], refusal: T),
     // Required categories cannot be refused.
-    DecisionRow(regime: .optIn, action: .save, choices: ["necessary": F], gpc: F, allowed: [T, F, F, F, F, F], conflicts: [], refusal: T),
-    DecisionRow(regime: .optOut, action: .rejectAll, choices: ["necessary": F], gpc: T, allowed: [T, F, F, F, F, F], conflicts: [], refusal: T),
+    DecisionRow(
+        regime: .optIn, action: .save, choices: ["necessary": F], gpc: F, allowed: [T, F, F, F, F, F], conflicts: [],
+        refusal: T),
+    DecisionRow(
+        regime: .optOut, action: .rejectAll, choices: ["necessary": F], gpc: T, allowed: [T, F, F, F, F, F],
+        conflicts: [], refusal: T),
     // GPC turns off targeting (targeted advertising) and sale (sale, sharing) in every regime.
-    DecisionRow(regime: .optOut, action: .save, choices: [:], gpc: T, allowed: [T, T, T, F, T, F], conflicts: [], refusal: F),
-    DecisionRow(regime: .notice, action: .save, choices: [:], gpc: T, allowed: [T, T, T, F, T, F], conflicts: [], refusal: F),
-    DecisionRow(regime: .optIn, action: .save, choices: [:], gpc: T, allowed: [T, F, F, F, F, F], conflicts: [], refusal: T),
-    DecisionRow(regime: .optOut, action: .gpc, choices: [:], gpc: T, allowed: [T, T, T, F, T, F], conflicts: [], refusal: F),
+    DecisionRow(
+        regime: .optOut, action: .save, choices: [:], gpc: T, allowed: [T, T, T, F, T, F], conflicts: [], refusal: F),
+    DecisionRow(
+        regime: .notice, action: .save, choices: [:], gpc: T, allowed: [T, T, T, F, T, F], conflicts: [], refusal: F),
+    DecisionRow(
+        regime: .optIn, action: .save, choices: [:], gpc: T, allowed: [T, F, F, F, F, F], conflicts: [], refusal: T),
+    DecisionRow(
+        regime: .optOut, action: .gpc, choices: [:], gpc: T, allowed: [T, T, T, F, T, F], conflicts: [], refusal: F),
     // ... and records a conflict only where the visitor explicitly opted in.
-    DecisionRow(regime: .optIn, action: .acceptAll, choices: [:], gpc: T, allowed: [T, T, T, F, T, F], conflicts: ["targeting", "sale"], refusal: F),
-    DecisionRow(regime: .optOut, action: .acceptAll, choices: [:], gpc: T, allowed: [T, T, T, F, T, F], conflicts: ["targeting", "sale"], refusal: F),
-    DecisionRow(regime: .notice, action: .save, choices: ["targeting": T, "sale": F], gpc: T, allowed: [T, T, T, F, T, F], conflicts: ["targeting"], refusal: F),
-    DecisionRow(regime: .optOut, action: .save, choices: ["sale": T], gpc: T, allowed: [T, T, T, F, T, F], conflicts: ["sale"], refusal: F),
-    DecisionRow(regime: .optIn, action: .save, choices: ["sale": T, "targeting": T], gpc: T, allowed: [T, F, F, F, F, F], conflicts: ["targeting", "sale"], refusal: T),
-    DecisionRow(regime: .optIn, action: .gpc, choices: ["targeting": T], gpc: T, allowed: [T, F, F, F, F, F], conflicts: ["targeting"], refusal: T),
-    DecisionRow(regime: .optOut, action: .rejectAll, choices: [:], gpc: T, allowed: [T, F, F, F, F, F], conflicts: [], refusal: T),
+    DecisionRow(
+        regime: .optIn, action: .acceptAll, choices: [:], gpc: T, allowed: [T, T, T, F, T, F],
+        conflicts: ["targeting", "sale"], refusal: F),
+    DecisionRow(
+        regime: .optOut, action: .acceptAll, choices: [:], gpc: T, allowed: [T, T, T, F, T, F],
+        conflicts: ["targeting", "sale"], refusal: F),
+    DecisionRow(
+        regime: .notice, action: .save, choices: ["targeting": T, "sale": F], gpc: T, allowed: [T, T, T, F, T, F],
+        conflicts: ["targeting"], refusal: F),
+    DecisionRow(
+        regime: .optOut, action: .save, choices: ["sale": T], gpc: T, allowed: [T, T, T, F, T, F], conflicts: ["sale"],
+        refusal: F),
+    DecisionRow(
+        regime: .optIn, action: .save, choices: ["sale": T, "targeting": T], gpc: T, allowed: [T, F, F, F, F, F],
+        conflicts: ["targeting", "sale"], refusal: T),
+    DecisionRow(
+        regime: .optIn, action: .gpc, choices: ["targeting": T], gpc: T, allowed: [T, F, F, F, F, F],
+        conflicts: ["targeting"], refusal: T),
+    DecisionRow(
+        regime: .optOut, action: .rejectAll, choices: [:], gpc: T, allowed: [T, F, F, F, F, F], conflicts: [],
+        refusal: T),
     // Without GPC, an explicit opt-in to sale stands and there is no conflict.
-    DecisionRow(regime: .optIn, action: .save, choices: ["sale": T], gpc: F, allowed: [T, F, F, F, F, T], conflicts: [], refusal: F),
+    DecisionRow(
+        regime: .optIn, action: .save, choices: ["sale": T], gpc: F, allowed: [T, F, F, F, F, T], conflicts: [],
+        refusal: F),
 ]
 
 @Suite struct PolicyTableTests {
@@ -85,7 +130,8 @@ private let decisionTable: [DecisionRow] = [
 
     @Test func subscriptLooksUpByKey() {
         let d = Policy.evaluate(
-            regime: .optIn, categories: Property.standardCategories, action: .save, choices: ["social": true], gpc: false)
+            regime: .optIn, categories: Property.standardCategories, action: .save, choices: ["social": true],
+            gpc: false)
         #expect(d["social"] == true)
         #expect(d["performance"] == false)
         #expect(d["necessary"] == true)
@@ -99,10 +145,12 @@ private let decisionTable: [DecisionRow] = [
     static let categories: [Category] = [
         Category(key: "essential", title: [:], description: [:], required: true, purposes: [.security]),
         Category(
-            key: "prefs", title: [:], description: [:], defaults: RegimeDefaults(optIn: false, optOut: false, notice: true),
+            key: "prefs", title: [:], description: [:],
+            defaults: RegimeDefaults(optIn: false, optOut: false, notice: true),
             purposes: [.functional]),
         Category(
-            key: "stats", title: [:], description: [:], defaults: RegimeDefaults(optIn: false, optOut: true, notice: false),
+            key: "stats", title: [:], description: [:],
+            defaults: RegimeDefaults(optIn: false, optOut: true, notice: false),
             purposes: [.analytics]),
         Category(key: "ads", title: [:], description: [:], purposes: [.targetedAdvertising, .analytics]),
         Category(key: "share", title: [:], description: [:], purposes: [.sharing]),
@@ -123,7 +171,8 @@ private let decisionTable: [DecisionRow] = [
         #expect(Self.choiceSets.count == 81)
         for choices in Self.choiceSets {
             for gpc in [false, true] {
-                let d = Policy.evaluate(regime: regime, categories: Self.categories, action: action, choices: choices, gpc: gpc)
+                let d = Policy.evaluate(
+                    regime: regime, categories: Self.categories, action: action, choices: choices, gpc: gpc)
                 #expect(d.choices.map(\.key) == Self.categories.map(\.key))
                 for category in Self.categories {
                     let allowed = d[category.key]!
@@ -133,7 +182,8 @@ private let decisionTable: [DecisionRow] = [
                         case .rejectAll: false
                         case .save, .gpc: choices[category.key]
                         }
-                    let gpcOff = gpc && category.purposes.contains { [.sale, .sharing, .targetedAdvertising].contains($0) }
+                    let gpcOff =
+                        gpc && category.purposes.contains { [.sale, .sharing, .targetedAdvertising].contains($0) }
                     if category.required {
                         #expect(allowed, "required \(category.key) must always be allowed")
                     } else if gpcOff {
@@ -141,7 +191,8 @@ private let decisionTable: [DecisionRow] = [
                     } else if let explicit {
                         #expect(allowed == explicit)
                     } else {
-                        #expect(allowed == category.defaults[regime], "\(category.key) must follow the \(regime) default")
+                        #expect(
+                            allowed == category.defaults[regime], "\(category.key) must follow the \(regime) default")
                     }
                     let conflict = d.gpcConflicts.contains(category.key)
                     #expect(conflict == (gpcOff && explicit == true && !category.required))

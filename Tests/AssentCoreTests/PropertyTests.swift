@@ -28,68 +28,127 @@ private let optInCount = RegimeRules.optInCountries.count
 
 private let documentCases: [DocumentCase] = [
     DocumentCase("unknown top-level field", [("colour", .string("red"))], [("$.colour", "unknown field")]),
-    DocumentCase("unknown field in a category", [("categories[1].colour", .string("red"))], [("$.categories[1].colour", "unknown field")]),
-    DocumentCase("unknown field in a rule", [("regimes.rules[0].note", .string("x"))], [("$.regimes.rules[0].note", "unknown field")]),
-    DocumentCase("unknown field in regimes", [("regimes.fallback", .string("x"))], [("$.regimes.fallback", "unknown field")]),
-    DocumentCase("unknown field in a cookie", [("categories[0].cookies[0].size", .int(1))], [("$.categories[0].cookies[0].size", "unknown field")]),
-    DocumentCase("unknown field in defaults", [("categories[1].defaults.optIn", .bool(false))], [("$.categories[1].defaults.optIn", "unknown field")]),
-    DocumentCase("unknown text key", [("texts.en.bannerTitel", .string("Hi"))], [("$.texts.en.bannerTitel", "unknown field")]),
+    DocumentCase(
+        "unknown field in a category", [("categories[1].colour", .string("red"))],
+        [("$.categories[1].colour", "unknown field")]),
+    DocumentCase(
+        "unknown field in a rule", [("regimes.rules[0].note", .string("x"))],
+        [("$.regimes.rules[0].note", "unknown field")]),
+    DocumentCase(
+        "unknown field in regimes", [("regimes.fallback", .string("x"))], [("$.regimes.fallback", "unknown field")]),
+    DocumentCase(
+        "unknown field in a cookie", [("categories[0].cookies[0].size", .int(1))],
+        [("$.categories[0].cookies[0].size", "unknown field")]),
+    DocumentCase(
+        "unknown field in defaults", [("categories[1].defaults.optIn", .bool(false))],
+        [("$.categories[1].defaults.optIn", "unknown field")]),
+    DocumentCase(
+        "unknown text key", [("texts.en.bannerTitel", .string("Hi"))], [("$.texts.en.bannerTitel", "unknown field")]),
     DocumentCase("unknown link", [("links.terms", .string("/terms"))], [("$.links.terms", "unknown field")]),
     DocumentCase("unknown field in expiry", [("expiry.days", .int(3))], [("$.expiry.days", "unknown field")]),
-    DocumentCase("duplicate category key", [("categories[2].key", .string("functional"))], [("$.categories[2].key", #"duplicate category key "functional""#)]),
-    DocumentCase("no necessary category", [("categories[0]", nil)], [("$.categories", #"needs a "necessary" category"#)]),
-    DocumentCase("necessary renamed", [("categories[0].key", .string("essential"))], [("$.categories", #"needs a "necessary" category"#)]),
+    DocumentCase(
+        "duplicate category key", [("categories[2].key", .string("functional"))],
+        [("$.categories[2].key", #"duplicate category key "functional""#)]),
+    DocumentCase(
+        "no necessary category", [("categories[0]", nil)], [("$.categories", #"needs a "necessary" category"#)]),
+    DocumentCase(
+        "necessary renamed", [("categories[0].key", .string("essential"))],
+        [("$.categories", #"needs a "necessary" category"#)]),
     DocumentCase(
         "necessary not required", [("categories[0].required", .bool(false))],
-        [("$.categories[0].required", "must be required"), ("$.categories[0].defaults.opt-in", "cannot be allowed before consent")]),
+        [
+            ("$.categories[0].required", "must be required"),
+            ("$.categories[0].defaults.opt-in", "cannot be allowed before consent"),
+        ]),
     DocumentCase(
         "necessary not required, no opt-in default",
         [("categories[0].required", .bool(false)), ("categories[0].defaults.opt-in", .bool(false))],
         [("$.categories[0].required", "the necessary category must be required")]),
-    DocumentCase("opt-in rule without Reject All", [("regimes.rules[0].rejectAll", .bool(false))], [("$.regimes.rules[0].rejectAll", "reject path")]),
+    DocumentCase(
+        "opt-in rule without Reject All", [("regimes.rules[0].rejectAll", .bool(false))],
+        [("$.regimes.rules[0].rejectAll", "reject path")]),
     DocumentCase(
         "opt-in default without Reject All",
         [("regimes.default", .string("opt-in")), ("regimes.defaultRejectAll", .bool(false))],
         [("$.regimes.defaultRejectAll", "reject path")]),
-    DocumentCase("unknown regime", [("regimes.rules[1].regime", .string("opt_out"))], [("$.regimes.rules[1].regime", #"unknown regime "opt_out""#)]),
-    DocumentCase("unknown default regime", [("regimes.default", .string("gdpr"))], [("$.regimes.default", "unknown regime")]),
+    DocumentCase(
+        "unknown regime", [("regimes.rules[1].regime", .string("opt_out"))],
+        [("$.regimes.rules[1].regime", #"unknown regime "opt_out""#)]),
+    DocumentCase(
+        "unknown default regime", [("regimes.default", .string("gdpr"))], [("$.regimes.default", "unknown regime")]),
     DocumentCase("widget text missing", [("texts.es.acceptAll", nil)], [("$.texts.es.acceptAll", "missing")]),
-    DocumentCase("all texts of a language missing", [("texts.es", nil)], [("$.texts.es", #"texts missing for declared language "es""#)]),
-    DocumentCase("category title missing", [("categories[1].title.es", nil)], [("$.categories[1].title.es", #"text missing in declared language "es""#)]),
-    DocumentCase("category description missing", [("categories[4].description.en", nil)], [("$.categories[4].description.en", "text missing")]),
-    DocumentCase("cookie description missing", [("categories[0].cookies[0].description.es", nil)], [("$.categories[0].cookies[0].description.es", "text missing")]),
+    DocumentCase(
+        "all texts of a language missing", [("texts.es", nil)],
+        [("$.texts.es", #"texts missing for declared language "es""#)]),
+    DocumentCase(
+        "category title missing", [("categories[1].title.es", nil)],
+        [("$.categories[1].title.es", #"text missing in declared language "es""#)]),
+    DocumentCase(
+        "category description missing", [("categories[4].description.en", nil)],
+        [("$.categories[4].description.en", "text missing")]),
+    DocumentCase(
+        "cookie description missing", [("categories[0].cookies[0].description.es", nil)],
+        [("$.categories[0].cookies[0].description.es", "text missing")]),
     DocumentCase("empty text", [("texts.en.close", .string("  "))], [("$.texts.en.close", "must not be empty")]),
     DocumentCase("text of the wrong type", [("texts.en.close", .int(1))], [("$.texts.en.close", "expected a string")]),
-    DocumentCase("texts for an undeclared language", [("texts.fr", .object([("close", .string("Fermer"))]))], [("$.texts.fr", #"language "fr" is not declared"#)]),
-    DocumentCase("title in an undeclared language", [("categories[1].title.fr", .string("Fonctionnels"))], [("$.categories[1].title.fr", "is not declared")]),
-    DocumentCase("bad region code", [("regimes.rules[0].regions[0]", .string("France"))], [("$.regimes.rules[0].regions[0]", #""France" is not a region code"#)]),
-    DocumentCase("lowercase region code", [("regimes.rules[1].regions[0]", .string("us-ca"))], [("$.regimes.rules[1].regions[0]", "is not a region code")]),
+    DocumentCase(
+        "texts for an undeclared language", [("texts.fr", .object([("close", .string("Fermer"))]))],
+        [("$.texts.fr", #"language "fr" is not declared"#)]),
+    DocumentCase(
+        "title in an undeclared language", [("categories[1].title.fr", .string("Fonctionnels"))],
+        [("$.categories[1].title.fr", "is not declared")]),
+    DocumentCase(
+        "bad region code", [("regimes.rules[0].regions[0]", .string("France"))],
+        [("$.regimes.rules[0].regions[0]", #""France" is not a region code"#)]),
+    DocumentCase(
+        "lowercase region code", [("regimes.rules[1].regions[0]", .string("us-ca"))],
+        [("$.regimes.rules[1].regions[0]", "is not a region code")]),
     DocumentCase(
         "region in two rules", [("regimes.rules[1].regions[\(optOutCount)]", .string("FR"))],
         [("$.regimes.rules[1].regions[\(optOutCount)]", "region FR is already in $.regimes.rules[0]")]),
     DocumentCase(
         "region twice in one rule", [("regimes.rules[0].regions[\(optInCount)]", .string("DE"))],
         [("$.regimes.rules[0].regions[\(optInCount)]", "already in $.regimes.rules[0]")]),
-    DocumentCase("bad purpose", [("categories[1].purposes[0]", .string("marketing"))], [("$.categories[1].purposes[0]", #"unknown purpose "marketing""#)]),
-    DocumentCase("required advertising", [("categories[3].required", .bool(true))], [("$.categories[3].required", "cannot be required")]),
-    DocumentCase("optional category allowed before consent", [("categories[2].defaults.opt-in", .bool(true))], [("$.categories[2].defaults.opt-in", "before consent")]),
-    DocumentCase("bad category key", [("categories[2].key", .string("Perf Stats"))], [("$.categories[2].key", "lowercase")]),
+    DocumentCase(
+        "bad purpose", [("categories[1].purposes[0]", .string("marketing"))],
+        [("$.categories[1].purposes[0]", #"unknown purpose "marketing""#)]),
+    DocumentCase(
+        "required advertising", [("categories[3].required", .bool(true))],
+        [("$.categories[3].required", "cannot be required")]),
+    DocumentCase(
+        "optional category allowed before consent", [("categories[2].defaults.opt-in", .bool(true))],
+        [("$.categories[2].defaults.opt-in", "before consent")]),
+    DocumentCase(
+        "bad category key", [("categories[2].key", .string("Perf Stats"))], [("$.categories[2].key", "lowercase")]),
     DocumentCase("bad property id", [("id", .string("Demo Shop"))], [("$.id", "lowercase")]),
     DocumentCase("missing name", [("name", nil)], [("$.name", "missing")]),
     DocumentCase("missing categories", [("categories", nil)], [("$.categories", "missing")], exhaustive: false),
-    DocumentCase("policy version as a string", [("policyVersion", .string("2"))], [("$.policyVersion", "expected an integer")]),
+    DocumentCase(
+        "policy version as a string", [("policyVersion", .string("2"))], [("$.policyVersion", "expected an integer")]),
     DocumentCase("policy version zero", [("policyVersion", .int(0))], [("$.policyVersion", "between 1 and")]),
-    DocumentCase("consent kept too long", [("expiry.consentDays", .int(400))], [("$.expiry.consentDays", "between 1 and 395")]),
-    DocumentCase("bad link", [("links.privacyPolicy", .string("javascript:alert(1)"))], [("$.links.privacyPolicy", "http(s) URL")]),
-    DocumentCase("bad cookie domain", [("cookieDomain", .string("exa mple.com"))], [("$.cookieDomain", "not a domain name")]),
-    DocumentCase("bad cookie party", [("categories[0].cookies[0].party", .string("fourth"))], [("$.categories[0].cookies[0].party", "first or third")]),
+    DocumentCase(
+        "consent kept too long", [("expiry.consentDays", .int(400))], [("$.expiry.consentDays", "between 1 and 395")]),
+    DocumentCase(
+        "bad link", [("links.privacyPolicy", .string("javascript:alert(1)"))],
+        [("$.links.privacyPolicy", "http(s) URL")]),
+    DocumentCase(
+        "bad cookie domain", [("cookieDomain", .string("exa mple.com"))], [("$.cookieDomain", "not a domain name")]),
+    DocumentCase(
+        "bad cookie party", [("categories[0].cookies[0].party", .string("fourth"))],
+        [("$.categories[0].cookies[0].party", "first or third")]),
     DocumentCase(
         "duplicate cookie", [("categories[0].cookies[1]", standardProperty.jsonValue.at("categories[0].cookies[0]"))],
         [("$.categories[0].cookies[1].name", "duplicate cookie")]),
-    DocumentCase("duplicate language", [("languages[2]", .string("en"))], [("$.languages[2]", #"duplicate language "en""#)]),
-    DocumentCase("bad language code", [("languages[1]", .string("ES"))], [("$.languages[1]", "not a language code"), ("$.texts.es", "not declared")], exhaustive: false),
-    DocumentCase("duplicate origin", [("origins[1]", .string("https://example.com"))], [("$.origins[1]", "duplicate origin")]),
-    DocumentCase("categories not an array", [("categories", .object([]))], [("$.categories", "expected an array")], exhaustive: false),
+    DocumentCase(
+        "duplicate language", [("languages[2]", .string("en"))], [("$.languages[2]", #"duplicate language "en""#)]),
+    DocumentCase(
+        "bad language code", [("languages[1]", .string("ES"))],
+        [("$.languages[1]", "not a language code"), ("$.texts.es", "not declared")], exhaustive: false),
+    DocumentCase(
+        "duplicate origin", [("origins[1]", .string("https://example.com"))], [("$.origins[1]", "duplicate origin")]),
+    DocumentCase(
+        "categories not an array", [("categories", .object([]))], [("$.categories", "expected an array")],
+        exhaustive: false),
     DocumentCase(
         "several problems at once",
         [
@@ -99,7 +158,8 @@ private let documentCases: [DocumentCase] = [
         ],
         [
             ("$.origins[0]", "not an origin"), ("$.categories[1].purposes[0]", "unknown purpose"),
-            ("$.texts.es.close", "missing"), ("$.regimes.rules[0].rejectAll", "reject path"), ("$.colour", "unknown field"),
+            ("$.texts.es.close", "missing"), ("$.regimes.rules[0].rejectAll", "reject path"),
+            ("$.colour", "unknown field"),
             ("$.categories[5].title.es", "text missing"),
         ]),
 ]
@@ -152,9 +212,12 @@ private let documentCases: [DocumentCase] = [
 
     @Test func duplicateJSONMemberIsReported() throws {
         let text = utf8String(CanonicalJSON.orderedBytes(standardProperty.jsonValue))
-        let duplicated = text.replacingOccurrences(of: #""name":"Demo Shop""#, with: #""name":"Demo Shop","name":"Other""#)
+        let duplicated = text.replacingOccurrences(
+            of: #""name":"Demo Shop""#, with: #""name":"Demo Shop","name":"Other""#)
         #expect(duplicated != text)
-        let error = try #require(throws: PropertyValidationError.self) { try Property.decode(json: Array(duplicated.utf8)) }
+        let error = try #require(throws: PropertyValidationError.self) {
+            try Property.decode(json: Array(duplicated.utf8))
+        }
         #expect(error.problems.count == 1)
         #expect(error.problems.first?.path == "$")
         #expect(error.problems.first?.message.contains(#"duplicate member "name""#) == true)
@@ -214,7 +277,10 @@ private let documentCases: [DocumentCase] = [
         p.links = PropertyLinks(privacyPolicy: "/privacy", cookiePolicy: "https://example.com/cookies")
         p.expiry = DecisionExpiry(consentDays: 390, refusalDays: 30)
         p.regimes = RegimeRules(
-            rules: [RegimeRule(regime: .optOut, regions: ["US-CA"], rejectAll: false), RegimeRule(regime: .optIn, regions: ["US"])],
+            rules: [
+                RegimeRule(regime: .optOut, regions: ["US-CA"], rejectAll: false),
+                RegimeRule(regime: .optIn, regions: ["US"]),
+            ],
             defaultRegime: .optIn, defaultRejectAll: true)
         p.categories[2].defaults = RegimeDefaults(optIn: false, optOut: false, notice: false)
         p.categories[4].cookies = [
@@ -235,7 +301,9 @@ private let documentCases: [DocumentCase] = [
 
     @Test func optionalMembersGetDefaults() throws {
         var json = standardProperty.jsonValue
-        for member in ["cookieDomain", "policyVersion", "regimes", "links", "expiry"] { json = json.setting(member, to: nil) }
+        for member in ["cookieDomain", "policyVersion", "regimes", "links", "expiry"] {
+            json = json.setting(member, to: nil)
+        }
         let p = try Property.decode(json)
         #expect(p.policyVersion == 1)
         #expect(p.regimes == .standard)
@@ -244,10 +312,12 @@ private let documentCases: [DocumentCase] = [
         #expect(p == standardProperty)
     }
 
-    @Test(arguments: [
-        ("es-MX", "es"), ("es", "es"), ("ES", "es"), ("es_ES", "es"), ("de", "en"), ("de-DE", "en"), ("en-GB", "en"),
-        ("", "en"), ("e", "en"), ("esp", "en"),
-    ] as [(String, String)])
+    @Test(
+        arguments: [
+            ("es-MX", "es"), ("es", "es"), ("ES", "es"), ("es_ES", "es"), ("de", "en"), ("de-DE", "en"),
+            ("en-GB", "en"),
+            ("", "en"), ("e", "en"), ("esp", "en"),
+        ] as [(String, String)])
     func languageMatching(requested: String, expected: String) {
         #expect(standardProperty.language(matching: requested) == expected)
     }
@@ -342,9 +412,13 @@ private let documentCases: [DocumentCase] = [
         #expect(languages.policyContentDiffers(from: base))
     }
 
-    @Test(arguments: [("demo", true), ("a", true), ("my-site-2", true), ("0shop", true), (String(repeating: "a", count: 63), true),
-        ("", false), ("-a", false), ("Demo", false), ("a_b", false), ("a b", false), ("é", false),
-        (String(repeating: "a", count: 64), false)] as [(String, Bool)])
+    @Test(
+        arguments: [
+            ("demo", true), ("a", true), ("my-site-2", true), ("0shop", true),
+            (String(repeating: "a", count: 63), true),
+            ("", false), ("-a", false), ("Demo", false), ("a_b", false), ("a b", false), ("é", false),
+            (String(repeating: "a", count: 64), false),
+        ] as [(String, Bool)])
     func propertyIDs(id: String, valid: Bool) {
         #expect(Property.isValidID(id) == valid)
     }

@@ -108,7 +108,8 @@ enum Tamper: String, CaseIterable, Sendable {
             sig[10] ^= 0x01
             return json.setting("treeHead.signature", to: .string(Base64URL.encode(sig)))
         case .truncatedSignature:
-            return json.setting("treeHead.signature", to: .string(Base64URL.encode(receipt.treeHead.signature.dropLast())))
+            return json.setting(
+                "treeHead.signature", to: .string(Base64URL.encode(receipt.treeHead.signature.dropLast())))
         case .unknownKeyID: return json.setting("treeHead.keyId", to: .string("0123456789abcdef"))
         case .signatureByAnotherKey:
             // The other key signs exactly the bytes the real key signed (same key id), which must not verify.
@@ -119,7 +120,9 @@ enum Tamper: String, CaseIterable, Sendable {
             return json.setting("treeHead", to: try ledger.other.sign(receipt.treeHead.head).jsonValue)
         case .keyIDOfAnotherKnownKey: return json.setting("treeHead.keyId", to: .string(ledger.other.keyID))
         case .proofOfAnotherEntry:
-            let neighbour = ledger.receipts.first { $0.treeHead == receipt.treeHead && $0.leafIndex != receipt.leafIndex }!
+            let neighbour = ledger.receipts.first {
+                $0.treeHead == receipt.treeHead && $0.leafIndex != receipt.leafIndex
+            }!
             return json.setting("entry", to: neighbour.entry.jsonValue)
         }
     }
@@ -233,16 +236,21 @@ enum Tamper: String, CaseIterable, Sendable {
         #expect(result.reason == "unknown signing key \(ledger.signer.keyID)")
     }
 
-    @Test(arguments: [
-        ("entry", JSONValue.string("x"), "entry"), ("entry", nil, "entry"), ("leafIndex", .int(-1), "leafIndex"),
-        ("leafIndex", .string("0"), "leafIndex"), ("leafIndex", .number(0.5, integer: nil), "leafIndex"),
-        ("inclusionProof", .string("ab"), "inclusionProof"), ("inclusionProof", .array([.string("zz")]), "inclusionProof"),
-        ("inclusionProof", .array([.int(1)]), "inclusionProof"),
-        ("inclusionProof", .array(Array(repeating: .string(String(repeating: "00", count: 32)), count: 65)), "inclusionProof"),
-        ("treeHead", nil, "treeHead"), ("treeHead.root", .string("abcd"), "treeHead"),
-        ("treeHead.signature", .int(3), "treeHead"), ("treeHead.size", .int(-1), "treeHead"),
-        ("treeHead.keyId", nil, "treeHead"),
-    ] as [(String, JSONValue?, String)])
+    @Test(
+        arguments: [
+            ("entry", JSONValue.string("x"), "entry"), ("entry", nil, "entry"), ("leafIndex", .int(-1), "leafIndex"),
+            ("leafIndex", .string("0"), "leafIndex"), ("leafIndex", .number(0.5, integer: nil), "leafIndex"),
+            ("inclusionProof", .string("ab"), "inclusionProof"),
+            ("inclusionProof", .array([.string("zz")]), "inclusionProof"),
+            ("inclusionProof", .array([.int(1)]), "inclusionProof"),
+            (
+                "inclusionProof", .array(Array(repeating: .string(String(repeating: "00", count: 32)), count: 65)),
+                "inclusionProof"
+            ),
+            ("treeHead", nil, "treeHead"), ("treeHead.root", .string("abcd"), "treeHead"),
+            ("treeHead.signature", .int(3), "treeHead"), ("treeHead.size", .int(-1), "treeHead"),
+            ("treeHead.keyId", nil, "treeHead"),
+        ] as [(String, JSONValue?, String)])
     func malformedReceipts(path: String, value: JSONValue?, reason: String) throws {
         let ledger = try TestLedger()
         let json = ledger.receipts[1].jsonValue.setting(path, to: value)
@@ -336,7 +344,8 @@ enum Tamper: String, CaseIterable, Sendable {
             let seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
             let millis = Int(ms - seconds * 1000)
             let c = calendar.dateComponents(
-                [.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+                [.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: TimeInterval(seconds))
+            )
             let expected = String(
                 format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!,
                 millis)

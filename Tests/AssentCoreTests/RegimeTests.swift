@@ -116,10 +116,11 @@ import Testing
         #expect(resolveRegion(header: header, default: Self.fallback).code == expected)
     }
 
-    @Test(arguments: [
-        nil, "", " ", "XXX", "France", "US_CA", "1", "EU-", "T1", "../etc", "FR,DE", "FR;q=1", "US-CA-SF",
-        "\u{0}FR",
-    ] as [String?])
+    @Test(
+        arguments: [
+            nil, "", " ", "XXX", "France", "US_CA", "1", "EU-", "T1", "../etc", "FR,DE", "FR;q=1", "US-CA-SF",
+            "\u{0}FR",
+        ] as [String?])
     func missingOrGarbageHeaderGivesDefault(header: String?) {
         #expect(resolveRegion(header: header, default: Self.fallback) == Self.fallback)
         #expect(resolveRegion(header: header, default: Region("JP")!).code == "JP")

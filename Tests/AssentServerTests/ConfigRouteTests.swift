@@ -77,7 +77,9 @@ struct ConfigRouteTests {
         }
     }
 
-    @Test("without a usable region header the configured default region applies", arguments: [nil, "", "France", "1X", "US-"])
+    @Test(
+        "without a usable region header the configured default region applies",
+        arguments: [nil, "", "France", "1X", "US-"])
     func defaultRegion(_ header: String?) async throws {
         try await TestServer.withRouter { client in
             var headers: HTTPFields = [:]
@@ -139,14 +141,18 @@ struct ConfigRouteTests {
         }
     }
 
-    @Test("lang picks the best declared language", arguments: [("es", "es"), ("es-MX", "es"), ("ES", "es"), ("fr", "en"), ("", "en")])
+    @Test(
+        "lang picks the best declared language",
+        arguments: [("es", "es"), ("es-MX", "es"), ("ES", "es"), ("fr", "en"), ("", "en")])
     func language(_ requested: String, _ expected: String) async throws {
         try await TestServer.withRouter { client in
             let body = try await client.get("\(Self.config)?lang=\(requested)").json()
             #expect(body["lang"]?.stringValue == expected)
             let title = body["texts"]?["acceptAll"]?.stringValue
             #expect(title == (expected == "es" ? "Aceptar todo" : "Accept All"))
-            #expect(body["categories"]?.arrayValue?.first?["title"]?.stringValue == (expected == "es" ? "Estrictamente necesarias" : "Strictly Necessary"))
+            #expect(
+                body["categories"]?.arrayValue?.first?["title"]?.stringValue
+                    == (expected == "es" ? "Estrictamente necesarias" : "Strictly Necessary"))
         }
     }
 
@@ -166,7 +172,8 @@ struct ConfigRouteTests {
             #expect(body["textsHash"]?.stringValue?.count == 64)
             #expect(body["texts"]?.keys == TextKey.allCases.map(\.rawValue))
             #expect(body["links"]?["privacyPolicy"]?.stringValue == "/demo/privacy.html")
-            let targeting = try #require(body["categories"]?.arrayValue?.first { $0["key"]?.stringValue == "targeting" })
+            let targeting = try #require(
+                body["categories"]?.arrayValue?.first { $0["key"]?.stringValue == "targeting" })
             #expect(targeting["gpc"]?.boolValue == true)
             #expect(targeting["cookies"]?.arrayValue?.first?["name"]?.stringValue == "demo_ads")
         }
@@ -215,7 +222,9 @@ struct ConfigRouteTests {
         }
     }
 
-    @Test("unknown or malformed property ids are a 404 naming the property", arguments: ["nope", "Demo", "-x", String(repeating: "a", count: 64)])
+    @Test(
+        "unknown or malformed property ids are a 404 naming the property",
+        arguments: ["nope", "Demo", "-x", String(repeating: "a", count: 64)])
     func unknownProperty(_ id: String) async throws {
         try await TestServer.withRouter { client in
             let response = try await client.get("/v1/properties/\(id)/config")

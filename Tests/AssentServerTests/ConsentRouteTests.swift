@@ -47,7 +47,8 @@ struct ConsentRouteTests {
     @Test("Reject All keeps only the required category")
     func rejectAll() async throws {
         try await TestServer.withRouter { client in
-            let body = try await client.recordDecision(#"{"action":"reject_all","policyVersion":1}"#, [.regionHeader: "US-CA"])
+            let body = try await client.recordDecision(
+                #"{"action":"reject_all","policyVersion":1}"#, [.regionHeader: "US-CA"])
             #expect(
                 body["choices"]?.boolChoices() == [
                     "necessary": true, "functional": false, "performance": false, "targeting": false, "social": false,
@@ -77,7 +78,8 @@ struct ConsentRouteTests {
     func subject() async throws {
         try await TestServer.withRouter { client in
             let upper = "0F8FAD5B-D9CB-469F-A165-70867728950E"
-            let body = try await client.recordDecision(#"{"subject":"\#(upper)","action":"reject_all","policyVersion":1}"#)
+            let body = try await client.recordDecision(
+                #"{"subject":"\#(upper)","action":"reject_all","policyVersion":1}"#)
             #expect(body["subject"]?.stringValue == upper.lowercased())
             let fresh = try await client.recordDecision(#"{"subject":null,"action":"reject_all","policyVersion":1}"#)
             #expect(isLowercaseUUID(fresh["subject"]?.stringValue))
@@ -85,7 +87,9 @@ struct ConsentRouteTests {
         }
     }
 
-    @Test("Sec-GPC: 1 turns sale and targeting off and records the explicit opt-ins it overrode", arguments: ["header", "body"])
+    @Test(
+        "Sec-GPC: 1 turns sale and targeting off and records the explicit opt-ins it overrode",
+        arguments: ["header", "body"])
     func gpcOverridesOptIn(_ signal: String) async throws {
         try await TestServer.withRouter { client in
             let gpcMember = signal == "body" ? #","gpc":true"# : ""
@@ -161,7 +165,8 @@ struct ConsentRouteTests {
             #expect(config["policyVersion"]?.intValue == 2)
             let old = try await client.recordDecision(property: "shop", #"{"action":"reject_all","policyVersion":1}"#)
             #expect(old["policyVersion"]?.intValue == 1)
-            let current = try await client.recordDecision(property: "shop", #"{"action":"reject_all","policyVersion":2}"#)
+            let current = try await client.recordDecision(
+                property: "shop", #"{"action":"reject_all","policyVersion":2}"#)
             #expect(current["policyVersion"]?.intValue == 2)
             #expect(old["textsHash"] != current["textsHash"])
             let never = try await client.post(
@@ -187,38 +192,101 @@ struct ConsentRouteTests {
     static let badInputs: [BadInput] = [
         BadInput(name: "malformed JSON", body: #"{"action":"#, code: "invalid_json", mentions: "not valid JSON"),
         BadInput(name: "empty body", body: "", code: "invalid_json", mentions: "not valid JSON"),
-        BadInput(name: "trailing garbage", body: #"{"action":"accept_all","policyVersion":1} x"#, code: "invalid_json", mentions: "JSON"),
-        BadInput(name: "duplicate member", body: #"{"action":"accept_all","action":"reject_all","policyVersion":1}"#, code: "invalid_json", mentions: "duplicate"),
-        BadInput(name: "nesting too deep", body: String(repeating: "[", count: 200) + String(repeating: "]", count: 200), code: "invalid_json", mentions: "nesting"),
-        BadInput(name: "unpaired surrogate", body: #"{"action":"accept_all","policyVersion":1,"lang":"\ud800"}"#, code: "invalid_json", mentions: "surrogate"),
-        BadInput(name: "invalid UTF-8", body: "", raw: Array(#"{"action":"accept_all","policyVersion":1,"lang":""#.utf8) + [0xFF, 0xFE] + Array(#""}"#.utf8), code: "invalid_json", mentions: "UTF-8"),
-        BadInput(name: "not an object", body: "[1,2]", code: "invalid_consent", mentions: "body: expected a JSON object"),
+        BadInput(
+            name: "trailing garbage", body: #"{"action":"accept_all","policyVersion":1} x"#, code: "invalid_json",
+            mentions: "JSON"),
+        BadInput(
+            name: "duplicate member", body: #"{"action":"accept_all","action":"reject_all","policyVersion":1}"#,
+            code: "invalid_json", mentions: "duplicate"),
+        BadInput(
+            name: "nesting too deep", body: String(repeating: "[", count: 200) + String(repeating: "]", count: 200),
+            code: "invalid_json", mentions: "nesting"),
+        BadInput(
+            name: "unpaired surrogate", body: #"{"action":"accept_all","policyVersion":1,"lang":"\ud800"}"#,
+            code: "invalid_json", mentions: "surrogate"),
+        BadInput(
+            name: "invalid UTF-8", body: "",
+            raw: Array(#"{"action":"accept_all","policyVersion":1,"lang":""#.utf8) + [0xFF, 0xFE] + Array(#""}"#.utf8),
+            code: "invalid_json", mentions: "UTF-8"),
+        BadInput(
+            name: "not an object", body: "[1,2]", code: "invalid_consent", mentions: "body: expected a JSON object"),
         BadInput(name: "null body", body: "null", code: "invalid_consent", mentions: "body"),
-        BadInput(name: "missing action", body: #"{"policyVersion":1}"#, code: "invalid_consent", mentions: "action: missing"),
-        BadInput(name: "unknown action", body: #"{"action":"maybe","policyVersion":1}"#, code: "invalid_consent", mentions: "unknown action \"maybe\""),
-        BadInput(name: "action not a string", body: #"{"action":1,"policyVersion":1}"#, code: "invalid_consent", mentions: "action"),
-        BadInput(name: "missing policyVersion", body: #"{"action":"accept_all"}"#, code: "invalid_consent", mentions: "policyVersion: missing"),
-        BadInput(name: "policyVersion a string", body: #"{"action":"accept_all","policyVersion":"1"}"#, code: "invalid_consent", mentions: "policyVersion: expected an integer"),
-        BadInput(name: "policyVersion fractional", body: #"{"action":"accept_all","policyVersion":1.5}"#, code: "invalid_consent", mentions: "policyVersion: expected an integer"),
-        BadInput(name: "policyVersion beyond Int64", body: #"{"action":"accept_all","policyVersion":1e30}"#, code: "invalid_consent", mentions: "policyVersion: expected an integer"),
-        BadInput(name: "policy version never had", body: #"{"action":"accept_all","policyVersion":99}"#, code: "invalid_consent", mentions: "never had policy version 99"),
-        BadInput(name: "policy version zero", body: #"{"action":"accept_all","policyVersion":0}"#, code: "invalid_consent", mentions: "never had policy version 0"),
-        BadInput(name: "unknown category key", body: #"{"action":"save","choices":{"bogus":true},"policyVersion":1}"#, code: "invalid_consent", mentions: "choices.bogus: unknown category"),
-        BadInput(name: "choice not a boolean", body: #"{"action":"save","choices":{"targeting":"yes"},"policyVersion":1}"#, code: "invalid_consent", mentions: "choices.targeting: expected a boolean"),
-        BadInput(name: "choices not an object", body: #"{"action":"save","choices":["targeting"],"policyVersion":1}"#, code: "invalid_consent", mentions: "choices: expected an object"),
-        BadInput(name: "save without choices", body: #"{"action":"save","policyVersion":1}"#, code: "invalid_consent", mentions: "choices: missing"),
-        BadInput(name: "non-UUID subject", body: #"{"subject":"visitor-1","action":"accept_all","policyVersion":1}"#, code: "invalid_consent", mentions: "subject: \"visitor-1\" is not a UUID"),
-        BadInput(name: "subject not a string", body: #"{"subject":7,"action":"accept_all","policyVersion":1}"#, code: "invalid_consent", mentions: "subject"),
-        BadInput(name: "gpc not a boolean", body: #"{"action":"accept_all","policyVersion":1,"gpc":"1"}"#, code: "invalid_consent", mentions: "gpc: expected a boolean"),
-        BadInput(name: "lang too long", body: #"{"action":"accept_all","policyVersion":1,"lang":"\#(String(repeating: "x", count: 36))"}"#, code: "invalid_consent", mentions: "lang"),
-        BadInput(name: "unknown field", body: #"{"action":"accept_all","policyVersion":1,"ip":"10.0.0.1"}"#, code: "invalid_consent", mentions: "ip: unknown field"),
-        BadInput(name: "action gpc without a signal", body: #"{"action":"gpc","policyVersion":1}"#, code: "invalid_consent", mentions: "action gpc needs a Global Privacy Control signal"),
-        BadInput(name: "action gpc with Sec-GPC: 0", body: #"{"action":"gpc","policyVersion":1}"#, headers: ["Sec-GPC": "0"], code: "invalid_consent", mentions: "action gpc"),
-        BadInput(name: "invalid demo region", body: #"{"action":"accept_all","policyVersion":1,"region":"Atlantis"}"#, code: "invalid_region", mentions: "Atlantis"),
-        BadInput(name: "text/plain", body: #"{"action":"accept_all","policyVersion":1}"#, contentType: "text/plain", status: .unsupportedMediaType, code: "unsupported_media_type", mentions: "text/plain"),
-        BadInput(name: "form encoded", body: "action=accept_all", contentType: "application/x-www-form-urlencoded", status: .unsupportedMediaType, code: "unsupported_media_type", mentions: "application/json"),
-        BadInput(name: "a JSON-like type", body: #"{"action":"accept_all","policyVersion":1}"#, contentType: "application/json-patch+json", status: .unsupportedMediaType, code: "unsupported_media_type", mentions: "json-patch"),
-        BadInput(name: "no content type", body: #"{"action":"accept_all","policyVersion":1}"#, contentType: nil, status: .unsupportedMediaType, code: "unsupported_media_type", mentions: "none"),
+        BadInput(
+            name: "missing action", body: #"{"policyVersion":1}"#, code: "invalid_consent", mentions: "action: missing"),
+        BadInput(
+            name: "unknown action", body: #"{"action":"maybe","policyVersion":1}"#, code: "invalid_consent",
+            mentions: "unknown action \"maybe\""),
+        BadInput(
+            name: "action not a string", body: #"{"action":1,"policyVersion":1}"#, code: "invalid_consent",
+            mentions: "action"),
+        BadInput(
+            name: "missing policyVersion", body: #"{"action":"accept_all"}"#, code: "invalid_consent",
+            mentions: "policyVersion: missing"),
+        BadInput(
+            name: "policyVersion a string", body: #"{"action":"accept_all","policyVersion":"1"}"#,
+            code: "invalid_consent", mentions: "policyVersion: expected an integer"),
+        BadInput(
+            name: "policyVersion fractional", body: #"{"action":"accept_all","policyVersion":1.5}"#,
+            code: "invalid_consent", mentions: "policyVersion: expected an integer"),
+        BadInput(
+            name: "policyVersion beyond Int64", body: #"{"action":"accept_all","policyVersion":1e30}"#,
+            code: "invalid_consent", mentions: "policyVersion: expected an integer"),
+        BadInput(
+            name: "policy version never had", body: #"{"action":"accept_all","policyVersion":99}"#,
+            code: "invalid_consent", mentions: "never had policy version 99"),
+        BadInput(
+            name: "policy version zero", body: #"{"action":"accept_all","policyVersion":0}"#, code: "invalid_consent",
+            mentions: "never had policy version 0"),
+        BadInput(
+            name: "unknown category key", body: #"{"action":"save","choices":{"bogus":true},"policyVersion":1}"#,
+            code: "invalid_consent", mentions: "choices.bogus: unknown category"),
+        BadInput(
+            name: "choice not a boolean", body: #"{"action":"save","choices":{"targeting":"yes"},"policyVersion":1}"#,
+            code: "invalid_consent", mentions: "choices.targeting: expected a boolean"),
+        BadInput(
+            name: "choices not an object", body: #"{"action":"save","choices":["targeting"],"policyVersion":1}"#,
+            code: "invalid_consent", mentions: "choices: expected an object"),
+        BadInput(
+            name: "save without choices", body: #"{"action":"save","policyVersion":1}"#, code: "invalid_consent",
+            mentions: "choices: missing"),
+        BadInput(
+            name: "non-UUID subject", body: #"{"subject":"visitor-1","action":"accept_all","policyVersion":1}"#,
+            code: "invalid_consent", mentions: "subject: \"visitor-1\" is not a UUID"),
+        BadInput(
+            name: "subject not a string", body: #"{"subject":7,"action":"accept_all","policyVersion":1}"#,
+            code: "invalid_consent", mentions: "subject"),
+        BadInput(
+            name: "gpc not a boolean", body: #"{"action":"accept_all","policyVersion":1,"gpc":"1"}"#,
+            code: "invalid_consent", mentions: "gpc: expected a boolean"),
+        BadInput(
+            name: "lang too long",
+            body: #"{"action":"accept_all","policyVersion":1,"lang":"\#(String(repeating: "x", count: 36))"}"#,
+            code: "invalid_consent", mentions: "lang"),
+        BadInput(
+            name: "unknown field", body: #"{"action":"accept_all","policyVersion":1,"ip":"10.0.0.1"}"#,
+            code: "invalid_consent", mentions: "ip: unknown field"),
+        BadInput(
+            name: "action gpc without a signal", body: #"{"action":"gpc","policyVersion":1}"#, code: "invalid_consent",
+            mentions: "action gpc needs a Global Privacy Control signal"),
+        BadInput(
+            name: "action gpc with Sec-GPC: 0", body: #"{"action":"gpc","policyVersion":1}"#, headers: ["Sec-GPC": "0"],
+            code: "invalid_consent", mentions: "action gpc"),
+        BadInput(
+            name: "invalid demo region", body: #"{"action":"accept_all","policyVersion":1,"region":"Atlantis"}"#,
+            code: "invalid_region", mentions: "Atlantis"),
+        BadInput(
+            name: "text/plain", body: #"{"action":"accept_all","policyVersion":1}"#, contentType: "text/plain",
+            status: .unsupportedMediaType, code: "unsupported_media_type", mentions: "text/plain"),
+        BadInput(
+            name: "form encoded", body: "action=accept_all", contentType: "application/x-www-form-urlencoded",
+            status: .unsupportedMediaType, code: "unsupported_media_type", mentions: "application/json"),
+        BadInput(
+            name: "a JSON-like type", body: #"{"action":"accept_all","policyVersion":1}"#,
+            contentType: "application/json-patch+json", status: .unsupportedMediaType, code: "unsupported_media_type",
+            mentions: "json-patch"),
+        BadInput(
+            name: "no content type", body: #"{"action":"accept_all","policyVersion":1}"#, contentType: nil,
+            status: .unsupportedMediaType, code: "unsupported_media_type", mentions: "none"),
     ]
 
     @Test("bad input is a JSON 4xx naming the problem, never a 500", arguments: badInputs)
@@ -237,7 +305,8 @@ struct ConsentRouteTests {
     @Test("numbers beyond Double are a 400, whichever part of the server notices", arguments: ["1e400", "-1e400"])
     func hugeNumbers(_ number: String) async throws {
         try await TestServer.withRouter { client in
-            let response = try await client.post(Self.consents, json: #"{"action":"accept_all","policyVersion":\#(number)}"#)
+            let response = try await client.post(
+                Self.consents, json: #"{"action":"accept_all","policyVersion":\#(number)}"#)
             #expect(response.status == .badRequest)
             try expectErrorShape(response)
         }
@@ -320,7 +389,8 @@ struct ConsentRouteTests {
                 Property.standard(id: "shop", name: "Shop", origins: ["https://shop.example"]), into: configuration)
         }) { client in
             let body = #"{"action":"accept_all","policyVersion":1}"#
-            let own = try await client.post("/v1/properties/shop/consents", json: body, [.origin: "https://shop.example"])
+            let own = try await client.post(
+                "/v1/properties/shop/consents", json: body, [.origin: "https://shop.example"])
             #expect(own.status == .created)
             #expect(own.headers[.accessControlAllowOrigin] == "https://shop.example")
             let demoOrigin = try await client.post(
@@ -331,7 +401,8 @@ struct ConsentRouteTests {
         }
     }
 
-    @Test("preflight: 204 with the allowed methods and headers for an allowed origin", arguments: ["consents", "config"])
+    @Test(
+        "preflight: 204 with the allowed methods and headers for an allowed origin", arguments: ["consents", "config"])
     func preflight(_ route: String) async throws {
         try await TestServer.withRouter { client in
             let uri = "/v1/properties/demo/\(route)"
@@ -349,7 +420,8 @@ struct ConsentRouteTests {
             #expect(ok.headers[.accessControlMaxAge] == "600")
 
             let foreign = try await client.execute(
-                uri: uri, method: .options, headers: [.origin: "https://evil.example", .accessControlRequestMethod: "POST"])
+                uri: uri, method: .options,
+                headers: [.origin: "https://evil.example", .accessControlRequestMethod: "POST"])
             try expectError(foreign, .forbidden, code: "origin_not_allowed")
             #expect(foreign.headers[.accessControlAllowOrigin] == nil)
 

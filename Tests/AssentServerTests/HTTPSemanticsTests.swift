@@ -12,7 +12,9 @@ import Testing
 struct HTTPSemanticsTests {
     /// RFC 9110 §9.1: a server that supports GET must support HEAD. Hummingbird only adds HEAD when the router
     /// is built with `options: .autoGenerateHeadEndpoints` (Application+build.swift, `buildRouter`).
-    @Test("HEAD answers like GET without a body", arguments: ["/healthz", "/assent.js", "/v1/properties/demo/config", "/demo/"])
+    @Test(
+        "HEAD answers like GET without a body",
+        arguments: ["/healthz", "/assent.js", "/v1/properties/demo/config", "/demo/"])
     func head(_ path: String) async throws {
         try await TestServer.withRouter { client in
             let get = try await client.get(path)

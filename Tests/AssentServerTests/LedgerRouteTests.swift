@@ -16,7 +16,8 @@ struct LedgerRouteTests {
     @Test("GET subjects/{subject} returns the latest recorded decision, without a receipt")
     func latest() async throws {
         try await TestServer.withRouter { client in
-            let first = try await client.recordDecision(#"{"action":"accept_all","policyVersion":1}"#, [.regionHeader: "FR"])
+            let first = try await client.recordDecision(
+                #"{"action":"accept_all","policyVersion":1}"#, [.regionHeader: "FR"])
             let subject = try #require(first["subject"]?.stringValue)
             let response = try await client.get("/v1/properties/demo/subjects/\(subject)")
             #expect(response.status == .ok)
@@ -54,7 +55,10 @@ struct LedgerRouteTests {
             #expect(body["subject"]?.stringValue == subject)
             let records = try #require(body["records"]?.arrayValue)
             #expect(records.compactMap { $0["id"]?.stringValue } == ids)
-            #expect(records.compactMap { $0["action"]?.stringValue } == ["accept_all", "reject_all", "accept_all", "reject_all"])
+            #expect(
+                records.compactMap { $0["action"]?.stringValue } == [
+                    "accept_all", "reject_all", "accept_all", "reject_all",
+                ])
             #expect(records.allSatisfy { $0["subject"]?.stringValue == subject && $0["receipt"] == nil })
             let times = records.compactMap { $0["recordedAt"]?.stringValue }
             #expect(times == times.sorted())
@@ -82,19 +86,23 @@ struct LedgerRouteTests {
         arguments: ["", "/history"])
     func subjectErrors(_ suffix: String) async throws {
         try await TestServer.withRouter { client in
-            for bad in ["abc", "not-a-uuid", "3b241101e2bb42558caf4136c566a962", "3b241101-e2bb-4255-8caf-4136c566a96g"] {
+            for bad in [
+                "abc", "not-a-uuid", "3b241101e2bb42558caf4136c566a962", "3b241101-e2bb-4255-8caf-4136c566a96g",
+            ] {
                 let response = try await client.get("/v1/properties/demo/subjects/\(bad)\(suffix)")
                 try expectError(response, .badRequest, code: "invalid_subject", mentioning: bad)
             }
             let unknown = "00000000-0000-0000-0000-000000000000"
             try expectError(
-                try await client.get("/v1/properties/demo/subjects/\(unknown)\(suffix)"), .notFound, code: "no_decision",
+                try await client.get("/v1/properties/demo/subjects/\(unknown)\(suffix)"), .notFound,
+                code: "no_decision",
                 mentioning: unknown)
             try expectError(
                 try await client.get("/v1/properties/nope/subjects/\(unknown)\(suffix)"), .notFound,
                 code: "unknown_property", mentioning: "\"nope\"")
             try expectError(
-                try await client.get("/v1/properties/demo/subjects/\(unknown)\(suffix)", [.origin: "https://evil.example"]),
+                try await client.get(
+                    "/v1/properties/demo/subjects/\(unknown)\(suffix)", [.origin: "https://evil.example"]),
                 .forbidden, code: "origin_not_allowed")
             let allowed = try await client.get(
                 "/v1/properties/demo/subjects/\(unknown)\(suffix)", [.origin: TestServer.allowedOrigin])
@@ -196,7 +204,8 @@ struct LedgerRouteTests {
     @Test("receipt ids: not a UUID is a 400, unknown a 404")
     func receiptErrors() async throws {
         try await TestServer.withRouter { client in
-            try expectError(try await client.get("/v1/receipts/abc"), .badRequest, code: "invalid_record_id", mentioning: "abc")
+            try expectError(
+                try await client.get("/v1/receipts/abc"), .badRequest, code: "invalid_record_id", mentioning: "abc")
             let unknown = "00000000-0000-0000-0000-000000000000"
             try expectError(
                 try await client.get("/v1/receipts/\(unknown)"), .notFound, code: "unknown_record", mentioning: unknown)
@@ -216,16 +225,21 @@ struct LedgerRouteTests {
         "verify: bad bodies are JSON errors",
         arguments: [
             VerifyInput(name: "malformed", body: "{", status: .badRequest, code: "invalid_json"),
-            VerifyInput(name: "text/plain", body: "{}", contentType: "text/plain", status: .unsupportedMediaType, code: "unsupported_media_type"),
+            VerifyInput(
+                name: "text/plain", body: "{}", contentType: "text/plain", status: .unsupportedMediaType,
+                code: "unsupported_media_type"),
             VerifyInput(name: "an array", body: "[]", status: .badRequest, code: "invalid_receipt"),
             VerifyInput(name: "a string", body: #""receipt""#, status: .badRequest, code: "invalid_receipt"),
             VerifyInput(name: "an empty object", body: "{}", status: .badRequest, code: "invalid_receipt"),
             VerifyInput(name: "no tree head", body: #"{"entry":{}}"#, status: .badRequest, code: "invalid_receipt"),
-            VerifyInput(name: "over 64 KiB", body: #"{"entry":""# + String(repeating: "a", count: 70_000) + #""}"#, status: .contentTooLarge, code: "body_too_large"),
+            VerifyInput(
+                name: "over 64 KiB", body: #"{"entry":""# + String(repeating: "a", count: 70_000) + #""}"#,
+                status: .contentTooLarge, code: "body_too_large"),
         ])
     func verifyErrors(_ input: VerifyInput) async throws {
         try await TestServer.withRouter { client in
-            let response = try await client.post("/v1/receipts/verify", json: input.body, [.contentType: input.contentType])
+            let response = try await client.post(
+                "/v1/receipts/verify", json: input.body, [.contentType: input.contentType])
             try expectError(response, input.status, code: input.code)
         }
     }

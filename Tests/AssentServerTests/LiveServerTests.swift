@@ -23,7 +23,8 @@ struct LiveServerTests {
             #expect(config.status == .ok)
             #expect(try config.json()["regime"]?.stringValue == "opt-in")
             let etag = try #require(config.headers[.eTag])
-            let revalidated = try await client.get("/v1/properties/demo/config", [.regionHeader: "FR", .ifNoneMatch: etag])
+            let revalidated = try await client.get(
+                "/v1/properties/demo/config", [.regionHeader: "FR", .ifNoneMatch: etag])
             #expect(revalidated.status == .notModified)
 
             let decision = try await client.recordDecision(

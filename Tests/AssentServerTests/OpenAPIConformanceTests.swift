@@ -63,7 +63,8 @@ struct OpenAPIConformanceTests {
         let opened = try DataDirectory.open(configuration)
         let writer = LedgerWriter(
             store: opened.store, signer: opened.signer, logger: Logger(label: "assent-test"), clock: { 0 })
-        let service = ConsentService(configuration: configuration, store: opened.store, writer: writer, signer: opened.signer)
+        let service = ConsentService(
+            configuration: configuration, store: opened.store, writer: writer, signer: opened.signer)
         let router = try buildRouter(service: service, metrics: nil)
         try router.validate()
         func normalized(_ route: String) -> String {
@@ -98,9 +99,11 @@ struct OpenAPIConformanceTests {
     func operationsConform() async throws {
         try await TestServer.withRouter { client in
             let spec = try await OpenAPISpec.load(client)
-            let decision = try await client.recordDecision(#"{"action":"accept_all","policyVersion":1}"#, [.regionHeader: "FR"])
+            let decision = try await client.recordDecision(
+                #"{"action":"accept_all","policyVersion":1}"#, [.regionHeader: "FR"])
             let fixture = Fixture(
-                subject: try #require(decision["subject"]?.stringValue), record: try #require(decision["id"]?.stringValue),
+                subject: try #require(decision["subject"]?.stringValue),
+                record: try #require(decision["id"]?.stringValue),
                 receipt: try #require(decision["receipt"]))
 
             var seen: Set<String> = []
@@ -108,7 +111,8 @@ struct OpenAPIConformanceTests {
                 for probe in try await probes(for: operation, spec: spec, fixture: fixture, client: client) {
                     let response = try await client.execute(
                         uri: probe.uri, method: operation.method, headers: probe.headers, body: probe.body)
-                    let context = "\(operation.name) [\(probe.name)] → \(response.status.code) \(response.text.prefix(200))"
+                    let context =
+                        "\(operation.name) [\(probe.name)] → \(response.status.code) \(response.text.prefix(200))"
                     let documented = spec.responses(operation)
                     let status = String(response.status.code)
                     #expect(response.status.code < 500, "\(context)")
@@ -209,14 +213,16 @@ struct OpenAPIConformanceTests {
             }
         }
         if hasBody {
-            probes.append(Probe(name: "malformed JSON", uri: uri(good), headers: jsonHeaders, body: ByteBuffer(string: "{")))
+            probes.append(
+                Probe(name: "malformed JSON", uri: uri(good), headers: jsonHeaders, body: ByteBuffer(string: "{")))
             probes.append(
                 Probe(name: "text/plain", uri: uri(good), headers: [.contentType: "text/plain"], body: goodBody))
             probes.append(
                 Probe(
                     name: "too large", uri: uri(good), headers: jsonHeaders,
                     body: ByteBuffer(string: #"{"lang":""# + String(repeating: "a", count: 70_000) + #""}"#)))
-            probes.append(Probe(name: "wrong shape", uri: uri(good), headers: jsonHeaders, body: ByteBuffer(string: "[]")))
+            probes.append(
+                Probe(name: "wrong shape", uri: uri(good), headers: jsonHeaders, body: ByteBuffer(string: "[]")))
         }
         return probes
     }
@@ -281,7 +287,9 @@ struct OpenAPISpec: Sendable {
             for (key, operation) in item.objectValue ?? [] {
                 guard ["get", "post", "put", "delete", "patch", "options", "head"].contains(key) else { continue }
                 result.append(
-                    Operation(path: path, method: HTTPRequest.Method(key.uppercased())!, operation: operation, pathItem: item))
+                    Operation(
+                        path: path, method: HTTPRequest.Method(key.uppercased())!, operation: operation, pathItem: item)
+                )
             }
         }
         return result
@@ -315,7 +323,9 @@ struct OpenAPISpec: Sendable {
 
     func responses(_ operation: Operation) -> [String: JSONValue] {
         var result: [String: JSONValue] = [:]
-        for (status, response) in operation.operation["responses"]?.objectValue ?? [] { result[status] = resolve(response) }
+        for (status, response) in operation.operation["responses"]?.objectValue ?? [] {
+            result[status] = resolve(response)
+        }
         return result
     }
 

@@ -104,7 +104,9 @@ struct SiteRouteTests {
             let video = try await client.get("/demo/video.html")
             #expect(video.status == .ok)
             #expect(video.headers[.contentType] == "text/html; charset=utf-8")
-            try expectError(try await client.get("/demo/nothere.html"), .notFound, code: "not_found", mentioning: "/demo/nothere.html")
+            try expectError(
+                try await client.get("/demo/nothere.html"), .notFound, code: "not_found",
+                mentioning: "/demo/nothere.html")
             try expectError(try await client.get("/demo/index.mustache"), .notFound, code: "not_found")
             let root = try await client.get("/")
             #expect(root.status == .found)

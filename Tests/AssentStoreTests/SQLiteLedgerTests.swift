@@ -33,7 +33,8 @@ struct SQLiteLedgerTests {
                 let (nodes, proofs) = tree.appendBatch(bytes.map { Merkle.leafHash($0) })
                 let head = try testSigner.sign(TreeHead(log: 0, size: tree.size, root: tree.root(), timestamp: 1))
                 try await store.append(
-                    LedgerBatch(log: 0, startIndex: start, entries: entries, entryBytes: bytes, nodes: nodes, treeHead: head))
+                    LedgerBatch(
+                        log: 0, startIndex: start, entries: entries, entryBytes: bytes, nodes: nodes, treeHead: head))
                 for (i, entry) in entries.enumerated() {
                     receipts.append(Receipt(entry: entry, leafIndex: start + i, proof: proofs[i], treeHead: head))
                 }
@@ -69,7 +70,8 @@ struct SQLiteLedgerTests {
                 group.addTask {
                     let receipt = try await writer.append(makeEntry(i))
                     let seen = try await observer.read { db in
-                        try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_records WHERE id = ?", arguments: [receipt.entry.id])
+                        try Int.fetchOne(
+                            db, sql: "SELECT count(*) FROM ledger_records WHERE id = ?", arguments: [receipt.entry.id])
                     }
                     #expect(seen == 1)
                     let heads = try await observer.read { db in
@@ -169,7 +171,8 @@ struct SQLiteLedgerTests {
         let fixture = try Fixture()
         _ = try await fixture.fill(6)
         // Re-pointing a record at another subject would let the API hand it to the wrong person.
-        try fixture.tamper("UPDATE ledger_records SET subject = ? WHERE leaf_index = 2", [UUID().uuidString.lowercased()])
+        try fixture.tamper(
+            "UPDATE ledger_records SET subject = ? WHERE leaf_index = 2", [UUID().uuidString.lowercased()])
         let report = try await fixture.verify()
         #expect(report.problem?.contains("record 2") == true, "\(report.problem ?? "")")
     }

@@ -63,9 +63,11 @@ struct StoreConformanceTests {
             let bytes = entries.map(\.canonicalBytes)
             let start = tree.size
             let (nodes, _) = tree.appendBatch(bytes.map { Merkle.leafHash($0) })
-            let head = try testSigner.sign(TreeHead(log: 0, size: tree.size, root: tree.root(), timestamp: Int64(tree.size)))
+            let head = try testSigner.sign(
+                TreeHead(log: 0, size: tree.size, root: tree.root(), timestamp: Int64(tree.size)))
             try await store.append(
-                LedgerBatch(log: 0, startIndex: start, entries: entries, entryBytes: bytes, nodes: nodes, treeHead: head))
+                LedgerBatch(
+                    log: 0, startIndex: start, entries: entries, entryBytes: bytes, nodes: nodes, treeHead: head))
             all += entries
             heads.append(head)
         }
@@ -95,7 +97,8 @@ struct StoreConformanceTests {
                 let proof = try await store.inclusionProof(log: 0, index: index, size: head.head.size)
                 #expect(
                     Merkle.verifyInclusion(
-                        leaf: all[index].leafHash, index: index, size: head.head.size, proof: proof, root: head.head.root))
+                        leaf: all[index].leafHash, index: index, size: head.head.size, proof: proof,
+                        root: head.head.root))
             }
         }
         for (old, new) in zip(heads, heads.dropFirst()) {
@@ -115,7 +118,8 @@ struct StoreConformanceTests {
             let bytes = entries.map(\.canonicalBytes)
             let (nodes, _) = tree.appendBatch(bytes.map { Merkle.leafHash($0) })
             let head = try testSigner.sign(TreeHead(log: 0, size: tree.size, root: tree.root(), timestamp: 1))
-            return LedgerBatch(log: 0, startIndex: start, entries: entries, entryBytes: bytes, nodes: nodes, treeHead: head)
+            return LedgerBatch(
+                log: 0, startIndex: start, entries: entries, entryBytes: bytes, nodes: nodes, treeHead: head)
         }
         var tree = MerkleFrontier()
         let first = [makeEntry(0), makeEntry(1)]

@@ -3,6 +3,7 @@ import AssentSQLite
 import AssentStore
 import Foundation
 import Logging
+import Testing
 
 /// The stores the conformance suite runs against. PostgreSQL joins this list with its store.
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
@@ -21,8 +22,6 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
         }
     }
 }
-
-import Testing
 
 /// A fixed signing key for tests (Core takes key bytes from outside).
 let testSigner = try! TreeHeadSigner(rawPrivateKey: Array(repeating: 7, count: 32))

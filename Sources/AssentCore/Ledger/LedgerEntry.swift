@@ -38,9 +38,10 @@ public struct LedgerEntry: Sendable, Equatable {
         self.recordedAt = recordedAt
     }
 
-    public init(decision: EffectiveDecision, id: String, property: Property, subject: String, action: ConsentAction,
-        regime: Regime, region: Region, lang: String, textsHash: String, recordedAt: Int64)
-    {
+    public init(
+        decision: EffectiveDecision, id: String, property: Property, subject: String, action: ConsentAction,
+        regime: Regime, region: Region, lang: String, textsHash: String, recordedAt: Int64
+    ) {
         self.init(
             id: id, property: property.id, subject: subject,
             choices: Dictionary(uniqueKeysWithValues: decision.choices.map { ($0.key, $0.allowed) }),
@@ -121,7 +122,9 @@ public struct LedgerEntry: Sendable, Equatable {
     /// Reads an entry back from its canonical bytes (as stored) or from a receipt's `entry` object.
     public init(json value: JSONValue) throws(FormatError) {
         func field<T>(_ name: String, _ get: (JSONValue) -> T?) throws(FormatError) -> T {
-            guard let v = value[name], let t = get(v) else { throw FormatError(description: "entry field \(name) missing or invalid") }
+            guard let v = value[name], let t = get(v) else {
+                throw FormatError(description: "entry field \(name) missing or invalid")
+            }
             return t
         }
         guard try field("v", \.intValue) == Self.formatVersion else {
@@ -151,7 +154,9 @@ public struct LedgerEntry: Sendable, Equatable {
 
     public init(canonicalBytes bytes: some Collection<UInt8>) throws(FormatError) {
         let value: JSONValue
-        do { value = try JSONParser.parse(bytes) } catch { throw FormatError(description: "entry is not JSON: \(error)") }
+        do { value = try JSONParser.parse(bytes) } catch {
+            throw FormatError(description: "entry is not JSON: \(error)")
+        }
         try self.init(json: value)
     }
 }

@@ -34,7 +34,8 @@ public struct ReceiptVerification: Sendable, Equatable {
 
     public var jsonValue: JSONValue {
         .object([
-            ("valid", .bool(valid)), ("signatureValid", .bool(signatureValid)), ("inclusionValid", .bool(inclusionValid)),
+            ("valid", .bool(valid)), ("signatureValid", .bool(signatureValid)),
+            ("inclusionValid", .bool(inclusionValid)),
             ("keyId", keyID.map(JSONValue.string) ?? .null), ("reason", reason.map(JSONValue.string) ?? .null),
             ("leafHash", leafHash.map { .string($0.hex) } ?? .null),
         ])

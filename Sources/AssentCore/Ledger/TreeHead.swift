@@ -51,7 +51,8 @@ public struct SignedTreeHead: Sendable, Equatable {
             let timestamp = json["timestamp"]?.int64Value, let keyID = json["keyId"]?.stringValue,
             let sig = json["signature"]?.stringValue, let signature = Base64URL.decode(sig)
         else { return nil }
-        self.init(head: TreeHead(log: log, size: size, root: root, timestamp: timestamp), keyID: keyID, signature: signature)
+        self.init(
+            head: TreeHead(log: log, size: size, root: root, timestamp: timestamp), keyID: keyID, signature: signature)
     }
 
     public func isValid(publicKey: Curve25519.Signing.PublicKey) -> Bool {
@@ -97,7 +98,8 @@ public struct TreeHeadSigner: Sendable {
     /// The public key as a JSON Web Key (RFC 8037).
     public static func jwk(_ key: Curve25519.Signing.PublicKey) -> JSONValue {
         .object([
-            ("kty", .string("OKP")), ("crv", .string("Ed25519")), ("x", .string(Base64URL.encode(key.rawRepresentation))),
+            ("kty", .string("OKP")), ("crv", .string("Ed25519")),
+            ("x", .string(Base64URL.encode(key.rawRepresentation))),
             ("kid", .string(keyID(for: key))), ("alg", .string("EdDSA")), ("use", .string("sig")),
         ])
     }

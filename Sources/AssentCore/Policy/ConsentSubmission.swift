@@ -102,15 +102,20 @@ extension ConsentSubmission {
         against property: Property, knownPolicyVersions: some Collection<Int>, gpcSignal: Bool
     ) throws(SubmissionError) {
         for key in choices.keys.sorted() where property.category(key) == nil {
-            throw SubmissionError(field: "choices.\(key)", message: "unknown category \"\(key)\" for property \(property.id)")
+            throw SubmissionError(
+                field: "choices.\(key)", message: "unknown category \"\(key)\" for property \(property.id)")
         }
         guard knownPolicyVersions.contains(policyVersion) else {
             throw SubmissionError(
                 field: "policyVersion",
-                message: "property \(property.id) never had policy version \(policyVersion) (current: \(property.policyVersion))")
+                message:
+                    "property \(property.id) never had policy version \(policyVersion) (current: \(property.policyVersion))"
+            )
         }
         if action == .gpc && !gpcSignal {
-            throw SubmissionError(field: "action", message: "action gpc needs a Global Privacy Control signal (Sec-GPC: 1 or \"gpc\": true)")
+            throw SubmissionError(
+                field: "action",
+                message: "action gpc needs a Global Privacy Control signal (Sec-GPC: 1 or \"gpc\": true)")
         }
     }
 

@@ -141,7 +141,10 @@ extension Property {
             ),
             (
                 "links",
-                .array([links.privacyPolicy, links.cookiePolicy, links.privacyRequests].map { $0.map(JSONValue.string) ?? .null })
+                .array(
+                    [links.privacyPolicy, links.cookiePolicy, links.privacyRequests].map {
+                        $0.map(JSONValue.string) ?? .null
+                    })
             ),
         ])
         return Hex.encode(SHA256Digest.of(CanonicalJSON.bytes(shown)))
@@ -154,7 +157,9 @@ public func isOrigin(_ text: String) -> Bool {
         scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty,
         components.path.isEmpty, components.query == nil, components.fragment == nil, components.user == nil
     else { return false }
-    return host.allSatisfy { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "[" || $0 == "]" || $0 == ":" }
+    return host.allSatisfy {
+        $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "[" || $0 == "]" || $0 == ":"
+    }
 }
 
 private struct DocumentReader {
@@ -313,7 +318,9 @@ private struct DocumentReader {
                 languages.append(s)
             }
         }
-        if doc["languages"] != nil && languages.isEmpty && !problems.contains(where: { $0.path.hasPrefix("$.languages") }) {
+        if doc["languages"] != nil && languages.isEmpty
+            && !problems.contains(where: { $0.path.hasPrefix("$.languages") })
+        {
             fail("$.languages", "declare at least one language")
         }
 
@@ -355,7 +362,8 @@ private struct DocumentReader {
     mutating func regimeRules(_ value: JSONValue?) -> RegimeRules {
         guard let value else { return .standard }
         guard
-            let r = object(value, "$.regimes", allowed: ["default", "defaultRejectAll", "rules"], required: ["default"])
+            let r = object(
+                value, "$.regimes", allowed: ["default", "defaultRejectAll", "rules"], required: ["default"])
         else { return .standard }
         let defaultRegime = regime(r["default"], "$.regimes.default") ?? .notice
         let defaultRejectAll = bool(r["defaultRejectAll"], "$.regimes.defaultRejectAll", default: true)
@@ -366,7 +374,9 @@ private struct DocumentReader {
         var seen: [String: String] = [:]
         for (i, item) in (array(r["rules"], "$.regimes.rules") ?? []).enumerated() {
             let path = "$.regimes.rules[\(i)]"
-            guard let o = object(item, path, allowed: ["regime", "regions", "rejectAll"], required: ["regime", "regions"])
+            guard
+                let o = object(
+                    item, path, allowed: ["regime", "regions", "rejectAll"], required: ["regime", "regions"])
             else { continue }
             let regime = regime(o["regime"], "\(path).regime")
             let rejectAll = bool(o["rejectAll"], "\(path).rejectAll", default: true)
@@ -411,13 +421,16 @@ private struct DocumentReader {
             }
             let required = bool(c["required"], "\(path).required", default: false)
             var defaults = RegimeDefaults()
-            if let d = object(c["defaults"], "\(path).defaults", allowed: ["opt-in", "opt-out", "notice"], required: [])
+            if let d = object(
+                c["defaults"], "\(path).defaults", allowed: ["opt-in", "opt-out", "notice"], required: [])
             {
                 defaults.optIn = bool(d["opt-in"], "\(path).defaults.opt-in", default: false)
                 defaults.optOut = bool(d["opt-out"], "\(path).defaults.opt-out", default: true)
                 defaults.notice = bool(d["notice"], "\(path).defaults.notice", default: true)
                 if defaults.optIn && !required {
-                    fail("\(path).defaults.opt-in", "a non-required category cannot be allowed before consent under opt-in")
+                    fail(
+                        "\(path).defaults.opt-in",
+                        "a non-required category cannot be allowed before consent under opt-in")
                 }
             }
             var purposes: [Purpose] = []
@@ -447,7 +460,11 @@ private struct DocumentReader {
                 let duration = string(o["duration"], "\(cp).duration")
                 var party = CookieParty.first
                 if let s = string(o["party"], "\(cp).party") {
-                    if let p = CookieParty(rawValue: s) { party = p } else { fail("\(cp).party", "expected first or third") }
+                    if let p = CookieParty(rawValue: s) {
+                        party = p
+                    } else {
+                        fail("\(cp).party", "expected first or third")
+                    }
                 }
                 let description = localized(o["description"], "\(cp).description")
                 if let name, cookies.contains(where: { $0.name == name && $0.prefix == prefix }) {

@@ -12,8 +12,10 @@ extension Property {
             key: "necessary",
             title: ["en": "Strictly Necessary", "es": "Estrictamente necesarias"],
             description: [
-                "en": "These cookies are needed for the site to work and cannot be switched off. They remember your privacy choices and keep the site secure.",
-                "es": "Estas cookies son necesarias para que el sitio funcione y no se pueden desactivar. Recuerdan sus opciones de privacidad y mantienen el sitio seguro.",
+                "en":
+                    "These cookies are needed for the site to work and cannot be switched off. They remember your privacy choices and keep the site secure.",
+                "es":
+                    "Estas cookies son necesarias para que el sitio funcione y no se pueden desactivar. Recuerdan sus opciones de privacidad y mantienen el sitio seguro.",
             ],
             required: true, defaults: RegimeDefaults(optIn: true, optOut: true, notice: true),
             purposes: [.security, .functional],
@@ -36,45 +38,55 @@ extension Property {
             key: "performance",
             title: ["en": "Performance", "es": "Rendimiento"],
             description: [
-                "en": "These cookies count visits and traffic sources so we can measure and improve how the site performs.",
-                "es": "Estas cookies cuentan las visitas y las fuentes de tráfico para medir y mejorar el rendimiento del sitio.",
+                "en":
+                    "These cookies count visits and traffic sources so we can measure and improve how the site performs.",
+                "es":
+                    "Estas cookies cuentan las visitas y las fuentes de tráfico para medir y mejorar el rendimiento del sitio.",
             ],
             purposes: [.analytics]),
         Category(
             key: "targeting",
             title: ["en": "Targeting", "es": "Publicidad dirigida"],
             description: [
-                "en": "These cookies may be set by our advertising partners to build a profile of your interests and show you relevant ads on other sites.",
-                "es": "Estas cookies pueden ser establecidas por nuestros socios publicitarios para crear un perfil de sus intereses y mostrarle anuncios relevantes en otros sitios.",
+                "en":
+                    "These cookies may be set by our advertising partners to build a profile of your interests and show you relevant ads on other sites.",
+                "es":
+                    "Estas cookies pueden ser establecidas por nuestros socios publicitarios para crear un perfil de sus intereses y mostrarle anuncios relevantes en otros sitios.",
             ],
             purposes: [.targetedAdvertising]),
         Category(
             key: "social",
             title: ["en": "Social Media", "es": "Redes sociales"],
             description: [
-                "en": "These cookies are set by social media services so you can share content and watch embedded media.",
-                "es": "Estas cookies son establecidas por servicios de redes sociales para que pueda compartir contenido y ver contenido incrustado.",
+                "en":
+                    "These cookies are set by social media services so you can share content and watch embedded media.",
+                "es":
+                    "Estas cookies son establecidas por servicios de redes sociales para que pueda compartir contenido y ver contenido incrustado.",
             ],
             purposes: [.social]),
         Category(
             key: "sale",
             title: ["en": "Sale or Sharing of Personal Data", "es": "Venta o intercambio de datos personales"],
             description: [
-                "en": "We may sell or share personal data such as identifiers and browsing activity with partners for cross-context behavioral advertising. Switch this off to opt out.",
-                "es": "Podemos vender o compartir datos personales, como identificadores y actividad de navegación, con socios para publicidad conductual entre contextos. Desactívelo para excluirse.",
+                "en":
+                    "We may sell or share personal data such as identifiers and browsing activity with partners for cross-context behavioral advertising. Switch this off to opt out.",
+                "es":
+                    "Podemos vender o compartir datos personales, como identificadores y actividad de navegación, con socios para publicidad conductual entre contextos. Desactívelo para excluirse.",
             ],
             purposes: [.sale, .sharing]),
     ]
 
     public static let englishTexts: [String: String] = [
         "bannerTitle": "We value your privacy",
-        "bannerText": "We use cookies to run this site, to measure traffic and, with your permission, for advertising and social media. You can accept all, reject all, or choose by category. You can change your mind at any time.",
+        "bannerText":
+            "We use cookies to run this site, to measure traffic and, with your permission, for advertising and social media. You can accept all, reject all, or choose by category. You can change your mind at any time.",
         "acceptAll": "Accept All",
         "rejectAll": "Reject All",
         "preferences": "Cookie Preferences",
         "doNotSell": "Do Not Sell or Share My Personal Information",
         "preferencesTitle": "Privacy Preference Center",
-        "preferencesIntro": "When you visit a website, it may store or retrieve information on your browser, mostly in the form of cookies. Choose which categories you allow. Blocking some types of cookies may affect your experience of the site.",
+        "preferencesIntro":
+            "When you visit a website, it may store or retrieve information on your browser, mostly in the form of cookies. Choose which categories you allow. Blocking some types of cookies may affect your experience of the site.",
         "cookiePolicy": "Cookie Policy",
         "allowAll": "Allow All",
         "saveSettings": "Save Settings",
@@ -88,13 +100,15 @@ extension Property {
 
     public static let spanishTexts: [String: String] = [
         "bannerTitle": "Valoramos su privacidad",
-        "bannerText": "Usamos cookies para que este sitio funcione, para medir el tráfico y, con su permiso, para publicidad y redes sociales. Puede aceptarlas todas, rechazarlas todas o elegir por categoría. Puede cambiar de opinión en cualquier momento.",
+        "bannerText":
+            "Usamos cookies para que este sitio funcione, para medir el tráfico y, con su permiso, para publicidad y redes sociales. Puede aceptarlas todas, rechazarlas todas o elegir por categoría. Puede cambiar de opinión en cualquier momento.",
         "acceptAll": "Aceptar todo",
         "rejectAll": "Rechazar todo",
         "preferences": "Preferencias de cookies",
         "doNotSell": "No vender ni compartir mi información personal",
         "preferencesTitle": "Centro de preferencias de privacidad",
-        "preferencesIntro": "Cuando visita un sitio web, este puede almacenar o recuperar información en su navegador, sobre todo en forma de cookies. Elija qué categorías permite. Bloquear algunos tipos de cookies puede afectar a su experiencia en el sitio.",
+        "preferencesIntro":
+            "Cuando visita un sitio web, este puede almacenar o recuperar información en su navegador, sobre todo en forma de cookies. Elija qué categorías permite. Bloquear algunos tipos de cookies puede afectar a su experiencia en el sitio.",
         "cookiePolicy": "Política de cookies",
         "allowAll": "Permitir todo",
         "saveSettings": "Guardar ajustes",

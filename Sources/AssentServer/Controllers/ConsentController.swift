@@ -40,7 +40,8 @@ struct ConsentController<Context: RequestContext>: Sendable {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: document.bytes)))
+        return Response(
+            status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: document.bytes)))
     }
 
     @Sendable func record(_ request: Request, context: Context) async throws -> Response {
@@ -120,7 +121,8 @@ enum Body {
                 "expected Content-Type: application/json, got \(request.headers[.contentType] ?? "none")")
         }
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
-            throw AssentError(.contentTooLarge, "body_too_large", "request body of \(length) bytes exceeds the \(limit)-byte limit")
+            throw AssentError(
+                .contentTooLarge, "body_too_large", "request body of \(length) bytes exceeds the \(limit)-byte limit")
         }
         do {
             let buffer = try await request.body.collect(upTo: limit)

@@ -14,13 +14,13 @@ struct SiteController<Context: RequestContext>: Sendable {
     let openAPI: StaticAsset
     let gpcJSON: StaticAsset
 
-
     init(service: ConsentService) throws {
         self.service = service
         widget = try Resources.folder("widget")
         demoFiles = try Resources.folder("demo", excluding: ["mustache"])
         demoTemplate = try MustacheTemplate(string: try Resources.text("demo/index.mustache"))
-        openAPI = StaticAsset(bytes: try Resources.bytes("openapi.json"), contentType: "application/json; charset=utf-8")
+        openAPI = StaticAsset(
+            bytes: try Resources.bytes("openapi.json"), contentType: "application/json; charset=utf-8")
         gpcJSON = StaticAsset(
             bytes: Array(#"{"gpc":true,"lastUpdate":"2026-11-29"}"#.utf8),
             contentType: "application/json; charset=utf-8")

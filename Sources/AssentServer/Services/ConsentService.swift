@@ -1,8 +1,8 @@
 import AssentCore
 import AssentStore
 import Crypto
-import HTTPTypes
 import Foundation
+import HTTPTypes
 import Logging
 
 /// Orchestrates Core and Store for the consent routes. Routes decode, call one method, encode.
@@ -40,7 +40,8 @@ final class ConsentService: Sendable {
     func region(propertyID: String, header: String?, demoOverride: String?) throws -> Region {
         if let demoOverride, !demoOverride.isEmpty, propertyID == configuration.demoPropertyID {
             guard let region = Region(demoOverride) else {
-                throw AssentError.badRequest("region \"\(demoOverride)\" is not a region code such as FR or US-CA", code: "invalid_region")
+                throw AssentError.badRequest(
+                    "region \"\(demoOverride)\" is not a region code such as FR or US-CA", code: "invalid_region")
             }
             return region
         }
@@ -122,15 +123,19 @@ final class ConsentService: Sendable {
             return item.bytes
         }
         guard let record = try await store.latestRecord(property: propertyID, subject: subject) else {
-            throw AssentError.notFound("no decision recorded for subject \(subject) on property \(propertyID)", code: "no_decision")
+            throw AssentError.notFound(
+                "no decision recorded for subject \(subject) on property \(propertyID)", code: "no_decision")
         }
         return remember(record.entry, leafIndex: record.leafIndex, revision: entry.current).bytes
     }
 
     @discardableResult
-    private func remember(_ ledgerEntry: LedgerEntry, leafIndex: Int, revision: PropertyRevision) -> DecisionCache.Item {
-        let bytes = CanonicalJSON.orderedBytes(Self.decisionJSON(ledgerEntry, property: revision.property, receipt: nil))
-        let item = DecisionCache.Item(leafIndex: leafIndex, revision: revision.revision, entry: ledgerEntry, bytes: bytes)
+    private func remember(_ ledgerEntry: LedgerEntry, leafIndex: Int, revision: PropertyRevision) -> DecisionCache.Item
+    {
+        let bytes = CanonicalJSON.orderedBytes(
+            Self.decisionJSON(ledgerEntry, property: revision.property, receipt: nil))
+        let item = DecisionCache.Item(
+            leafIndex: leafIndex, revision: revision.revision, entry: ledgerEntry, bytes: bytes)
         decisions.put(property: ledgerEntry.property, subject: ledgerEntry.subject, item)
         return item
     }
@@ -140,11 +145,15 @@ final class ConsentService: Sendable {
         let subject = try Self.subject(subject)
         let records = try await store.records(property: propertyID, subject: subject)
         guard !records.isEmpty else {
-            throw AssentError.notFound("no decision recorded for subject \(subject) on property \(propertyID)", code: "no_decision")
+            throw AssentError.notFound(
+                "no decision recorded for subject \(subject) on property \(propertyID)", code: "no_decision")
         }
         return .object([
             ("property", .string(propertyID)), ("subject", .string(subject)),
-            ("records", .array(records.map { Self.decisionJSON($0.entry, property: entry.current.property, receipt: nil) })),
+            (
+                "records",
+                .array(records.map { Self.decisionJSON($0.entry, property: entry.current.property, receipt: nil) })
+            ),
         ])
     }
 
@@ -175,7 +184,8 @@ final class ConsentService: Sendable {
         // Accept the receipt itself or a consent response that carries one.
         let receipt = json["receipt"] ?? json
         guard receipt["entry"] != nil, receipt["treeHead"] != nil else {
-            throw AssentError.badRequest("expected a receipt with entry, leafIndex, inclusionProof and treeHead", code: "invalid_receipt")
+            throw AssentError.badRequest(
+                "expected a receipt with entry, leafIndex, inclusionProof and treeHead", code: "invalid_receipt")
         }
         let keys = publicKeys.compactMapValues { try? Curve25519PublicKey(rawRepresentation: $0) }
         return Receipt.verify(json: receipt, keys: keys).jsonValue
@@ -197,7 +207,8 @@ final class ConsentService: Sendable {
         let days = Int64(refusal ? property.expiry.refusalDays : property.expiry.consentDays)
         var members: [(String, JSONValue)] = [
             ("id", .string(entry.id)), ("property", .string(entry.property)), ("subject", .string(entry.subject)),
-            ("choices", .object(order.map { ($0, .bool(entry.choices[$0]!)) })), ("action", .string(entry.action.rawValue)),
+            ("choices", .object(order.map { ($0, .bool(entry.choices[$0]!)) })),
+            ("action", .string(entry.action.rawValue)),
             ("gpc", .bool(entry.gpc)), ("gpcConflicts", .array(entry.gpcConflicts.map(JSONValue.string))),
             ("regime", .string(entry.regime.rawValue)), ("region", .string(entry.region)),
             ("policyVersion", .int(entry.policyVersion)), ("textsHash", .string(entry.textsHash)),

@@ -2,8 +2,9 @@ import AssentCore
 import AssentSQLite
 import Crypto
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The data directory of the embedded setup: the SQLite database and the Ed25519 signing key (mode 0600).

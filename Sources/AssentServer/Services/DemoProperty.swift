@@ -12,12 +12,24 @@ enum DemoProperty {
             CookieInfo(name: name, duration: "1 year", party: .first, description: ["en": en, "es": es])
         }
         let demoCookies: [String: [CookieInfo]] = [
-            "functional": [cookie("demo_lang", "Remembers the language you read in.", "Recuerda el idioma en que lee.")],
-            "performance": [
-                cookie("demo_analytics", "Counts your page views for the demo analytics.", "Cuenta sus páginas vistas para la analítica de demostración.")
+            "functional": [
+                cookie("demo_lang", "Remembers the language you read in.", "Recuerda el idioma en que lee.")
             ],
-            "targeting": [cookie("demo_ads", "Remembers which demo ads you have seen.", "Recuerda qué anuncios de demostración ha visto.")],
-            "social": [cookie("demo_social", "Set by the demo share button.", "Establecida por el botón de compartir de demostración.")],
+            "performance": [
+                cookie(
+                    "demo_analytics", "Counts your page views for the demo analytics.",
+                    "Cuenta sus páginas vistas para la analítica de demostración.")
+            ],
+            "targeting": [
+                cookie(
+                    "demo_ads", "Remembers which demo ads you have seen.",
+                    "Recuerda qué anuncios de demostración ha visto.")
+            ],
+            "social": [
+                cookie(
+                    "demo_social", "Set by the demo share button.",
+                    "Establecida por el botón de compartir de demostración.")
+            ],
         ]
         for i in property.categories.indices {
             property.categories[i].cookies += demoCookies[property.categories[i].key] ?? []

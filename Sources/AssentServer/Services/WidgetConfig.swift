@@ -36,7 +36,8 @@ enum WidgetConfig {
             (
                 "expiry",
                 .object([
-                    ("consentDays", .int(property.expiry.consentDays)), ("refusalDays", .int(property.expiry.refusalDays)),
+                    ("consentDays", .int(property.expiry.consentDays)),
+                    ("refusalDays", .int(property.expiry.refusalDays)),
                 ])
             ),
             ("showRejectAll", .bool(rule.rejectAll)), ("showDoNotSell", .bool(rule.regime == .optOut)),

@@ -1,8 +1,8 @@
 import AssentCore
 import Foundation
 import HTTPTypes
-import Logging
 import Hummingbird
+import Logging
 import NIOCore
 
 /// The only way an error reaches a client: a status, a stable machine code and a message that names the problem.

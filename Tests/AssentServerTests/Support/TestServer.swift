@@ -103,9 +103,12 @@ func expectError(
 ) throws -> String {
     #expect(response.status == status, "\(response.text)", sourceLocation: sourceLocation)
     let message = try expectErrorShape(response, sourceLocation: sourceLocation)
-    #expect(try response.json()["error"]?["code"]?.stringValue == code, "\(response.text)", sourceLocation: sourceLocation)
+    #expect(
+        try response.json()["error"]?["code"]?.stringValue == code, "\(response.text)", sourceLocation: sourceLocation)
     if let mentioning {
-        #expect(message.contains(mentioning), "message \(message) should mention \(mentioning)", sourceLocation: sourceLocation)
+        #expect(
+            message.contains(mentioning), "message \(message) should mention \(mentioning)",
+            sourceLocation: sourceLocation)
     }
     return message
 }
@@ -113,7 +116,8 @@ func expectError(
 /// The error body is exactly `{"error":{"code":string,"message":non-empty string}}`, served as JSON, and never a 500.
 @discardableResult
 func expectErrorShape(_ response: TestResponse, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-    #expect(response.status.code >= 400 && response.status.code < 500, "\(response.status)", sourceLocation: sourceLocation)
+    #expect(
+        response.status.code >= 400 && response.status.code < 500, "\(response.status)", sourceLocation: sourceLocation)
     #expect(response.isJSON, "content type \(response.headers[.contentType] ?? "none")", sourceLocation: sourceLocation)
     let body = try response.json()
     let outer = try #require(body.objectValue, sourceLocation: sourceLocation)
@@ -158,7 +162,8 @@ func isLowercaseUUID(_ s: String?) -> Bool {
 /// Decompresses gzip with the system's gzip, so the check does not share code with the server's compressor.
 func gunzip(_ bytes: [UInt8]) throws -> [UInt8] {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: FileManager.default.fileExists(atPath: "/bin/gzip") ? "/bin/gzip" : "/usr/bin/gzip")
+    process.executableURL = URL(
+        fileURLWithPath: FileManager.default.fileExists(atPath: "/bin/gzip") ? "/bin/gzip" : "/usr/bin/gzip")
     process.arguments = ["-dc"]
     let input = Pipe()
     let output = Pipe()
