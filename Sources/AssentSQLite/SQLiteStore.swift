@@ -108,6 +108,12 @@ public final class SQLiteStore: AssentStorage {
         }
     }
 
+    public func currentRevision(id: String) async throws -> Int? {
+        try await pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT max(revision) FROM properties WHERE id = ?", arguments: [id])
+        }
+    }
+
     public func property(id: String, policyVersion: Int) async throws -> PropertyRevision? {
         try await pool.read { db in
             try Self.fetchProperty(

@@ -95,6 +95,8 @@ public protocol PropertyStore: Sendable {
     /// Returns the current revision afterwards and whether a new one was written.
     func saveProperty(_ property: Property, at time: Int64) async throws -> (PropertyRevision, changed: Bool)
     func currentProperty(id: String) async throws -> PropertyRevision?
+    /// The current revision number alone: a cheap check whether a cached property is still current.
+    func currentRevision(id: String) async throws -> Int?
     /// The latest revision that carried the given policy version.
     func property(id: String, policyVersion: Int) async throws -> PropertyRevision?
     func policyVersions(id: String) async throws -> [Int]

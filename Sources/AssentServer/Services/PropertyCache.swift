@@ -45,7 +45,17 @@ final class PropertyCache: Sendable {
     /// The current revision, or nil when the property does not exist.
     func current(_ id: String) async throws -> Entry? {
         let now = ContinuousClock.now
-        if let entry = entries.withLock({ $0[id] }), now - entry.checkedAt < ttl { return entry }
+        // When the entry is stale, the first caller re-checks it; the others go on with it meanwhile, so a busy
+        // server does not re-read the property once per request in flight.
+        let (cached, check) = entries.withLock { entries -> (Entry?, Bool) in
+            guard var entry = entries[id] else { return (nil, true) }
+            if now - entry.checkedAt < ttl { return (entry, false) }
+            entry.checkedAt = now
+            entries[id] = entry
+            return (entry, true)
+        }
+        if let cached, !check { return cached }
+        if let cached, try await store.currentRevision(id: id) == cached.current.revision { return cached }
         guard let current = try await store.currentProperty(id: id) else {
             entries.withLock { _ = $0.removeValue(forKey: id) }
             return nil
