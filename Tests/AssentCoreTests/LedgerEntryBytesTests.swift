@@ -23,3 +23,30 @@ import Testing
         #expect(entry.canonicalBytes == CanonicalJSON.bytes(entry.jsonValue))
     }
 }
+
+/// The directly written receipt must be the same JSON document as the generic one, and verify.
+@Suite struct ReceiptBytesTests {
+    @Test func directReceiptBytesParseToTheSameDocument() throws {
+        let signer = try TreeHeadSigner(rawPrivateKey: Array(repeating: 3, count: 32))
+        var tree = MerkleFrontier()
+        var entries: [LedgerEntry] = []
+        for n in 0..<5 {
+            let choices: [String: Bool] = ["necessary": true, "sale": n % 2 == 0]
+            let conflicts: [String] = n == 3 ? ["sale"] : []
+            entries.append(
+                LedgerEntry(
+                    id: "id-\(n)", property: "demo", subject: "s\"\(n)", choices: choices, action: .save,
+                    regime: .optOut, region: "US-CA", gpc: n == 3, gpcConflicts: conflicts, policyVersion: 2,
+                    textsHash: "ab", lang: "en", recordedAt: 1_000 + Int64(n)))
+        }
+        let (_, proofs) = tree.appendBatch(entries.map { (entry: LedgerEntry) in entry.leafHash })
+        let head = try signer.sign(TreeHead(log: 0, size: tree.size, root: tree.root(), timestamp: 9))
+        for (i, entry) in entries.enumerated() {
+            let receipt = Receipt(entry: entry, leafIndex: i, proof: proofs[i], treeHead: head)
+            let parsed = try JSONParser.parse(receipt.jsonBytes())
+            #expect(CanonicalJSON.bytes(parsed) == CanonicalJSON.bytes(receipt.jsonValue))
+            let result = Receipt.verify(json: parsed, keys: [signer.keyID: signer.publicKey])
+            #expect(result.valid)
+        }
+    }
+}

@@ -15,6 +15,28 @@ public struct Receipt: Sendable, Equatable {
         self.treeHead = treeHead
     }
 
+    /// The receipt as JSON bytes, written directly: the entry in its canonical form (valid JSON, and exactly
+    /// what the leaf hash covers), then the proof and the signed tree head.
+    public func jsonBytes(entryBytes: [UInt8]? = nil) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(1024 + proof.count * 68)
+        out.append(contentsOf: #"{"entry":"#.utf8)
+        out.append(contentsOf: entryBytes ?? entry.canonicalBytes)
+        out.append(contentsOf: #","leafIndex":"#.utf8)
+        out.append(contentsOf: String(leafIndex).utf8)
+        out.append(contentsOf: #","inclusionProof":["#.utf8)
+        for (i, hash) in proof.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: hash.hex.utf8)
+            out.append(UInt8(ascii: "\""))
+        }
+        out.append(contentsOf: #"],"treeHead":"#.utf8)
+        CanonicalJSON.write(treeHead.jsonValue, sorted: false, into: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
     public var jsonValue: JSONValue {
         .object([
             ("entry", entry.jsonValue), ("leafIndex", .int(leafIndex)),

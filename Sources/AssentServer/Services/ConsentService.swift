@@ -108,7 +108,7 @@ final class ConsentService: Sendable {
         var bytes = remember(ledgerEntry, leafIndex: receipt.leafIndex, revision: entry.current).bytes
         bytes.removeLast()  // the closing brace
         bytes.append(contentsOf: #","receipt":"#.utf8)
-        CanonicalJSON.write(receipt.jsonValue, sorted: false, into: &bytes)
+        bytes.append(contentsOf: receipt.jsonBytes())
         bytes.append(UInt8(ascii: "}"))
         return bytes
     }
