@@ -310,6 +310,11 @@ struct LedgerRouteTests {
             let config = try await client.get("/v1/properties/demo/config").json()
             #expect(config["policyVersion"]?.intValue == 1)
         }
+        // The signing key is readable by its owner alone.
+        let attributes = try FileManager.default.attributesOfItem(atPath: configuration.signingKeyPath)
+        let mode = try #require(attributes[.posixPermissions] as? Int)
+        #expect(mode & 0o777 == 0o600)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: configuration.signingKeyPath)).count == 32)
     }
 
     private func verify(_ client: some TestClientProtocol, _ value: JSONValue) async throws -> JSONValue {
