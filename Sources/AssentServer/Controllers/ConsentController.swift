@@ -54,8 +54,7 @@ struct ConsentController<Context: RequestContext>: Sendable {
             gpcHeader: request.headers[.secGPC] == "1")
         var headers = cors
         headers[.cacheControl] = "no-store"
-        headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: .created, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: decision)))
+        return jsonBytesResponse(status: .created, headers: headers, decision)
     }
 
     @Sendable func preflight(_ request: Request, context: Context) async throws -> Response {
@@ -74,17 +73,16 @@ struct ConsentController<Context: RequestContext>: Sendable {
         let cors = try CORS.headers(request, origins: entry.current.property.origins)
         let bytes = try await service.latest(propertyID: id, subject: try context.parameters.require("subject"))
         var headers = cors
-        headers[.contentType] = "application/json; charset=utf-8"
         headers[.cacheControl] = "no-store"
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        return jsonBytesResponse(headers: headers, bytes)
     }
 
     @Sendable func history(_ request: Request, context: Context) async throws -> Response {
         let id = try context.parameters.require("property")
         let entry = try await service.property(id)
         let cors = try CORS.headers(request, origins: entry.current.property.origins)
-        let value = try await service.history(propertyID: id, subject: try context.parameters.require("subject"))
-        return jsonResponse(headers: cors, value)
+        let bytes = try await service.history(propertyID: id, subject: try context.parameters.require("subject"))
+        return jsonBytesResponse(headers: cors, bytes)
     }
 }
 

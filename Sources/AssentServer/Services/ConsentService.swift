@@ -132,15 +132,16 @@ final class ConsentService: Sendable {
     @discardableResult
     private func remember(_ ledgerEntry: LedgerEntry, leafIndex: Int, revision: PropertyRevision) -> DecisionCache.Item
     {
-        let bytes = CanonicalJSON.orderedBytes(
-            Self.decisionJSON(ledgerEntry, property: revision.property, receipt: nil))
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(640)
+        Self.writeDecision(ledgerEntry, property: revision.property, into: &bytes)
         let item = DecisionCache.Item(
             leafIndex: leafIndex, revision: revision.revision, entry: ledgerEntry, bytes: bytes)
         decisions.put(property: ledgerEntry.property, subject: ledgerEntry.subject, item)
         return item
     }
 
-    func history(propertyID: String, subject: String) async throws -> JSONValue {
+    func history(propertyID: String, subject: String) async throws -> [UInt8] {
         let entry = try await property(propertyID)
         let subject = try Self.subject(subject)
         let records = try await store.records(property: propertyID, subject: subject)
@@ -148,13 +149,17 @@ final class ConsentService: Sendable {
             throw AssentError.notFound(
                 "no decision recorded for subject \(subject) on property \(propertyID)", code: "no_decision")
         }
-        return .object([
-            ("property", .string(propertyID)), ("subject", .string(subject)),
-            (
-                "records",
-                .array(records.map { Self.decisionJSON($0.entry, property: entry.current.property, receipt: nil) })
-            ),
-        ])
+        var out: [UInt8] = Array(#"{"property":"#.utf8)
+        CanonicalJSON.writeString(propertyID, into: &out)
+        out.append(contentsOf: #","subject":"#.utf8)
+        CanonicalJSON.writeString(subject, into: &out)
+        out.append(contentsOf: #","records":["#.utf8)
+        for (i, record) in records.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            Self.writeDecision(record.entry, property: entry.current.property, into: &out)
+        }
+        out.append(contentsOf: "]}".utf8)
+        return out
     }
 
     func receipt(recordID: String) async throws -> JSONValue {
@@ -200,25 +205,74 @@ final class ConsentService: Sendable {
         return subject
     }
 
-    static func decisionJSON(_ entry: LedgerEntry, property: Property, receipt: Receipt?) -> JSONValue {
-        var order = property.categories.map(\.key).filter { entry.choices[$0] != nil }
-        order += entry.choices.keys.filter { !order.contains($0) }.sorted()
-        let refusal = !entry.choices.contains { key, allowed in allowed && property.category(key)?.required != true }
+    /// Renders a decision as the API shows it, written straight into bytes (this runs for every recorded
+    /// decision): choices in the property's category order, times as RFC 3339, and when it expires.
+    static func writeDecision(_ entry: LedgerEntry, property: Property, into out: inout [UInt8]) {
+        func member(_ name: StaticString, first: Bool = false) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        }
+        func string(_ s: String) { CanonicalJSON.writeString(s, into: &out) }
+        func bool(_ b: Bool) { out.append(contentsOf: (b ? "true" : "false").utf8) }
+        var refusal = true
+        out.append(UInt8(ascii: "{"))
+        member("id", first: true)
+        string(entry.id)
+        member("property")
+        string(entry.property)
+        member("subject")
+        string(entry.subject)
+        member("choices")
+        out.append(UInt8(ascii: "{"))
+        var written = 0
+        func choice(_ key: String, _ allowed: Bool) {
+            if written > 0 { out.append(UInt8(ascii: ",")) }
+            string(key)
+            out.append(UInt8(ascii: ":"))
+            bool(allowed)
+            written += 1
+        }
+        for category in property.categories {
+            guard let allowed = entry.choices[category.key] else { continue }
+            choice(category.key, allowed)
+            if allowed && !category.required { refusal = false }
+        }
+        if written < entry.choices.count {
+            // Categories the property no longer has: after the current ones, sorted.
+            for key in entry.choices.keys.sorted() where property.category(key) == nil {
+                choice(key, entry.choices[key]!)
+                if entry.choices[key]! { refusal = false }
+            }
+        }
+        out.append(UInt8(ascii: "}"))
+        member("action")
+        string(entry.action.rawValue)
+        member("gpc")
+        bool(entry.gpc)
+        member("gpcConflicts")
+        out.append(UInt8(ascii: "["))
+        for (i, key) in entry.gpcConflicts.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            string(key)
+        }
+        out.append(UInt8(ascii: "]"))
+        member("regime")
+        string(entry.regime.rawValue)
+        member("region")
+        string(entry.region)
+        member("policyVersion")
+        out.append(contentsOf: String(entry.policyVersion).utf8)
+        member("textsHash")
+        string(entry.textsHash)
+        member("lang")
+        string(entry.lang)
+        member("recordedAt")
+        string(Timestamp.iso8601(milliseconds: entry.recordedAt))
         let days = Int64(refusal ? property.expiry.refusalDays : property.expiry.consentDays)
-        var members: [(String, JSONValue)] = [
-            ("id", .string(entry.id)), ("property", .string(entry.property)), ("subject", .string(entry.subject)),
-            ("choices", .object(order.map { ($0, .bool(entry.choices[$0]!)) })),
-            ("action", .string(entry.action.rawValue)),
-            ("gpc", .bool(entry.gpc)), ("gpcConflicts", .array(entry.gpcConflicts.map(JSONValue.string))),
-            ("regime", .string(entry.regime.rawValue)), ("region", .string(entry.region)),
-            ("policyVersion", .int(entry.policyVersion)), ("textsHash", .string(entry.textsHash)),
-            ("lang", .string(entry.lang)), ("recordedAt", .string(Timestamp.iso8601(milliseconds: entry.recordedAt))),
-            (
-                "expiresAt",
-                .string(Timestamp.iso8601(milliseconds: entry.recordedAt + days * Timestamp.millisecondsPerDay))
-            ),
-        ]
-        if let receipt { members.append(("receipt", receipt.jsonValue)) }
-        return .object(members)
+        member("expiresAt")
+        string(Timestamp.iso8601(milliseconds: entry.recordedAt + days * Timestamp.millisecondsPerDay))
+        out.append(UInt8(ascii: "}"))
     }
 }

@@ -39,14 +39,17 @@ public struct AssentError: HTTPResponseError, Sendable, CustomStringConvertible 
 
 /// Renders a JSON value with the members in the order given.
 func jsonResponse(status: HTTPResponse.Status = .ok, headers: HTTPFields = [:], _ value: JSONValue) -> Response {
-    var buffer = ByteBuffer()
     var bytes: [UInt8] = []
     bytes.reserveCapacity(512)
     CanonicalJSON.write(value, sorted: false, into: &bytes)
-    buffer.writeBytes(bytes)
+    return jsonBytesResponse(status: status, headers: headers, bytes)
+}
+
+/// A response whose body is JSON already rendered.
+func jsonBytesResponse(status: HTTPResponse.Status = .ok, headers: HTTPFields = [:], _ bytes: [UInt8]) -> Response {
     var fields = headers
     fields[.contentType] = "application/json; charset=utf-8"
-    return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: buffer))
+    return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
 }
 
 /// Maps every error to the JSON error body: our own errors as they are, Hummingbird's (unknown route, method
