@@ -57,6 +57,7 @@ func buildRouter(service: ConsentService, metrics: (@Sendable () -> [UInt8])?) t
     router.addRoutes(ConsentController(service: service).endpoints, atPath: "/v1")
     LedgerController(service: service).addRoutes(to: router)
     try SiteController(service: service).addRoutes(to: router)
+    SignalsController<AssentRequestContext>().addRoutes(to: router)
     router.get("/metrics") { _, _ in
         Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

@@ -16,7 +16,7 @@ import Testing
 @Suite("openapi.json conforms to the server")
 struct OpenAPIConformanceTests {
     /// Every route the server registers (Application+build.swift, ConsentController, LedgerController,
-    /// SiteController), in OpenAPI path syntax.
+    /// SiteController, SignalsController), in OpenAPI path syntax.
     static let serverRoutes: Set<String> = [
         "GET /healthz",
         "GET /v1/properties/{property}/config",
@@ -27,6 +27,7 @@ struct OpenAPIConformanceTests {
         "GET /v1/properties/{property}/subjects/{subject}/history",
         "GET /v1/receipts/{record}",
         "POST /v1/receipts/verify",
+        "POST /v1/signals/decode",
         "GET /.well-known/jwks.json",
         "GET /.well-known/gpc.json",
         "GET /assent.js",
@@ -172,10 +173,16 @@ struct OpenAPIConformanceTests {
         var jsonHeaders: HTTPFields = [:]
         if hasBody {
             jsonHeaders[.contentType] = "application/json"
-            goodBody = ByteBuffer(
-                string: operation.path.hasSuffix("/consents")
-                    ? #"{"subject":"\#(fixture.subject)","action":"save","choices":{"performance":true},"policyVersion":1}"#
-                    : fixture.receipt.compactString)
+            let body: String
+            if operation.path.hasSuffix("/consents") {
+                body =
+                    #"{"subject":"\#(fixture.subject)","action":"save","choices":{"performance":true},"policyVersion":1}"#
+            } else if operation.path == "/v1/signals/decode" {
+                body = #"{"string":"DBABrw~CAAAAAAAAABA.QA~BAAAAABA.QA"}"#
+            } else {
+                body = fixture.receipt.compactString
+            }
+            goodBody = ByteBuffer(string: body)
         }
         var originHeaders = jsonHeaders
         if names.contains("Origin") { originHeaders[.origin] = TestServer.allowedOrigin }

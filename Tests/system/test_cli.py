@@ -89,3 +89,16 @@ def test_missing_things_fail_clearly():
     assert port.returncode != 0 and "--port" in port.stderr
     region = run("serve", "--default-region", "Narnia", "--data-dir", empty)
     assert region.returncode != 0 and "--default-region" in region.stderr
+
+
+def test_signals_decode():
+    good = run("signals", "decode", "DBABLA~CVVVkkkkkpFY.YA")
+    assert good.returncode == 0, good.stderr
+    decoded = json.loads(good.stdout)
+    assert decoded["type"] == "gpp" and decoded["header"]["sectionIds"] == [7]
+    assert decoded["sections"]["usnat"]["saleOptOut"] == 1 and decoded["sections"]["usnat"]["gpc"] is True
+    assert json.loads(run("signals", "decode", "1YNN").stdout)["optOutSale"] == "N"
+
+    bad = run("signals", "decode", "CO4VGswO4VGswAfZ")
+    assert bad.returncode == 1 and bad.stdout == ""
+    assert "core.cmpVersion at bit 90" in bad.stderr, bad.stderr

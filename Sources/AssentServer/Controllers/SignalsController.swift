@@ -1,0 +1,48 @@
+import AssentCore
+import HTTPTypes
+import Hummingbird
+
+/// Decoding the industry signal strings (TC, GPP, US Privacy) a CMP wrote, for publishers checking theirs.
+struct SignalsController<Context: RequestContext>: Sendable {
+    /// A GPP string with every section Assent knows is well under 1 KiB; 16 KiB leaves room for long vendor lists.
+    static var bodyLimit: Int { 16 * 1024 }
+
+    func addRoutes(to router: Router<Context>) {
+        router.post("/v1/signals/decode", use: decode)
+    }
+
+    @Sendable func decode(_ request: Request, context: Context) async throws -> Response {
+        let string = try Self.signalString(try await Body.json(request, limit: Self.bodyLimit))
+        let kind = SignalDetector.kind(of: string)
+        do {
+            return jsonResponse(try SignalDetector.decode(string))
+        } catch {
+            throw AssentError.badRequest("not a valid \(kind.name): \(error)", code: "invalid_signal")
+        }
+    }
+
+    /// The `string` member of `{"string": …}`, the only member allowed.
+    static func signalString(_ body: [UInt8]) throws -> String {
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(body)
+        } catch {
+            throw AssentError.badRequest("request body is not valid JSON: \(error)", code: "invalid_json")
+        }
+        guard let members = json.objectValue else {
+            throw AssentError.badRequest(
+                "expected an object {\"string\": …}, got \(json.typeName)", code: "invalid_request")
+        }
+        if let unknown = members.first(where: { $0.0 != "string" }) {
+            throw AssentError.badRequest(
+                "\(unknown.0): unknown field; only \"string\" is allowed", code: "invalid_request")
+        }
+        guard let value = json["string"] else {
+            throw AssentError.badRequest("string: missing", code: "invalid_request")
+        }
+        guard let string = value.stringValue else {
+            throw AssentError.badRequest("string: expected a string, got \(value.typeName)", code: "invalid_request")
+        }
+        return string
+    }
+}
