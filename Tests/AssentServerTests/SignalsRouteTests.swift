@@ -180,7 +180,7 @@ struct SignalsRouteTests {
             (#"{"string":"1YNN","string":"1YNN"}"#, "invalid_json", "duplicate"),
         ])
     func badBody(body: String, code: String, mentioning: String) async throws {
-        try await TestServer.withRouter { client in
+        _ = try await TestServer.withRouter { client in
             try expectError(
                 try await client.post(Self.path, json: body), .badRequest, code: code, mentioning: mentioning)
         }

@@ -106,67 +106,11 @@ extension GPPSection {
                     ("knownChildSensitiveDataConsents", SignalJSON.ints(s.knownChildSensitiveDataConsents)),
                     ("personalDataConsents", .int(s.personalDataConsents)),
                 ] + SignalJSON.mspa(s.mspaCoveredTransaction, s.mspaOptOutOptionMode, s.mspaServiceProviderMode))
-        case .usCa(let s):
-            SignalJSON.section(
-                s,
-                [
-                    ("version", .int(s.version)), ("saleOptOutNotice", .int(s.saleOptOutNotice)),
-                    ("sharingOptOutNotice", .int(s.sharingOptOutNotice)),
-                    ("sensitiveDataLimitUseNotice", .int(s.sensitiveDataLimitUseNotice)),
-                    ("saleOptOut", .int(s.saleOptOut)), ("sharingOptOut", .int(s.sharingOptOut)),
-                    ("sensitiveDataProcessing", SignalJSON.ints(s.sensitiveDataProcessing)),
-                    ("knownChildSensitiveDataConsents", SignalJSON.ints(s.knownChildSensitiveDataConsents)),
-                    ("personalDataConsents", .int(s.personalDataConsents)),
-                ] + SignalJSON.mspa(s.mspaCoveredTransaction, s.mspaOptOutOptionMode, s.mspaServiceProviderMode))
-        case .usVa(let s):
-            SignalJSON.section(
-                s,
-                [
-                    ("version", .int(s.version)), ("sharingNotice", .int(s.sharingNotice)),
-                    ("saleOptOutNotice", .int(s.saleOptOutNotice)),
-                    ("targetedAdvertisingOptOutNotice", .int(s.targetedAdvertisingOptOutNotice)),
-                    ("saleOptOut", .int(s.saleOptOut)),
-                    ("targetedAdvertisingOptOut", .int(s.targetedAdvertisingOptOut)),
-                    ("sensitiveDataProcessing", SignalJSON.ints(s.sensitiveDataProcessing)),
-                    ("knownChildSensitiveDataConsents", .int(s.knownChildSensitiveDataConsents)),
-                ] + SignalJSON.mspa(s.mspaCoveredTransaction, s.mspaOptOutOptionMode, s.mspaServiceProviderMode))
-        case .usCo(let s):
-            SignalJSON.section(
-                s,
-                [
-                    ("version", .int(s.version)), ("sharingNotice", .int(s.sharingNotice)),
-                    ("saleOptOutNotice", .int(s.saleOptOutNotice)),
-                    ("targetedAdvertisingOptOutNotice", .int(s.targetedAdvertisingOptOutNotice)),
-                    ("saleOptOut", .int(s.saleOptOut)),
-                    ("targetedAdvertisingOptOut", .int(s.targetedAdvertisingOptOut)),
-                    ("sensitiveDataProcessing", SignalJSON.ints(s.sensitiveDataProcessing)),
-                    ("knownChildSensitiveDataConsents", .int(s.knownChildSensitiveDataConsents)),
-                ] + SignalJSON.mspa(s.mspaCoveredTransaction, s.mspaOptOutOptionMode, s.mspaServiceProviderMode))
-        case .usUt(let s):
-            SignalJSON.section(
-                s,
-                [
-                    ("version", .int(s.version)), ("sharingNotice", .int(s.sharingNotice)),
-                    ("saleOptOutNotice", .int(s.saleOptOutNotice)),
-                    ("targetedAdvertisingOptOutNotice", .int(s.targetedAdvertisingOptOutNotice)),
-                    ("sensitiveDataProcessingOptOutNotice", .int(s.sensitiveDataProcessingOptOutNotice)),
-                    ("saleOptOut", .int(s.saleOptOut)),
-                    ("targetedAdvertisingOptOut", .int(s.targetedAdvertisingOptOut)),
-                    ("sensitiveDataProcessing", SignalJSON.ints(s.sensitiveDataProcessing)),
-                    ("knownChildSensitiveDataConsents", .int(s.knownChildSensitiveDataConsents)),
-                ] + SignalJSON.mspa(s.mspaCoveredTransaction, s.mspaOptOutOptionMode, s.mspaServiceProviderMode))
-        case .usCt(let s):
-            SignalJSON.section(
-                s,
-                [
-                    ("version", .int(s.version)), ("sharingNotice", .int(s.sharingNotice)),
-                    ("saleOptOutNotice", .int(s.saleOptOutNotice)),
-                    ("targetedAdvertisingOptOutNotice", .int(s.targetedAdvertisingOptOutNotice)),
-                    ("saleOptOut", .int(s.saleOptOut)),
-                    ("targetedAdvertisingOptOut", .int(s.targetedAdvertisingOptOut)),
-                    ("sensitiveDataProcessing", SignalJSON.ints(s.sensitiveDataProcessing)),
-                    ("knownChildSensitiveDataConsents", SignalJSON.ints(s.knownChildSensitiveDataConsents)),
-                ] + SignalJSON.mspa(s.mspaCoveredTransaction, s.mspaOptOutOptionMode, s.mspaServiceProviderMode))
+        case .usCa(let s): SignalJSON.section(s, s.coreJSON)
+        case .usVa(let s): SignalJSON.section(s, s.coreJSON)
+        case .usCo(let s): SignalJSON.section(s, s.coreJSON)
+        case .usUt(let s): SignalJSON.section(s, s.coreJSON)
+        case .usCt(let s): SignalJSON.section(s, s.coreJSON)
         case .other(_, let body): .string(body)
         }
     }

@@ -2,7 +2,7 @@
 ///
 /// `sensitiveDataProcessing` is an opt-out list here (1 opted out, 2 did not opt out) over 9 categories, and
 /// `knownChildSensitiveDataConsents` is (1) consent to sell, (2) consent to share PI of consumers under 16.
-public struct USCaliforniaSection: GPPUSSection {
+public struct USCaliforniaSection: GPPStateSection {
     public static let prefix = "usca"
     public static let definesGPC = true
     /// The section ID in the GPP header.
@@ -26,6 +26,23 @@ public struct USCaliforniaSection: GPPUSSection {
     /// `nil` when the string carries no GPC subsection.
     public var gpc: Bool?
 
+    /// The core segment after `Version`, in bit order: decoding, encoding and the JSON form all follow it.
+    public static let fields: [USField<Self>] = [
+        .int2("saleOptOutNotice", \.saleOptOutNotice),
+        .int2("sharingOptOutNotice", \.sharingOptOutNotice),
+        .int2("sensitiveDataLimitUseNotice", \.sensitiveDataLimitUseNotice),
+        .int2("saleOptOut", \.saleOptOut),
+        .int2("sharingOptOut", \.sharingOptOut),
+        .int2List("sensitiveDataProcessing", \.sensitiveDataProcessing, count: 9),
+        .int2List("knownChildSensitiveDataConsents", \.knownChildSensitiveDataConsents, count: 2),
+        .int2("personalDataConsents", \.personalDataConsents),
+        .mspaCoveredTransaction(\.mspaCoveredTransaction),
+        .int2("mspaOptOutOptionMode", \.mspaOptOutOptionMode),
+        .int2("mspaServiceProviderMode", \.mspaServiceProviderMode),
+    ]
+
+    public init() { self.init(version: 1) }
+
     public init(
         version: Int = 1, saleOptOutNotice: Int = 0, sharingOptOutNotice: Int = 0, sensitiveDataLimitUseNotice: Int = 0,
         saleOptOut: Int = 0, sharingOptOut: Int = 0, sensitiveDataProcessing: [Int] = Array(repeating: 0, count: 9),
@@ -46,37 +63,5 @@ public struct USCaliforniaSection: GPPUSSection {
         self.mspaOptOutOptionMode = mspaOptOutOptionMode
         self.mspaServiceProviderMode = mspaServiceProviderMode
         self.gpc = gpc
-    }
-
-    public init(core r: inout BitReader, gpc: Bool?) throws(SignalDecodingError) {
-        let p = Self.prefix
-        self.init(
-            version: try r.int(6, "\(p).version"), saleOptOutNotice: try r.int2(p, "saleOptOutNotice"),
-            sharingOptOutNotice: try r.int2(p, "sharingOptOutNotice"),
-            sensitiveDataLimitUseNotice: try r.int2(p, "sensitiveDataLimitUseNotice"),
-            saleOptOut: try r.int2(p, "saleOptOut"), sharingOptOut: try r.int2(p, "sharingOptOut"),
-            sensitiveDataProcessing: try r.int2List(9, p, "sensitiveDataProcessing"),
-            knownChildSensitiveDataConsents: try r.int2List(2, p, "knownChildSensitiveDataConsents"),
-            personalDataConsents: try r.int2(p, "personalDataConsents"),
-            mspaCoveredTransaction: try r.int2(p, "mspaCoveredTransaction"),
-            mspaOptOutOptionMode: try r.int2(p, "mspaOptOutOptionMode"),
-            mspaServiceProviderMode: try r.int2(p, "mspaServiceProviderMode"), gpc: gpc)
-    }
-
-    public func writeCore(_ w: inout BitWriter) throws(SignalEncodingError) {
-        let p = Self.prefix
-        guard version == 1 else { throw SignalEncodingError(field: "\(p).version", "version must be 1") }
-        try w.int(version, 6, "\(p).version")
-        try w.int2(saleOptOutNotice, p, "saleOptOutNotice")
-        try w.int2(sharingOptOutNotice, p, "sharingOptOutNotice")
-        try w.int2(sensitiveDataLimitUseNotice, p, "sensitiveDataLimitUseNotice")
-        try w.int2(saleOptOut, p, "saleOptOut")
-        try w.int2(sharingOptOut, p, "sharingOptOut")
-        try w.int2List(sensitiveDataProcessing, count: 9, p, "sensitiveDataProcessing")
-        try w.int2List(knownChildSensitiveDataConsents, count: 2, p, "knownChildSensitiveDataConsents")
-        try w.int2(personalDataConsents, p, "personalDataConsents")
-        try w.mspaCoveredTransaction(mspaCoveredTransaction, p)
-        try w.int2(mspaOptOutOptionMode, p, "mspaOptOutOptionMode")
-        try w.int2(mspaServiceProviderMode, p, "mspaServiceProviderMode")
     }
 }

@@ -1,7 +1,7 @@
 /// GPP section 11, `usut`: Utah, version 1.
 ///
 /// Utah defines no GPC subsection.
-public struct USUtahSection: GPPUSSection {
+public struct USUtahSection: GPPStateSection {
     public static let prefix = "usut"
     public static let definesGPC = false
     /// The section ID in the GPP header.
@@ -22,7 +22,27 @@ public struct USUtahSection: GPPUSSection {
     public var mspaOptOutOptionMode: Int
     public var mspaServiceProviderMode: Int
     /// Always `nil`: the section has no GPC subsection.
-    public var gpc: Bool? { nil }
+    public var gpc: Bool? {
+        get { nil }
+        set {}  // nothing to keep: decoding never sees a GPC subsection here
+    }
+
+    /// The core segment after `Version`, in bit order: decoding, encoding and the JSON form all follow it.
+    public static let fields: [USField<Self>] = [
+        .int2("sharingNotice", \.sharingNotice),
+        .int2("saleOptOutNotice", \.saleOptOutNotice),
+        .int2("targetedAdvertisingOptOutNotice", \.targetedAdvertisingOptOutNotice),
+        .int2("sensitiveDataProcessingOptOutNotice", \.sensitiveDataProcessingOptOutNotice),
+        .int2("saleOptOut", \.saleOptOut),
+        .int2("targetedAdvertisingOptOut", \.targetedAdvertisingOptOut),
+        .int2List("sensitiveDataProcessing", \.sensitiveDataProcessing, count: 8),
+        .int2("knownChildSensitiveDataConsents", \.knownChildSensitiveDataConsents),
+        .mspaCoveredTransaction(\.mspaCoveredTransaction),
+        .int2("mspaOptOutOptionMode", \.mspaOptOutOptionMode),
+        .int2("mspaServiceProviderMode", \.mspaServiceProviderMode),
+    ]
+
+    public init() { self.init(version: 1) }
 
     public init(
         version: Int = 1, sharingNotice: Int = 0, saleOptOutNotice: Int = 0, targetedAdvertisingOptOutNotice: Int = 0,
@@ -42,38 +62,5 @@ public struct USUtahSection: GPPUSSection {
         self.mspaCoveredTransaction = mspaCoveredTransaction
         self.mspaOptOutOptionMode = mspaOptOutOptionMode
         self.mspaServiceProviderMode = mspaServiceProviderMode
-    }
-
-    public init(core r: inout BitReader, gpc: Bool?) throws(SignalDecodingError) {
-        let p = Self.prefix
-        self.init(
-            version: try r.int(6, "\(p).version"), sharingNotice: try r.int2(p, "sharingNotice"),
-            saleOptOutNotice: try r.int2(p, "saleOptOutNotice"),
-            targetedAdvertisingOptOutNotice: try r.int2(p, "targetedAdvertisingOptOutNotice"),
-            sensitiveDataProcessingOptOutNotice: try r.int2(p, "sensitiveDataProcessingOptOutNotice"),
-            saleOptOut: try r.int2(p, "saleOptOut"),
-            targetedAdvertisingOptOut: try r.int2(p, "targetedAdvertisingOptOut"),
-            sensitiveDataProcessing: try r.int2List(8, p, "sensitiveDataProcessing"),
-            knownChildSensitiveDataConsents: try r.int2(p, "knownChildSensitiveDataConsents"),
-            mspaCoveredTransaction: try r.int2(p, "mspaCoveredTransaction"),
-            mspaOptOutOptionMode: try r.int2(p, "mspaOptOutOptionMode"),
-            mspaServiceProviderMode: try r.int2(p, "mspaServiceProviderMode"))
-    }
-
-    public func writeCore(_ w: inout BitWriter) throws(SignalEncodingError) {
-        let p = Self.prefix
-        guard version == 1 else { throw SignalEncodingError(field: "\(p).version", "version must be 1") }
-        try w.int(version, 6, "\(p).version")
-        try w.int2(sharingNotice, p, "sharingNotice")
-        try w.int2(saleOptOutNotice, p, "saleOptOutNotice")
-        try w.int2(targetedAdvertisingOptOutNotice, p, "targetedAdvertisingOptOutNotice")
-        try w.int2(sensitiveDataProcessingOptOutNotice, p, "sensitiveDataProcessingOptOutNotice")
-        try w.int2(saleOptOut, p, "saleOptOut")
-        try w.int2(targetedAdvertisingOptOut, p, "targetedAdvertisingOptOut")
-        try w.int2List(sensitiveDataProcessing, count: 8, p, "sensitiveDataProcessing")
-        try w.int2(knownChildSensitiveDataConsents, p, "knownChildSensitiveDataConsents")
-        try w.mspaCoveredTransaction(mspaCoveredTransaction, p)
-        try w.int2(mspaOptOutOptionMode, p, "mspaOptOutOptionMode")
-        try w.int2(mspaServiceProviderMode, p, "mspaServiceProviderMode")
     }
 }
