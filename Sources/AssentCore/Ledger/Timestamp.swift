@@ -1,31 +1,39 @@
-/// Milliseconds since the Unix epoch, formatted as RFC 3339 UTC with milliseconds ("2026-11-29T16:00:00.000Z").
+/// Times as RFC 3339 UTC text, from integers (Core reads no clock and formats without Foundation).
 public enum Timestamp {
+    public static let millisecondsPerDay: Int64 = 86_400_000
+
+    /// Milliseconds since the Unix epoch as "2026-11-29T16:00:00.000Z".
     public static func iso8601(milliseconds: Int64) -> String {
-        let ms = Int(milliseconds.quotientAndRemainder(dividingBy: 1000).remainder + 1000) % 1000
-        let seconds = (milliseconds - Int64(ms)) / 1000
-        var days = Int(seconds / 86_400)
-        var secondsOfDay = Int(seconds % 86_400)
-        if secondsOfDay < 0 {
-            secondsOfDay += 86_400
-            days -= 1
-        }
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm, restated).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ v: Int, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondsOfDay / 3600, 2)):"
-            + "\(pad(secondsOfDay / 60 % 60, 2)):\(pad(secondsOfDay % 60, 2)).\(pad(ms, 3))Z"
+        let seconds = floorDivide(milliseconds, 1000)
+        let ms = Int(milliseconds - seconds * 1000)
+        return dateAndTime(seconds: seconds) + "." + pad(ms, 3) + "Z"
     }
 
-    public static let millisecondsPerDay: Int64 = 86_400_000
+    /// Seconds since the Unix epoch as "2026-11-29T16:00:00", without fraction or zone.
+    public static func dateAndTime(seconds: Int64) -> String {
+        let days = Int(floorDivide(seconds, 86_400))
+        let secondOfDay = Int(seconds - Int64(days) * 86_400)
+        // Days to a proleptic Gregorian date (Howard Hinnant's civil-from-days algorithm, restated).
+        let z = days + 719_468
+        let era = Int(floorDivide(Int64(z), 146_097))
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
+            + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
+    }
+
+    private static func pad(_ value: Int, _ width: Int) -> String {
+        let digits = String(value)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+
+    private static func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
+        let quotient = value / divisor
+        return value % divisor != 0 && (value < 0) != (divisor < 0) ? quotient - 1 : quotient
+    }
 }

@@ -171,32 +171,10 @@ enum SignalJSON {
 
     /// `2020-03-10T00:50:01.8Z`: deciseconds since 1970 as ISO 8601 UTC, the tenth only when it is not zero.
     static func timestamp(deciseconds: Int) -> String {
-        let seconds = deciseconds.floorDivided(by: 10)
-        let tenth = deciseconds - seconds * 10
-        let days = seconds.floorDivided(by: 86_400)
-        let secondOfDay = seconds - days * 86_400
-        // Days to a proleptic Gregorian date (H. Hinnant's civil_from_days).
-        let z = days + 719_468
-        let era = z.floorDivided(by: 146_097)
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ value: Int, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        let time = "\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(time)\(tenth == 0 ? "" : ".\(tenth)")Z"
+        let tenths = Int64(deciseconds)
+        let seconds = tenths >= 0 ? tenths / 10 : (tenths - 9) / 10
+        let tenth = tenths - seconds * 10
+        return Timestamp.dateAndTime(seconds: seconds) + (tenth == 0 ? "" : ".\(tenth)") + "Z"
     }
-}
 
-extension Int {
-    fileprivate func floorDivided(by divisor: Int) -> Int {
-        let quotient = self / divisor
-        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
-    }
 }
