@@ -25,7 +25,30 @@ public struct EffectiveDecision: Sendable, Equatable {
 
     /// A refusal: nothing beyond the required categories is allowed.
     public func isRefusal(in categories: [Category]) -> Bool {
-        !choices.contains { choice in choice.allowed && categories.first { $0.key == choice.key }?.required == false }
+        refusesAllOptional(choices.lazy.map { ($0.key, $0.allowed) }, categories: categories)
+    }
+}
+
+/// Whether choices refuse everything optional. Only the categories listed count: allowing one the property no
+/// longer has is consent to nothing it does.
+func refusesAllOptional(_ choices: some Sequence<(String, Bool)>, categories: [Category]) -> Bool {
+    !choices.contains { key, allowed in allowed && categories.first { $0.key == key }?.required == false }
+}
+
+extension DecisionExpiry {
+    /// When a decision recorded at `recordedAt` (milliseconds) stops holding: a refusal lasts `refusalDays`, a
+    /// consent `consentDays`; then the visitor is asked again.
+    public func expiresAt(recordedAt: Int64, refusal: Bool) -> Int64 {
+        recordedAt + Int64(refusal ? refusalDays : consentDays) * Timestamp.millisecondsPerDay
+    }
+}
+
+extension LedgerEntry {
+    /// When this decision expires under a property's rules.
+    public func expiresAt(under property: Property) -> Int64 {
+        property.expiry.expiresAt(
+            recordedAt: recordedAt,
+            refusal: refusesAllOptional(choices.lazy.map { ($0.key, $0.value) }, categories: property.categories))
     }
 }
 

@@ -216,7 +216,6 @@ final class ConsentService: Sendable {
         }
         func string(_ s: String) { CanonicalJSON.writeString(s, into: &out) }
         func bool(_ b: Bool) { out.append(contentsOf: (b ? "true" : "false").utf8) }
-        var refusal = true
         out.append(UInt8(ascii: "{"))
         member("id", first: true)
         string(entry.id)
@@ -237,13 +236,11 @@ final class ConsentService: Sendable {
         for category in property.categories {
             guard let allowed = entry.choices[category.key] else { continue }
             choice(category.key, allowed)
-            if allowed && !category.required { refusal = false }
         }
         if written < entry.choices.count {
             // Categories the property no longer has: after the current ones, sorted.
             for key in entry.choices.keys.sorted() where property.category(key) == nil {
                 choice(key, entry.choices[key]!)
-                if entry.choices[key]! { refusal = false }
             }
         }
         out.append(UInt8(ascii: "}"))
@@ -270,9 +267,8 @@ final class ConsentService: Sendable {
         string(entry.lang)
         member("recordedAt")
         string(Timestamp.iso8601(milliseconds: entry.recordedAt))
-        let days = Int64(refusal ? property.expiry.refusalDays : property.expiry.consentDays)
         member("expiresAt")
-        string(Timestamp.iso8601(milliseconds: entry.recordedAt + days * Timestamp.millisecondsPerDay))
+        string(Timestamp.iso8601(milliseconds: entry.expiresAt(under: property)))
         out.append(UInt8(ascii: "}"))
     }
 }
