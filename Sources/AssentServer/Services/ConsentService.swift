@@ -119,8 +119,11 @@ final class ConsentService: Sendable {
     func latest(propertyID: String, subject: String) async throws -> [UInt8] {
         let entry = try await property(propertyID)
         let subject = try Self.subject(subject)
-        if let item = decisions.get(property: propertyID, subject: subject), item.revision == entry.current.revision {
-            return item.bytes
+        if let item = decisions.get(property: propertyID, subject: subject) {
+            // Rendered under an older revision of the property (expiry or category order may differ): render
+            // the same record again rather than read it back.
+            return item.revision == entry.current.revision
+                ? item.bytes : remember(item.entry, leafIndex: item.leafIndex, revision: entry.current).bytes
         }
         guard let record = try await store.latestRecord(property: propertyID, subject: subject) else {
             throw AssentError.notFound(
