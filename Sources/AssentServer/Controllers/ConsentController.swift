@@ -22,10 +22,16 @@ struct ConsentController<Context: RequestContext>: Sendable {
 
     private var regionHeader: HTTPField.Name { HTTPField.Name(service.configuration.regionHeader)! }
 
-    @Sendable func config(_ request: Request, context: Context) async throws -> Response {
+    /// The property id from the path, after checking that the property exists and that the request's origin
+    /// may use it; with the CORS headers for the answer.
+    private func propertyAndCORS(_ request: Request, _ context: Context) async throws -> (String, HTTPFields) {
         let id = try context.parameters.require("property")
         let entry = try await service.property(id)
-        let cors = try CORS.headers(request, origins: entry.current.property.origins)
+        return (id, try CORS.headers(request, origins: entry.current.property.origins))
+    }
+
+    @Sendable func config(_ request: Request, context: Context) async throws -> Response {
+        let (id, cors) = try await propertyAndCORS(request, context)
         let query = request.uri.queryParameters
         let region = try service.region(
             propertyID: id, header: request.headers[regionHeader], demoOverride: query["region"].map(String.init))
@@ -45,9 +51,7 @@ struct ConsentController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func record(_ request: Request, context: Context) async throws -> Response {
-        let id = try context.parameters.require("property")
-        let entry = try await service.property(id)
-        let cors = try CORS.headers(request, origins: entry.current.property.origins)
+        let (id, cors) = try await propertyAndCORS(request, context)
         let body = try await Body.json(request, limit: service.configuration.maxBodyBytes)
         let decision = try await service.record(
             propertyID: id, body: body, regionHeader: request.headers[regionHeader],
@@ -58,9 +62,7 @@ struct ConsentController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func preflight(_ request: Request, context: Context) async throws -> Response {
-        let id = try context.parameters.require("property")
-        let entry = try await service.property(id)
-        var headers = try CORS.headers(request, origins: entry.current.property.origins)
+        var (_, headers) = try await propertyAndCORS(request, context)
         headers[.accessControlAllowMethods] = "GET, POST, OPTIONS"
         headers[.accessControlAllowHeaders] = "Content-Type"
         headers[.accessControlMaxAge] = "600"
@@ -68,9 +70,7 @@ struct ConsentController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func latest(_ request: Request, context: Context) async throws -> Response {
-        let id = try context.parameters.require("property")
-        let entry = try await service.property(id)
-        let cors = try CORS.headers(request, origins: entry.current.property.origins)
+        let (id, cors) = try await propertyAndCORS(request, context)
         let bytes = try await service.latest(propertyID: id, subject: try context.parameters.require("subject"))
         var headers = cors
         headers[.cacheControl] = "no-store"
@@ -78,9 +78,7 @@ struct ConsentController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func history(_ request: Request, context: Context) async throws -> Response {
-        let id = try context.parameters.require("property")
-        let entry = try await service.property(id)
-        let cors = try CORS.headers(request, origins: entry.current.property.origins)
+        let (id, cors) = try await propertyAndCORS(request, context)
         let bytes = try await service.history(propertyID: id, subject: try context.parameters.require("subject"))
         return jsonBytesResponse(headers: cors, bytes)
     }
