@@ -234,35 +234,46 @@ public final class SQLiteStore: AssentStorage {
                 Data(leaf.bytes).databaseValue,
             ]
         }
-        try await pool.write { db in
-            let size = try Self.treeSize(db, log: batch.log)
-            guard size == batch.startIndex else {
-                throw StoreError.logMoved(log: batch.log, expected: batch.startIndex, actual: size)
-            }
-            do {
-                try Self.insert(db, table: "ledger_records", columns: Self.recordColumns, rows: records)
-            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
-                // Name the record whose id is taken.
-                for entry in batch.entries
-                where try Int.fetchOne(db, sql: "SELECT 1 FROM ledger_records WHERE id = ?", arguments: [entry.id])
-                    != nil
-                    || batch.entries.filter({ $0.id == entry.id }).count > 1
-                {
-                    throw StoreError.duplicateRecordID(entry.id)
-                }
-                throw error
-            }
-            try Self.insert(db, table: "ledger_nodes", columns: Self.nodeColumns, rows: inner)
-            let head = batch.treeHead
-            defer { self.checkpointer.noteCommit() }
-            try db.execute(
-                sql:
-                    "INSERT INTO ledger_heads (log, size, root, timestamp, key_id, signature) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [
-                    batch.log, head.head.size, Data(head.head.root.bytes), head.head.timestamp, head.keyID,
-                    Data(head.signature),
-                ])
+        try await pool.writeWithoutTransaction { db in
+            try db.inTransaction { try Self.insert(batch, records: records, inner: inner, db) }
+            // The background checkpoint copied the WAL up to where it began; this one, between two batches,
+            // copies the few frames after that, so that the next transaction starts the WAL again from the
+            // beginning instead of letting it grow for as long as writes keep coming.
+            if checkpointer.takeFinishingTurn() { _ = try? db.checkpoint(.passive) }
+            checkpointer.noteCommit()
         }
+    }
+
+    private static func insert(
+        _ batch: LedgerBatch, records: [[DatabaseValue]], inner: [[DatabaseValue]], _ db: Database
+    ) throws -> Database.TransactionCompletion {
+        let size = try Self.treeSize(db, log: batch.log)
+        guard size == batch.startIndex else {
+            throw StoreError.logMoved(log: batch.log, expected: batch.startIndex, actual: size)
+        }
+        do {
+            try Self.insert(db, table: "ledger_records", columns: Self.recordColumns, rows: records)
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            // Name the record whose id is taken.
+            for entry in batch.entries
+            where try Int.fetchOne(db, sql: "SELECT 1 FROM ledger_records WHERE id = ?", arguments: [entry.id])
+                != nil
+                || batch.entries.filter({ $0.id == entry.id }).count > 1
+            {
+                throw StoreError.duplicateRecordID(entry.id)
+            }
+            throw error
+        }
+        try Self.insert(db, table: "ledger_nodes", columns: Self.nodeColumns, rows: inner)
+        let head = batch.treeHead
+        try db.execute(
+            sql:
+                "INSERT INTO ledger_heads (log, size, root, timestamp, key_id, signature) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [
+                batch.log, head.head.size, Data(head.head.root.bytes), head.head.timestamp, head.keyID,
+                Data(head.signature),
+            ])
+        return .commit
     }
 
     public func record(id: String) async throws -> StoredRecord? {
@@ -366,10 +377,12 @@ extension SQLiteStore {
 }
 
 /// Every 64 commits, a passive checkpoint on its own connection; never more than one at a time. Passive
-/// checkpoints never block the writer or readers.
+/// checkpoints never block the writer or readers. When one ends, the writer takes a turn (see `append`): under
+/// a steady write load a background checkpoint can never catch up with the end of the WAL, and SQLite only
+/// starts the WAL again once every frame is back in the database file.
 final class BackgroundCheckpointer: Sendable {
     private let queue: DatabaseQueue
-    private let state = Mutex((commits: 0, running: false))
+    private let state = Mutex((commits: 0, running: false, writerTurn: false))
 
     init(queue: DatabaseQueue) { self.queue = queue }
 
@@ -385,8 +398,19 @@ final class BackgroundCheckpointer: Sendable {
         Task.detached { await self.checkpoint() }
     }
 
+    /// True once after each background checkpoint: the writer's turn to finish it.
+    func takeFinishingTurn() -> Bool {
+        state.withLock { state in
+            defer { state.writerTurn = false }
+            return state.writerTurn
+        }
+    }
+
     private func checkpoint() async {
         _ = try? await queue.writeWithoutTransaction { db in try db.checkpoint(.passive) }
-        state.withLock { $0.running = false }
+        state.withLock {
+            $0.running = false
+            $0.writerTurn = true
+        }
     }
 }

@@ -53,6 +53,35 @@ struct SQLiteLedgerTests {
         }
     }
 
+    /// Under writes that never pause, the WAL must not grow for as long as they last: a background checkpoint
+    /// alone never catches up with its end, so SQLite never starts it again. Twice the commits, about the same
+    /// file.
+    @Test func walStaysBoundedUnderSteadyWrites() async throws {
+        let fixture = try Fixture()
+        var tree = MerkleFrontier()
+        func commit(_ index: Int) async throws {
+            let entry = makeEntry(index)
+            let bytes = entry.canonicalBytes
+            let (nodes, _) = tree.appendBatch([Merkle.leafHash(bytes)])
+            let head = try testSigner.sign(TreeHead(log: 0, size: tree.size, root: tree.root(), timestamp: 1))
+            try await fixture.store.append(
+                LedgerBatch(
+                    log: 0, startIndex: index, entries: [entry], entryBytes: [bytes], nodes: nodes, treeHead: head))
+        }
+        func walSize() throws -> Int {
+            let attributes = try FileManager.default.attributesOfItem(atPath: fixture.path + "-wal")
+            return (attributes[.size] as? Int) ?? 0
+        }
+        for i in 0..<600 { try await commit(i) }
+        let afterFirst = try walSize()
+        for i in 600..<1200 { try await commit(i) }
+        let afterSecond = try walSize()
+        #expect(afterFirst > 0)
+        #expect(
+            Double(afterSecond) < Double(afterFirst) * 1.5,
+            "WAL grew from \(afterFirst) to \(afterSecond) bytes between 600 and 1200 commits")
+    }
+
     @Test func durableSettings() async throws {
         let fixture = try Fixture()
         let settings = try await fixture.store.durabilitySettings()
