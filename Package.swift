@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "AssentStore", targets: ["AssentStore"]),
         .library(name: "AssentSQLite", targets: ["AssentSQLite"]),
         .library(name: "AssentServer", targets: ["AssentServer"]),
+        .library(name: "AssentMail", targets: ["AssentMail"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
@@ -22,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -54,7 +56,7 @@ let package = Package(
         .target(
             name: "AssentServer",
             dependencies: [
-                "AssentCore", "AssentStore", "AssentSQLite",
+                "AssentCore", "AssentStore", "AssentSQLite", "AssentMail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
@@ -68,10 +70,19 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: upcoming
         ),
+        .target(
+            name: "AssentMail",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
         .executableTarget(
             name: "assent",
             dependencies: [
-                "AssentServer", "AssentCore", "AssentStore", "AssentSQLite",
+                "AssentServer", "AssentCore", "AssentStore", "AssentSQLite", "AssentMail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -108,6 +119,11 @@ let package = Package(
                 "AssentServer", "AssentCore", "AssentStore", "AssentSQLite",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "AssentMailTests",
+            dependencies: ["AssentMail"],
             swiftSettings: upcoming
         ),
     ]

@@ -73,6 +73,8 @@ public final class SQLiteStore: AssentStorage {
                     ) WITHOUT ROWID;
                     """)
         }
+        registerVendorListMigration(&migrator)
+        registerRequestMigration(&migrator)
         return migrator
     }
 

@@ -6,7 +6,16 @@ import Hummingbird
 import Logging
 import NIOCore
 
-public typealias AssentRequestContext = BasicRequestContext
+/// The request context: Hummingbird's basic one plus the peer address, which rate limits key on.
+public struct AssentRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+}
 
 /// Builds the whole server from a configuration: opens (or creates) the data directory, seeds the demo
 /// property on first start, and wires the routes. `assent serve` and the tests both call this.
@@ -26,12 +35,22 @@ public func buildApplication(
                 "http://127.0.0.1:\(configuration.port)",
             ])
         ).sorted()
+        do {
+            _ = try await store.saveVendorList(DemoVendorList.stored(at: ConsentService.now()))
+        } catch StoreError.vendorListConflict {
+            logger.warning(
+                "another vendor list is stored as the demo's version; the demo shows no TCF",
+                metadata: ["version": "\(DemoVendorList.version)"])
+        }
         _ = try await store.saveProperty(DemoProperty.make(origins: origins), at: ConsentService.now())
         logger.info("seeded the demo property", metadata: ["property": "demo"])
     }
     let writer = LedgerWriter(store: store, signer: opened.signer, logger: logger, clock: { ConsentService.now() })
     let service = ConsentService(configuration: configuration, store: store, writer: writer, signer: opened.signer)
-    let router = try buildRouter(service: service, metrics: metrics)
+    let requests = RequestService(
+        store: store, consent: service, mailer: try TransportMailer.make(configuration, logger: logger),
+        publicBase: configuration.publicURL ?? configuration.baseURL, logger: logger)
+    let router = try buildRouter(service: service, requests: requests, metrics: metrics)
     let base = configuration.baseURL
     return Application(
         router: router,
@@ -48,13 +67,17 @@ public func buildApplication(
     )
 }
 
-func buildRouter(service: ConsentService, metrics: (@Sendable () -> [UInt8])?) throws -> Router<AssentRequestContext> {
+func buildRouter(
+    service: ConsentService, requests: RequestService, metrics: (@Sendable () -> [UInt8])?
+) throws -> Router<AssentRequestContext> {
     let router = Router(context: AssentRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.addMiddleware {
         ErrorMiddleware()
         MetricsMiddleware()
     }
     router.addRoutes(ConsentController(service: service).endpoints, atPath: "/v1")
+    router.addRoutes(RequestController(service: requests).endpoints, atPath: "/v1")
+    try PageController(service: requests).addRoutes(to: router)
     LedgerController(service: service).addRoutes(to: router)
     try SiteController(service: service).addRoutes(to: router)
     SignalsController<AssentRequestContext>().addRoutes(to: router)

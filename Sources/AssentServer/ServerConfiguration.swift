@@ -15,11 +15,22 @@ public struct ServerConfiguration: Sendable {
     public var seedDemo: Bool
     /// The largest request body accepted.
     public var maxBodyBytes: Int
+    /// Where mail goes: an `smtp://` or `smtps://` URL; nil writes it to `outbox/` in the data directory.
+    public var smtpURL: String?
+    /// The sender of the requester's mail when the SMTP URL names none.
+    public var mailFrom: String
+    /// The origin links in mail point to (status pages); the listening address when nil.
+    public var publicURL: String?
+    /// A trusted header with the client's address, set by the reverse proxy (its last comma-separated entry is
+    /// used, the one the proxy itself added); nil: the peer address. Rate limits key on it.
+    public var clientHeader: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./assent-data",
         regionHeader: String = "X-Assent-Region", defaultRegion: Region = Region("US-CA")!,
-        demoPropertyID: String = "demo", seedDemo: Bool = true, maxBodyBytes: Int = 16 * 1024
+        demoPropertyID: String = "demo", seedDemo: Bool = true, maxBodyBytes: Int = 16 * 1024,
+        smtpURL: String? = nil, mailFrom: String = "privacy@localhost", publicURL: String? = nil,
+        clientHeader: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -29,6 +40,10 @@ public struct ServerConfiguration: Sendable {
         self.demoPropertyID = demoPropertyID
         self.seedDemo = seedDemo
         self.maxBodyBytes = maxBodyBytes
+        self.smtpURL = smtpURL
+        self.mailFrom = mailFrom
+        self.publicURL = publicURL
+        self.clientHeader = clientHeader
     }
 
     public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("assent.sqlite") }

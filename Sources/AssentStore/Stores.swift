@@ -64,6 +64,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case corrupt(String)
     /// A property revision conflict: someone saved the property at the same time.
     case propertyConflict(String)
+    /// A vendor list of this version is stored already, with other content.
+    case vendorListConflict(version: Int)
 
     public var description: String {
         switch self {
@@ -72,6 +74,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .duplicateRecordID(let id): "record id \(id) already exists"
         case .corrupt(let what): "corrupt stored data: \(what)"
         case .propertyConflict(let id): "property \(id) was changed concurrently"
+        case .vendorListConflict(let version):
+            "vendor list version \(version) is already stored with different content"
         }
     }
 }
@@ -123,8 +127,74 @@ public protocol LedgerStore: Sendable {
     func treeHeads(log: Int) async throws -> [SignedTreeHead]
 }
 
+/// What identifies an imported Global Vendor List, without its document.
+public struct VendorListSummary: Sendable, Equatable {
+    public var version: Int
+    public var tcfPolicyVersion: Int
+    public var lastUpdated: String
+    public var vendorCount: Int
+    /// SHA-256 (hex) of the stored document: two imports of one version must have the same.
+    public var sha256: String
+    /// Milliseconds since the Unix epoch.
+    public var importedAt: Int64
+
+    public init(
+        version: Int, tcfPolicyVersion: Int, lastUpdated: String, vendorCount: Int, sha256: String, importedAt: Int64
+    ) {
+        self.version = version
+        self.tcfPolicyVersion = tcfPolicyVersion
+        self.lastUpdated = lastUpdated
+        self.vendorCount = vendorCount
+        self.sha256 = sha256
+        self.importedAt = importedAt
+    }
+}
+
+/// An imported Global Vendor List: its summary and the file's JSON in canonical form (sorted members, no
+/// whitespace), so that the same list imported twice is byte for byte the same.
+public struct StoredVendorList: Sendable, Equatable {
+    public var summary: VendorListSummary
+    public var document: [UInt8]
+
+    public init(summary: VendorListSummary, document: [UInt8]) {
+        self.summary = summary
+        self.document = document
+    }
+
+    /// A list read from a file: `json` is the whole file (members the model ignores are kept).
+    public init(list: VendorList, json: JSONValue, importedAt: Int64) {
+        let bytes = CanonicalJSON.bytes(json)
+        self.init(
+            summary: VendorListSummary(
+                version: list.vendorListVersion, tcfPolicyVersion: list.tcfPolicyVersion,
+                lastUpdated: list.lastUpdated, vendorCount: list.vendors.count,
+                sha256: Hex.encode(SHA256Digest.of(bytes)),
+                importedAt: importedAt),
+            document: bytes)
+    }
+
+    /// The list parsed from the stored document.
+    public func vendorList() throws -> VendorList {
+        do {
+            return try VendorList.decode(json: document)
+        } catch {
+            throw StoreError.corrupt("vendor list \(summary.version): \(error)")
+        }
+    }
+}
+
+/// Imported Global Vendor Lists, one per version; a version's content never changes once stored.
+public protocol VendorListStore: Sendable {
+    /// Stores a list under its version. Returns false when that version is stored with the same content (nothing
+    /// changes); throws `StoreError.vendorListConflict` when it is stored with different content.
+    func saveVendorList(_ list: StoredVendorList) async throws -> Bool
+    func vendorList(version: Int) async throws -> StoredVendorList?
+    /// Every stored list, ascending version.
+    func vendorLists() async throws -> [VendorListSummary]
+}
+
 /// The whole storage contract; each backend conforms once.
-public typealias AssentStorage = PropertyStore & LedgerStore
+public typealias AssentStorage = PropertyStore & LedgerStore & VendorListStore & RequestStore
 
 extension LedgerStore {
     public func frontier(log: Int) async throws -> MerkleFrontier {

@@ -31,6 +31,24 @@ extension Assent {
                     throw ExitCode(2)
                 }
                 let opened = try DataDirectory.open(ServerConfiguration(dataDirectory: data.dataDirectory))
+                if let tcf = property.signals.tcf, tcf.enabled, let version = tcf.vendorListVersion {
+                    // The vendors and purposes are checked against the list when it is here; without it TCF
+                    // cannot apply, which is worth saying but not a reason to refuse the rest.
+                    if let list = try await opened.store.vendorList(version: version)?.vendorList() {
+                        let problems = property.signalProblems(vendorList: list)
+                        if !problems.isEmpty {
+                            var stderr = StandardError()
+                            print("\(file): \(problems.count) problem(s):", to: &stderr)
+                            for problem in problems { print("  \(problem)", to: &stderr) }
+                            throw ExitCode(2)
+                        }
+                    } else {
+                        var stderr = StandardError()
+                        print(
+                            "warning: vendor list \(version) is not imported (assent gvl import); TCF applies once it is",
+                            to: &stderr)
+                    }
+                }
                 let (revision, changed) = try await opened.store.saveProperty(
                     property, at: Int64(Date().timeIntervalSince1970 * 1000))
                 if changed {

@@ -29,6 +29,26 @@ extension Assent {
         @Option(help: "Region used when the header is missing or invalid (env ASSENT_DEFAULT_REGION).")
         var defaultRegion: String = env("ASSENT_DEFAULT_REGION") ?? "US-CA"
 
+        @Option(
+            help: """
+                Where requesters' mail goes: smtp://[user:pass@]host[:port][?starttls=required|off&from=…&ca=…] or \
+                smtps://…; without it, mail is written to outbox/ in the data directory (env ASSENT_SMTP_URL).
+                """)
+        var smtpURL: String? = env("ASSENT_SMTP_URL")
+
+        @Option(help: "Sender of requesters' mail when the SMTP URL names none (env ASSENT_MAIL_FROM).")
+        var mailFrom: String = env("ASSENT_MAIL_FROM") ?? "privacy@localhost"
+
+        @Option(help: "Public origin for links in mail, e.g. https://consent.example.com (env ASSENT_PUBLIC_URL).")
+        var publicURL: String? = env("ASSENT_PUBLIC_URL")
+
+        @Option(
+            help: """
+                Trusted header with the client's address, set by your reverse proxy, such as X-Forwarded-For (its \
+                last entry is used); rate limits key on it. Default: the peer address (env ASSENT_CLIENT_HEADER).
+                """)
+        var clientHeader: String? = env("ASSENT_CLIENT_HEADER")
+
         @Option(help: "Log level: trace, debug, info, notice, warning, error (env ASSENT_LOG_LEVEL).")
         var logLevel: String = env("ASSENT_LOG_LEVEL") ?? "info"
 
@@ -39,6 +59,9 @@ extension Assent {
             }
             guard !regionHeader.isEmpty, regionHeader.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
                 throw ValidationError("--region-header \"\(regionHeader)\" is not a header name")
+            }
+            if let publicURL, !(publicURL.hasPrefix("https://") || publicURL.hasPrefix("http://")) {
+                throw ValidationError("--public-url \"\(publicURL)\" must start with https:// or http://")
             }
             guard Logger.Level(rawValue: logLevel) != nil else {
                 throw ValidationError("--log-level \"\(logLevel)\" is unknown")
@@ -52,7 +75,8 @@ extension Assent {
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
             let configuration = ServerConfiguration(
                 host: host, port: port, dataDirectory: data.dataDirectory, regionHeader: regionHeader,
-                defaultRegion: Region(defaultRegion)!)
+                defaultRegion: Region(defaultRegion)!, smtpURL: smtpURL, mailFrom: mailFrom,
+                publicURL: publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }, clientHeader: clientHeader)
             let app = try await buildApplication(
                 configuration, logger: Logger(label: "assent"), metrics: { registry.emitToBuffer() })
             try await app.runService()

@@ -165,7 +165,7 @@ struct ConfigRouteTests {
             #expect(
                 body.keys == [
                     "property", "name", "regime", "region", "gpc", "policyVersion", "lang", "textsHash", "cookieDomain",
-                    "expiry", "showRejectAll", "showDoNotSell", "categories", "texts", "links",
+                    "expiry", "showRejectAll", "showDoNotSell", "categories", "texts", "links", "signals",
                 ])
             #expect(body["property"]?.stringValue == "demo")
             #expect(body["policyVersion"]?.intValue == 1)

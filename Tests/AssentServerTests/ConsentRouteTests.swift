@@ -23,7 +23,7 @@ struct ConsentRouteTests {
             #expect(
                 body.keys == [
                     "id", "property", "subject", "choices", "action", "gpc", "gpcConflicts", "regime", "region",
-                    "policyVersion", "textsHash", "lang", "recordedAt", "expiresAt", "receipt",
+                    "policyVersion", "textsHash", "lang", "recordedAt", "expiresAt", "signals", "receipt",
                 ])
             #expect(isLowercaseUUID(body["id"]?.stringValue))
             #expect(isLowercaseUUID(body["subject"]?.stringValue))

@@ -32,11 +32,29 @@ struct OpenAPIConformanceTests {
         "GET /.well-known/gpc.json",
         "GET /assent.js",
         "GET /assent.css",
+        "GET /assent-signals.js",
         "GET /",
         "GET /demo/",
         "GET /demo/{file}",
         "GET /openapi.json",
         "GET /metrics",
+        "POST /v1/properties/{property}/requests",
+        "GET /v1/requests/status/{secret}",
+        "POST /v1/requests/status/{secret}/verify",
+        "POST /v1/requests/status/{secret}/code",
+        "GET /v1/admin/properties/{property}/requests",
+        "GET /v1/admin/requests/{id}",
+        "POST /v1/admin/requests/{id}/status",
+        "POST /v1/admin/requests/{id}/extend",
+        "GET /v1/properties/{property}/suppression/{hash}",
+        "POST /v1/properties/{property}/suppression",
+        "GET /privacy/{property}/requests",
+        "POST /privacy/{property}/requests",
+        "GET /privacy/{property}/do-not-sell",
+        "POST /privacy/{property}/do-not-sell",
+        "GET /privacy/{property}/status/{secret}",
+        "POST /privacy/{property}/status/{secret}/verify",
+        "POST /privacy/{property}/status/{secret}/code",
     ]
 
     /// Documented statuses no request can provoke on a healthy server.
@@ -66,7 +84,11 @@ struct OpenAPIConformanceTests {
             store: opened.store, signer: opened.signer, logger: Logger(label: "assent-test"), clock: { 0 })
         let service = ConsentService(
             configuration: configuration, store: opened.store, writer: writer, signer: opened.signer)
-        let router = try buildRouter(service: service, metrics: nil)
+        let requests = RequestService(
+            store: opened.store, consent: service,
+            mailer: try TransportMailer.make(configuration, logger: Logger(label: "assent-test")),
+            publicBase: configuration.baseURL, logger: Logger(label: "assent-test"))
+        let router = try buildRouter(service: service, requests: requests, metrics: nil)
         try router.validate()
         func normalized(_ route: String) -> String {
             route.count > 1 && route.hasSuffix("/") ? String(route.dropLast()) : route
@@ -98,14 +120,20 @@ struct OpenAPIConformanceTests {
 
     @Test("every documented operation answers every probe with a documented status, content type and members")
     func operationsConform() async throws {
-        try await TestServer.withRouter { client in
+        let configuration = {
+            var configuration = TestServer.configuration()
+            configuration.clientHeader = RequestFixture.clientHeader
+            return configuration
+        }()
+        try await TestServer.withRouter(configuration) { client in
             let spec = try await OpenAPISpec.load(client)
             let decision = try await client.recordDecision(
                 #"{"action":"accept_all","policyVersion":1}"#, [.regionHeader: "FR"])
             let fixture = Fixture(
                 subject: try #require(decision["subject"]?.stringValue),
                 record: try #require(decision["id"]?.stringValue),
-                receipt: try #require(decision["receipt"]))
+                receipt: try #require(decision["receipt"]),
+                requests: try await RequestFixture.make(client, configuration))
 
             var seen: Set<String> = []
             for operation in spec.operations {
@@ -135,15 +163,41 @@ struct OpenAPIConformanceTests {
         }
     }
 
+    @Test("the nested check finds what contradicts the schemas below the top level")
+    func nestedCheckFindsProblems() async throws {
+        try await TestServer.withRouter { client in
+            let spec = try await OpenAPISpec.load(client)
+            let schema = JSONValue.object([("$ref", .string("#/components/schemas/Config"))])
+            let config = try await client.get("/v1/properties/demo/config", [.regionHeader: "FR"]).json()
+            #expect(spec.nestedProblems(config, schema: schema, at: "$") == [])
+            let signals = try #require(config["signals"]?.objectValue)
+            let broken =
+                config
+                .replacing(["signals"], with: .object(signals + [("extra", .int(1))]))
+                .replacing(["signals", "consentMode", "ad_storage"], with: .string("maybe"))
+                .replacing(["signals", "gppSid"], with: .array([.string("2")]))
+                .replacing(["tcf", "cmpId"], with: .bool(true))
+            let problems = spec.nestedProblems(broken, schema: schema, at: "$")
+            #expect(
+                problems == [
+                    "$.signals.extra is not documented",
+                    "$.signals.gppSid[0] is a string, documented as integer",
+                    "$.signals.consentMode.ad_storage is not one of the documented values",
+                    "$.tcf.cmpId is a boolean, documented as integer",
+                ], "\(problems)")
+        }
+    }
+
     // MARK: Probes
 
     struct Fixture {
         let subject: String
         let record: String
         let receipt: JSONValue
+        let requests: RequestFixture
     }
 
-    struct Probe {
+    struct Probe: Sendable {
         let name: String
         let uri: String
         var headers: HTTPFields = [:]
@@ -154,6 +208,7 @@ struct OpenAPIConformanceTests {
     func probes(
         for operation: OpenAPISpec.Operation, spec: OpenAPISpec, fixture: Fixture, client: some TestClientProtocol
     ) async throws -> [Probe] {
+        if let special = fixture.requests.probes(for: operation) { return special }
         let good: [String: String] = [
             "property": "demo", "subject": fixture.subject, "record": fixture.record, "file": "video.html",
         ]
@@ -203,6 +258,13 @@ struct OpenAPIConformanceTests {
         if names.contains("region") {
             probes.append(Probe(name: "bad region", uri: uri(good, query: "?region=Atlantis")))
             probes.append(Probe(name: "region and lang", uri: uri(good, query: "?region=BR&lang=es")))
+            probes.append(Probe(name: "opt-in region", uri: uri(good, query: "?region=FR")))
+        }
+        if names.contains("X-Assent-Region") {
+            // France: TCF applies (a TC string in the signals, the TCF layer in the config).
+            var headers = originHeaders
+            headers[.regionHeader] = "FR"
+            probes.append(Probe(name: "region header FR", uri: uri(good), headers: headers, body: goodBody))
         }
         if names.contains("Sec-GPC") {
             var headers = originHeaders
@@ -263,6 +325,9 @@ struct OpenAPIConformanceTests {
         }
         if spec.resolve(schema)["type"]?.stringValue == "object" {
             #expect(body.objectValue != nil, "not an object: \(context)")
+        }
+        for problem in spec.nestedProblems(body, schema: schema, at: "$") {
+            Issue.record("\(problem): \(context)")
         }
     }
 }
@@ -351,4 +416,67 @@ struct OpenAPISpec: Sendable {
     }
 
     func isClosedObject(_ schema: JSONValue) -> Bool { resolve(schema)["additionalProperties"] == .bool(false) }
+
+    /// What in a value's members, at any depth, contradicts the schemas describing them: a type, an enum, a
+    /// required member, an undocumented member of a closed object. Follows `$ref`, `allOf`, `properties`,
+    /// `items` and schema-valued `additionalProperties`; alternatives (`oneOf`, `anyOf`) are not chosen
+    /// between, so their members are not checked.
+    func nestedProblems(_ value: JSONValue, schema: JSONValue, at path: String) -> [String] {
+        let schema = resolve(schema)
+        var problems: [String] = []
+        for part in schema["allOf"]?.arrayValue ?? [] {
+            problems += nestedProblems(value, schema: part, at: path)
+        }
+        var types: [String] = []
+        if let type = schema["type"]?.stringValue { types = [type] }
+        if let list = schema["type"]?.arrayValue { types = list.compactMap(\.stringValue) }
+        if !types.isEmpty && !types.contains(where: { Self.matches(value, type: $0) }) {
+            problems.append("\(path) is \(value.typeName), documented as \(types.joined(separator: " or "))")
+            return problems
+        }
+        if let allowed = schema["enum"]?.arrayValue, !allowed.contains(value) {
+            problems.append("\(path) is not one of the documented values")
+        }
+        switch value {
+        case .object(let members):
+            let properties = schema["properties"]?.objectValue ?? []
+            if path != "$" {
+                // The top level is checked by the caller with the messages it always had.
+                for name in requiredMembers(schema) where value[name] == nil {
+                    problems.append("\(path).\(name) is required but missing")
+                }
+                if isClosedObject(schema) {
+                    let documented = propertyNames(schema)
+                    for (name, _) in members where !documented.contains(name) {
+                        problems.append("\(path).\(name) is not documented")
+                    }
+                }
+            }
+            for (name, member) in members {
+                if let described = properties.first(where: { $0.0 == name })?.1 {
+                    problems += nestedProblems(member, schema: described, at: "\(path).\(name)")
+                } else if let extra = schema["additionalProperties"], extra.objectValue != nil {
+                    problems += nestedProblems(member, schema: extra, at: "\(path).\(name)")
+                }
+            }
+        case .array(let items):
+            if let itemSchema = schema["items"] {
+                for (i, item) in items.enumerated() {
+                    problems += nestedProblems(item, schema: itemSchema, at: "\(path)[\(i)]")
+                }
+            }
+        default: break
+        }
+        return problems
+    }
+
+    static func matches(_ value: JSONValue, type: String) -> Bool {
+        switch (type, value) {
+        case ("object", .object), ("array", .array), ("string", .string), ("boolean", .bool), ("null", .null):
+            true
+        case ("number", .number): true
+        case ("integer", .number(_, let integer)): integer != nil
+        default: false
+        }
+    }
 }

@@ -82,6 +82,18 @@ struct SQLiteLedgerTests {
             "WAL grew from \(afterFirst) to \(afterSecond) bytes between 600 and 1200 commits")
     }
 
+    /// The request history refuses changes even from another connection that bypasses the store.
+    @Test func requestHistoryIsAppendOnly() async throws {
+        let fixture = try Fixture()
+        let request = RequestStoreConformanceTests.makeRequest(1)
+        try await fixture.store.createRequest(
+            request, event: RequestStoreConformanceTests.created(request), challenge: nil, suppression: nil,
+            webhook: nil)
+        #expect(throws: DatabaseError.self) { try fixture.tamper("UPDATE request_events SET actor = 'admin:x'") }
+        #expect(throws: DatabaseError.self) { try fixture.tamper("DELETE FROM request_events") }
+        #expect(try await fixture.store.requestEvents(requestID: request.id).map(\.actor) == ["requester"])
+    }
+
     @Test func durableSettings() async throws {
         let fixture = try Fixture()
         let settings = try await fixture.store.durabilitySettings()

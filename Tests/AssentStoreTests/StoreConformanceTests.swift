@@ -48,6 +48,55 @@ struct StoreConformanceTests {
         #expect(try await store.propertyIDs() == ["news"])
     }
 
+    // MARK: Vendor lists
+
+    /// A minimal Global Vendor List v3 document.
+    static func vendorListJSON(version: Int, vendorName: String = "Ads One", spaced: Bool = false) -> String {
+        let gap = spaced ? "\n    " : ""
+        return #"{"gvlSpecificationVersion":3,\#(gap)"vendorListVersion":\#(version),"tcfPolicyVersion":5,"#
+            + #""lastUpdated":"2026-03-05T16:00:00Z","purposes":{"1":{"id":1,"name":"Store","description":"d"}},"#
+            + #""specialPurposes":{},"features":{},"specialFeatures":{},\#(gap)"vendors":{"1":{"id":1,"#
+            + #""name":"\#(vendorName)","purposes":[1],"legIntPurposes":[],"specialPurposes":[],"features":[],"#
+            + #""specialFeatures":[]}}}"#
+    }
+
+    static func storedVendorList(_ text: String, at time: Int64) throws -> StoredVendorList {
+        let json = try JSONParser.parse(text)
+        return StoredVendorList(list: try VendorList.decode(json), json: json, importedAt: time)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func vendorLists(kind: StoreKind) async throws {
+        let (store, cleanup) = try kind.makeStore()
+        defer { cleanup() }
+        #expect(try await store.vendorLists() == [])
+        #expect(try await store.vendorList(version: 7) == nil)
+
+        let first = try Self.storedVendorList(Self.vendorListJSON(version: 7), at: 5)
+        #expect(try await store.saveVendorList(first))
+        let back = try #require(try await store.vendorList(version: 7))
+        #expect(back == first)
+        #expect(try back.vendorList() == (try VendorList.decode(json: Array(Self.vendorListJSON(version: 7).utf8))))
+        #expect(back.summary.tcfPolicyVersion == 5)
+        #expect(back.summary.lastUpdated == "2026-03-05T16:00:00Z")
+        #expect(back.summary.vendorCount == 1)
+        #expect(back.summary.sha256.count == 64)
+
+        // The same list again, laid out differently: nothing changes, the first import stays.
+        let again = try Self.storedVendorList(Self.vendorListJSON(version: 7, spaced: true), at: 9)
+        #expect(try await store.saveVendorList(again) == false)
+        #expect(try await store.vendorList(version: 7)?.summary.importedAt == 5)
+
+        // Other content under a stored version is refused, and the stored list stays as it was.
+        let changed = try Self.storedVendorList(Self.vendorListJSON(version: 7, vendorName: "Ads Two"), at: 11)
+        await #expect(throws: StoreError.vendorListConflict(version: 7)) { try await store.saveVendorList(changed) }
+        #expect(try await store.vendorList(version: 7) == first)
+
+        let next = try Self.storedVendorList(Self.vendorListJSON(version: 8, vendorName: "Ads Two"), at: 12)
+        #expect(try await store.saveVendorList(next))
+        #expect(try await store.vendorLists() == [first.summary, next.summary])
+    }
+
     // MARK: Ledger batches
 
     @Test(arguments: StoreKind.allCases)

@@ -131,11 +131,14 @@ public struct Property: Sendable, Equatable {
     public var texts: [String: [String: String]]
     public var links: PropertyLinks
     public var expiry: DecisionExpiry
+    /// How decisions become the industry signals (GPP, TCF, US Privacy, Consent Mode).
+    public var signals: SignalSettings
 
     public init(
         id: String, name: String, origins: [String], cookieDomain: String? = nil, policyVersion: Int = 1,
         languages: [String], regimes: RegimeRules, categories: [Category], texts: [String: [String: String]],
-        links: PropertyLinks = PropertyLinks(), expiry: DecisionExpiry = DecisionExpiry()
+        links: PropertyLinks = PropertyLinks(), expiry: DecisionExpiry = DecisionExpiry(),
+        signals: SignalSettings = SignalSettings()
     ) {
         self.id = id
         self.name = name
@@ -148,6 +151,7 @@ public struct Property: Sendable, Equatable {
         self.texts = texts
         self.links = links
         self.expiry = expiry
+        self.signals = signals
     }
 
     public var defaultLanguage: String { languages.first ?? "en" }
@@ -163,10 +167,17 @@ public struct Property: Sendable, Equatable {
 
     public func category(_ key: String) -> Category? { categories.first { $0.key == key } }
 
-    /// Whether what a visitor sees (texts, categories, links) differs, which is what a new policy version marks.
+    /// Whether what a visitor sees (texts, categories, links, the TCF purposes and vendors) differs, which is
+    /// what a new policy version marks. A new vendor list version alone does not (TCF does not ask again for it).
     public func policyContentDiffers(from other: Property) -> Bool {
         categories != other.categories || texts != other.texts || links != other.links
-            || languages != other.languages
+            || languages != other.languages || tcfShown != other.tcfShown
+    }
+
+    /// What the TCF layer shows, when TCF is enabled.
+    private var tcfShown: [[Int]?]? {
+        guard let tcf = signals.tcf, tcf.enabled else { return nil }
+        return [tcf.purposes, tcf.specialFeatures, tcf.vendors]
     }
 }
 

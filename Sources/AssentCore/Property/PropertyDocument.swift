@@ -102,6 +102,7 @@ extension Property {
                 "expiry",
                 .object([("consentDays", .int(expiry.consentDays)), ("refusalDays", .int(expiry.refusalDays))])
             ),
+            ("signals", signals.jsonValue),
         ])
     }
 
@@ -112,10 +113,11 @@ extension Property {
     }
 
     /// SHA-256 over what a visitor is shown in one language: the texts, the category titles, descriptions and
-    /// cookie lists, and the links. A record stores it next to the policy version as proof of what was shown.
+    /// cookie lists, the links, and with TCF on, the vendor list, purposes and vendors shown. A record stores it
+    /// next to the policy version as proof of what was shown.
     public func textsHash(language: String) -> String {
         let lang = self.language(matching: language)
-        let shown: JSONValue = .object([
+        var shown: [(String, JSONValue)] = [
             ("lang", .string(lang)), ("policyVersion", .int(policyVersion)),
             ("texts", .object((texts[lang] ?? [:]).map { ($0.key, .string($0.value)) })),
             (
@@ -146,8 +148,21 @@ extension Property {
                         $0.map(JSONValue.string) ?? .null
                     })
             ),
-        ])
-        return Hex.encode(SHA256Digest.of(CanonicalJSON.bytes(shown)))
+        ]
+        if let tcf = signals.tcf, tcf.enabled {
+            // Only with TCF on, so that the hash of a property without it is what it always was.
+            shown.append(
+                (
+                    "tcf",
+                    .object([
+                        ("vendorListVersion", tcf.vendorListVersion.map(JSONValue.int) ?? .null),
+                        ("purposes", tcf.purposes.map { .array($0.map(JSONValue.int)) } ?? .null),
+                        ("specialFeatures", .array(tcf.specialFeatures.map(JSONValue.int))),
+                        ("vendors", .array(tcf.vendors.map(JSONValue.int))),
+                    ])
+                ))
+        }
+        return Hex.encode(SHA256Digest.of(CanonicalJSON.bytes(.object(shown))))
     }
 }
 
@@ -162,7 +177,7 @@ public func isOrigin(_ text: String) -> Bool {
     }
 }
 
-private struct DocumentReader {
+struct DocumentReader {
     var problems: [ValidationProblem] = []
     var languages: [String] = []
 
@@ -269,7 +284,7 @@ private struct DocumentReader {
     mutating func property(_ value: JSONValue) -> Property? {
         let top: Set = [
             "id", "name", "origins", "cookieDomain", "policyVersion", "languages", "regimes", "categories", "texts",
-            "links", "expiry",
+            "links", "expiry", "signals",
         ]
         guard
             let doc = object(
@@ -344,10 +359,13 @@ private struct DocumentReader {
             expiry.refusalDays = int(e["refusalDays"], "$.expiry.refusalDays", range: 1...395, default: 182)
         }
 
+        let signals = signalSettings(doc["signals"], categories: categories)
+
         guard let id, let name else { return nil }
         return Property(
             id: id, name: name, origins: origins, cookieDomain: cookieDomain, policyVersion: policyVersion,
-            languages: languages, regimes: regimes, categories: categories, texts: texts, links: links, expiry: expiry)
+            languages: languages, regimes: regimes, categories: categories, texts: texts, links: links, expiry: expiry,
+            signals: signals)
     }
 
     mutating func regime(_ value: JSONValue?, _ path: String) -> Regime? {

@@ -68,6 +68,15 @@ public struct RequestDeadlines: Sendable, Equatable {
         }
     }
 
+    /// Deadlines as stored: computed once when the request arrived, so a later change of the calendar does not
+    /// move them.
+    public init(received: CivilDate, acknowledgeBy: CivilDate, respondBy: CivilDate, extendedRespondBy: CivilDate) {
+        self.received = received
+        self.acknowledgeBy = acknowledgeBy
+        self.respondBy = respondBy
+        self.extendedRespondBy = extendedRespondBy
+    }
+
     /// The deadline in force: the extended one once the request was extended.
     public func due(extended: Bool) -> CivilDate { extended ? extendedRespondBy : respondBy }
 }

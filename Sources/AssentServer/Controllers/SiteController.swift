@@ -32,6 +32,7 @@ struct SiteController<Context: RequestContext>: Sendable {
         }
         router.get("/assent.js") { request, _ in try asset(widget, "assent.js", request) }
         router.get("/assent.css") { request, _ in try asset(widget, "assent.css", request) }
+        router.get("/assent-signals.js") { request, _ in try asset(widget, "assent-signals.js", request) }
         router.get("/openapi.json") { request, _ in openAPI.response(for: request) }
         router.get("/.well-known/gpc.json") { request, _ in gpcJSON.response(for: request) }
         router.get("/demo/", use: demoPage)

@@ -13,6 +13,8 @@ final class ConsentService: Sendable {
     let cache: PropertyCache
     let jwks: RenderedDocument
     let decisions = DecisionCache()
+    let vendorLists: VendorListCache
+    let signalCache = SignalCache()
     private let publicKeys: [String: [UInt8]]
 
     init(configuration: ServerConfiguration, store: any AssentStorage, writer: LedgerWriter, signer: TreeHeadSigner) {
@@ -20,6 +22,7 @@ final class ConsentService: Sendable {
         self.store = store
         self.writer = writer
         self.cache = PropertyCache(store: store)
+        self.vendorLists = VendorListCache(store: store)
         self.publicKeys = [signer.keyID: signer.publicKeyBytes]
         self.jwks = RenderedDocument(.object([("keys", .array([TreeHeadSigner.jwk(signer.publicKey)]))]))
     }
@@ -50,16 +53,44 @@ final class ConsentService: Sendable {
 
     // MARK: Config
 
+    /// The widget's config, with the signals of the decision a visitor has before choosing (dated today) and,
+    /// where TCF applies, what its layer shows.
     func config(propertyID: String, lang: String?, region: Region, gpc: Bool) async throws -> RenderedDocument {
         let entry = try await property(propertyID)
         let property = entry.current.property
         let language = property.language(matching: lang)
+        let vendorList = try await vendorLists.list(for: property)
+        let now = Self.now()
         let key = PropertyCache.ConfigKey(
-            id: property.id, revision: entry.current.revision, region: region.code, lang: language, gpc: gpc)
-        return cache.config(key) {
-            WidgetConfig.render(
+            id: property.id, revision: entry.current.revision, region: region.code, lang: language, gpc: gpc,
+            day: now / Timestamp.millisecondsPerDay, vendorList: vendorList?.vendorListVersion ?? 0)
+        return try cache.config(key) {
+            let regime = property.regimes.regime(for: region)
+            let defaults = Policy.defaults(regime: regime, categories: property.categories, gpc: gpc)
+            let signals = try ConsentSignals.compute(
+                property: property, regime: regime, region: region,
+                choices: Dictionary(uniqueKeysWithValues: defaults.choices.map { ($0.key, $0.allowed) }), gpc: gpc,
+                at: now, language: language, vendorList: vendorList)
+            return WidgetConfig.render(
                 property: property, region: region, lang: language, gpc: gpc,
-                textsHash: cache.textsHash(property, lang: language))
+                textsHash: cache.textsHash(property, lang: language), signals: signals.jsonValue,
+                tcf: property.tcfDisclosure(regime: regime, vendorList: vendorList)?.jsonValue(language: language))
+        }
+    }
+
+    // MARK: Signals
+
+    /// The rendered `signals` of a recorded decision under a property revision: memoized, so encoding happens
+    /// once per distinct decision, region and day.
+    func signals(_ ledgerEntry: LedgerEntry, revision: PropertyRevision, vendorList: VendorList?) throws -> [UInt8] {
+        let region = Region(ledgerEntry.region) ?? configuration.defaultRegion
+        let key = SignalCache.key(
+            revision: revision, region: region, regime: ledgerEntry.regime, choices: ledgerEntry.choices,
+            gpc: ledgerEntry.gpc, at: ledgerEntry.recordedAt, lang: ledgerEntry.lang, vendorList: vendorList)
+        return try signalCache.rendered(key) {
+            try ConsentSignals.compute(
+                property: revision.property, regime: ledgerEntry.regime, region: region, choices: ledgerEntry.choices,
+                gpc: ledgerEntry.gpc, at: ledgerEntry.recordedAt, language: ledgerEntry.lang, vendorList: vendorList)
         }
     }
 
@@ -103,9 +134,14 @@ final class ConsentService: Sendable {
             decision: decision, id: RandomID.uuid(milliseconds: now), property: shown,
             subject: submission.subject ?? RandomID.uuid(milliseconds: now), action: submission.action,
             regime: regime, region: region, lang: lang, textsHash: cache.textsHash(shown, lang: lang), recordedAt: now)
+        // Before the write: a decision is never recorded without an answer to give.
+        let signalBytes = try signals(
+            ledgerEntry, revision: entry.current, vendorList: try await vendorLists.list(for: entry.current.property))
         let receipt = try await writer.append(ledgerEntry)
         // The decision is rendered once: cached for reads, and with the receipt added for this answer.
-        var bytes = remember(ledgerEntry, leafIndex: receipt.leafIndex, revision: entry.current).bytes
+        var bytes = remember(
+            ledgerEntry, leafIndex: receipt.leafIndex, revision: entry.current, signals: signalBytes
+        ).bytes
         bytes.removeLast()  // the closing brace
         bytes.append(contentsOf: #","receipt":"#.utf8)
         bytes.append(contentsOf: receipt.jsonBytes())
@@ -120,24 +156,38 @@ final class ConsentService: Sendable {
         let entry = try await property(propertyID)
         let subject = try Self.subject(subject)
         if let item = decisions.get(property: propertyID, subject: subject) {
-            // Rendered under an older revision of the property (expiry or category order may differ): render
-            // the same record again rather than read it back.
-            return item.revision == entry.current.revision
-                ? item.bytes : remember(item.entry, leafIndex: item.leafIndex, revision: entry.current).bytes
+            // Rendered under an older revision of the property (expiry, category order or signal settings may
+            // differ): render the same record again rather than read it back.
+            if item.revision == entry.current.revision { return item.bytes }
+            return try await remember(item.entry, leafIndex: item.leafIndex, revision: entry.current).bytes
         }
         guard let record = try await store.latestRecord(property: propertyID, subject: subject) else {
             throw AssentError.notFound(
                 "no decision recorded for subject \(subject) on property \(propertyID)", code: "no_decision")
         }
-        return remember(record.entry, leafIndex: record.leafIndex, revision: entry.current).bytes
+        return try await remember(record.entry, leafIndex: record.leafIndex, revision: entry.current).bytes
     }
 
-    @discardableResult
-    private func remember(_ ledgerEntry: LedgerEntry, leafIndex: Int, revision: PropertyRevision) -> DecisionCache.Item
-    {
+    private func remember(
+        _ ledgerEntry: LedgerEntry, leafIndex: Int, revision: PropertyRevision
+    ) async throws -> DecisionCache.Item {
+        let vendorList = try await vendorLists.list(for: revision.property)
+        return remember(
+            ledgerEntry, leafIndex: leafIndex, revision: revision,
+            signals: try signals(ledgerEntry, revision: revision, vendorList: vendorList))
+    }
+
+    /// Renders the decision with its `signals` and caches it for reads.
+    private func remember(
+        _ ledgerEntry: LedgerEntry, leafIndex: Int, revision: PropertyRevision, signals: [UInt8]
+    ) -> DecisionCache.Item {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(640)
+        bytes.reserveCapacity(640 + signals.count)
         Self.writeDecision(ledgerEntry, property: revision.property, into: &bytes)
+        bytes.removeLast()  // the closing brace
+        bytes.append(contentsOf: #","signals":"#.utf8)
+        bytes.append(contentsOf: signals)
+        bytes.append(UInt8(ascii: "}"))
         let item = DecisionCache.Item(
             leafIndex: leafIndex, revision: revision.revision, entry: ledgerEntry, bytes: bytes)
         decisions.put(property: ledgerEntry.property, subject: ledgerEntry.subject, item)

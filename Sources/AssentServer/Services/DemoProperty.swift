@@ -1,7 +1,7 @@
 import AssentCore
 
 /// The demo publisher's property: the standard categories with the demo page's own cookies listed, so that
-/// revoking a category visibly deletes what its demo script set.
+/// revoking a category visibly deletes what its demo script set, and TCF with the demo vendor list.
 enum DemoProperty {
     static func make(origins: [String]) -> Property {
         var property = Property.standard(id: "demo", name: "The Assent Gazette", origins: origins)
@@ -34,6 +34,13 @@ enum DemoProperty {
         for i in property.categories.indices {
             property.categories[i].cookies += demoCookies[property.categories[i].key] ?? []
         }
+        // TCF for the opt-in regions with five vendors of the demo vendor list; GPP, US Privacy and Consent Mode
+        // follow the categories' purposes. Assent has no CMP id of the IAB's; the demo uses 1, the id GPP sets
+        // aside for string creators without one.
+        property.signals = SignalSettings(
+            tcf: TCFSettings(
+                cmpId: 1, cmpVersion: 1, publisherCountryCode: "FR", vendorListVersion: DemoVendorList.version,
+                specialFeatures: [1, 2], vendors: DemoVendorList.vendors))
         return property
     }
 }

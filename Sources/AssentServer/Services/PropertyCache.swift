@@ -35,6 +35,10 @@ final class PropertyCache: Sendable {
         let region: String
         let lang: String
         let gpc: Bool
+        /// UTC day: the signals' TC string is dated.
+        let day: Int64
+        /// The vendor list version available, 0 for none.
+        let vendorList: Int
     }
 
     init(store: any PropertyStore, ttl: Duration = .seconds(2)) {
@@ -86,9 +90,9 @@ final class PropertyCache: Sendable {
         return hash
     }
 
-    func config(_ key: ConfigKey, render: () -> JSONValue) -> RenderedDocument {
+    func config(_ key: ConfigKey, render: () throws -> JSONValue) rethrows -> RenderedDocument {
         if let cached = configs.withLock({ $0[key] }) { return cached }
-        let document = RenderedDocument(render())
+        let document = RenderedDocument(try render())
         configs.withLock { cache in
             // Bounded: regions × languages × revisions; start over rather than grow without limit.
             if cache.count > 10_000 { cache.removeAll() }

@@ -1,9 +1,13 @@
 import AssentCore
 
 /// The document the widget needs for one visitor: regime, region, GPC, categories with their resolved
-/// defaults, texts and links in one language.
+/// defaults, texts and links in one language, the signals of the decision before any choice, and where TCF
+/// applies, what its layer shows.
 enum WidgetConfig {
-    static func render(property: Property, region: Region, lang: String, gpc: Bool, textsHash: String) -> JSONValue {
+    static func render(
+        property: Property, region: Region, lang: String, gpc: Bool, textsHash: String, signals: JSONValue,
+        tcf: JSONValue?
+    ) -> JSONValue {
         let rule = property.regimes.rule(for: region)
         let fallback = property.defaultLanguage
         func text(_ t: LocalizedText) -> JSONValue { .string(t[lang] ?? t[fallback] ?? "") }
@@ -28,7 +32,7 @@ enum WidgetConfig {
                 ),
             ])
         }
-        return .object([
+        var members: [(String, JSONValue)] = [
             ("property", .string(property.id)), ("name", .string(property.name)),
             ("regime", .string(rule.regime.rawValue)), ("region", .string(region.code)), ("gpc", .bool(gpc)),
             ("policyVersion", .int(property.policyVersion)), ("lang", .string(lang)), ("textsHash", .string(textsHash)),
@@ -51,6 +55,9 @@ enum WidgetConfig {
                     ("privacyRequests", optional(property.links.privacyRequests)),
                 ])
             ),
-        ])
+            ("signals", signals),
+        ]
+        if let tcf { members.append(("tcf", tcf)) }
+        return .object(members)
     }
 }

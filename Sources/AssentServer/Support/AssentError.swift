@@ -11,18 +11,21 @@ public struct AssentError: HTTPResponseError, Sendable, CustomStringConvertible 
     public var status: HTTPResponse.Status
     public var code: String
     public var message: String
+    /// Extra response headers: `WWW-Authenticate` on a 401, `Retry-After` on a 429 or 503.
+    public var headers: HTTPFields
 
-    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, headers: HTTPFields = [:]) {
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers
     }
 
     public var description: String { "\(status.code) \(code): \(message)" }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         jsonResponse(
-            status: status,
+            status: status, headers: headers,
             .object([("error", .object([("code", .string(code)), ("message", .string(message))]))]))
     }
 
@@ -32,6 +35,22 @@ public struct AssentError: HTTPResponseError, Sendable, CustomStringConvertible 
 
     static func notFound(_ message: String, code: String = "not_found") -> AssentError {
         AssentError(.notFound, code, message)
+    }
+
+    static func unauthorized(_ message: String) -> AssentError {
+        AssentError(.unauthorized, "unauthorized", message, headers: [.wwwAuthenticate: "Bearer"])
+    }
+
+    static func forbidden(_ message: String) -> AssentError { AssentError(.forbidden, "forbidden", message) }
+
+    static func conflict(_ message: String, code: String = "conflict") -> AssentError {
+        AssentError(.conflict, code, message)
+    }
+
+    /// 429 with the seconds to wait.
+    static func tooManyRequests(_ message: String, retryAfter seconds: Int) -> AssentError {
+        AssentError(
+            .tooManyRequests, "rate_limited", message, headers: [.retryAfter: String(max(1, seconds))])
     }
 
     static let internalError = AssentError(.internalServerError, "internal", "internal error; it has been logged")

@@ -38,8 +38,31 @@ const doms = (host, cd) => {
 const cdom = (host, cd) => { cd = (cd || "").replace(/^\./, "").toLowerCase(); return cd && (host == cd || host.endsWith("." + cd)) ? cd : "" };
 const ck = (name, d, dom, secure, now) => name + "=" + enc(d) + "; Path=/; SameSite=Lax; Max-Age=" + Math.max(0, d.e - now) + (dom ? "; Domain=" + dom : "") + (secure ? "; Secure" : "");
 const sub = (t, title) => String(t || "").split("{category}").join(title);
+const denied = () => { const r = {}; for (const k of "ad_storage analytics_storage ad_user_data ad_personalization functionality_storage personalization_storage security_storage".split(" ")) r[k] = k[0] == "s" ? "granted" : "denied"; return r };
+const APIS = ["__tcfapi", "__gpp", "__uspapi"];
+const gping = () => ({ gppVersion: "1.1", cmpStatus: "stub", cmpDisplayStatus: "hidden", signalStatus: "not ready", supportedAPIs: [], cmpId: 0, sectionList: [], applicableSections: [0], gppString: "", parsedSections: {} });
+// IAB API stubs (ping answers, GPP listeners register, the rest queues) and their locator-frame messages
+const stubs = (W, B, need) => {
+  const f = (n, h) => W[n] = (...a) => { B.p = 1; if (!h(...a)) B.q.push([n, a]); need() };
+  f(APIS[0], (c, v, cb) => c == "ping" && (cb({ gdprApplies: void 0, cmpLoaded: false, cmpStatus: "stub", displayStatus: "hidden", apiVersion: "2.2" }, true), 1));
+  f(APIS[1], (c, cb) => c == "ping" ? (cb(gping(), true), 1) : c == "addEventListener" &&
+    (B.l.push([++B.n, cb]), cb({ eventName: "listenerRegistered", listenerId: B.n, data: true, pingData: gping() }, true), 1));
+  f(APIS[2], () => 0)
+};
+const relay = (W, e) => {
+  let m = e.data;
+  const j = typeof m == "string";
+  try { if (j) m = JSON.parse(m) } catch (x) { return }
+  for (const n of APIS) {
+    const c = m && m[n + "Call"];
+    if (c && typeof c == "object") {
+      const r = (v, ok) => { const o = { [n + "Return"]: { returnValue: v, success: ok, callId: c.callId } }; e.source?.postMessage(j ? JSON.stringify(o) : o, "*") };
+      n == APIS[1] ? W[n](c.command, r, c.parameter, c.version) : W[n](c.command, c.version, r, c.parameter)
+    }
+  }
+};
 
-const X = { enc, dec, pick, valid, fromResp, eff, all, gpcKeys, doomed, doms, cdom, ck, sub };
+const X = { enc, dec, pick, valid, fromResp, eff, all, gpcKeys, doomed, doms, cdom, ck, sub, denied, stubs, relay };
 if (typeof module == "object" && module.exports) module.exports = X;
 if (typeof document == "undefined" || window.assent) return;
 
@@ -52,18 +75,36 @@ const GPC = navigator.globalPrivacyControl === true, CK = "assent_" + P, LS = "a
 const now = () => Math.floor(Date.now() / 1e3);
 const E = encodeURIComponent, API = O + "/v1/properties/" + E(P);
 let ch = {}, cf = null, cache = null, fx = null, net = 0, css = null, seq = 0, q = Promise.resolve(), d = pick(D.cookie, CK);
-const fns = [], ui = {};
+const fns = [], ui = {}, W = window, SK = "assent:" + P + "#s";
+// shared with assent-signals.js, which loads once signals are known and an API is called or TCF UI shows
+const B = { q: [], l: [], n: 0, g: null, c: () => cf, d: () => d };
+let sj = 0;
+const need = () => {
+  if (B.g && !sj && (B.p || cf && cf.tcf && (ui.b || ui.o))) { sj = 1; const s = D.createElement("script"); s.src = O + "/assent-signals.js"; s.nonce = S.nonce; (D.head || H).append(s) }
+};
+stubs(W, B, need);
+W.addEventListener("message", e => relay(W, e));
 
 window.assent = {
   v: 1,
   choices: () => ({ ...ch }),
   showPreferences: () => { prefs() },
   on: (e, f) => { if (e == "change" && typeof f == "function") fns.push(f) },
-  decision: () => valid(d, now()) ? JSON.parse(JSON.stringify(d)) : null
+  decision: () => valid(d, now()) ? JSON.parse(JSON.stringify(d)) : null,
+  _s: B
 };
 
 try { cache = JSON.parse(localStorage.getItem(LS)) } catch (e) {}
 if (cache && cache.v && cache.v.categories && (!R || cache.v.region == R)) cf = cache.v; else cache = null;
+try { const x = JSON.parse(localStorage.getItem(SK)); if (valid(d, now()) && x.s == d.s && x.v == d.v && x.t == d.t) B.g = x.g } catch (e) {}
+W.dataLayer = W.dataLayer || [];
+if (typeof W.gtag != "function") W.gtag = function () { W.dataLayer.push(arguments) };
+W.gtag("consent", "default", B.g ? B.g.consentMode : { ...denied(), wait_for_update: 500 });
+if (!B.g && cf && cf.signals) W.gtag("consent", "default", { ...cf.signals.consentMode, region: [cf.region], wait_for_update: 500 });
+const sig = (g, a, k) => {
+  if (k) try { localStorage.setItem(SK, JSON.stringify({ s: d.s, v: d.v, t: d.t, g })) } catch (e) {}
+  if (g) { B.g = g; B.a = a; W.gtag("consent", "update", g.consentMode); need(); B.f && B.f() }
+};
 const fresh = () => cache && Date.now() - cache.at < TTL;
 const load = () => fx || (fx = fresh() ? Promise.resolve(cf) :
   (net = 1, fetch(API + "/config?lang=" + E(L) + (R ? "&region=" + E(R) : ""), { credentials: "omit" })
@@ -135,18 +176,18 @@ const post = (a, n) => { const my = ++seq; return q = q.then(() => {
   return fetch(API + "/consents", { method: "POST", credentials: "omit", headers: { "content-type": "application/json" }, body: JSON.stringify(b) })
     .then(r => { if (!r.ok) throw r.status; return r.json() })
     .then(r => {
-      d = fromResp(r); write(d);
+      d = fromResp(r); write(d); sig(r.signals, a != "gpc", 1);
       const m = eff(cf, bools(r.choices), GPC);
       if (my == seq && JSON.stringify(m) != JSON.stringify(ch)) set(m)
     })
-}).catch(() => {}) };
-const decide = (a, n) => { n = eff(cf, n, GPC); hide(); set(n); return post(a, n) };
+}).catch(() => B.f && B.f()) };
+const decide = (a, n) => { n = eff(cf, n, GPC); B.f && B.f(1); hide(); set(n); return post(a, n) };
 const ask = k => { const n = eff(cf, k, GPC); set(n); if (GPC && cf.regime != "opt-in") post("gpc", n); else banner() };
 
 const loadCss = () => css || (css = new Promise(r => {
   const l = el("link"); l.rel = "stylesheet"; l.href = O + "/assent.css"; l.onload = l.onerror = r; setTimeout(r, 3e3); (D.head || H).append(l)
 }));
-const show = e => Promise.all([loadCss(), new Promise(r => D.readyState == "loading" ? D.addEventListener("DOMContentLoaded", r) : r())])
+const show = e => need() || Promise.all([loadCss(), new Promise(r => D.readyState == "loading" ? D.addEventListener("DOMContentLoaded", r) : r())])
   .then(() => { if (e == ui.b || e == ui.o) D.body.append(e) });
 const close = () => {
   if (!ui.o) return;
@@ -216,6 +257,8 @@ D.addEventListener("click", e => {
   const t = e.target.closest && e.target.closest("[data-assent-preferences],[data-assent-do-not-sell]");
   if (t) { e.preventDefault(); prefs(t.hasAttribute("data-assent-do-not-sell")) }
 });
+const loc = () => { for (const n of APIS) if (!W.frames[n + "Locator"]) { const f = el("iframe"); f.name = n + "Locator"; f.style.display = "none"; D.body.append(f) } };
+D.body ? loc() : D.addEventListener("DOMContentLoaded", loc);
 new MutationObserver(ms => {
   for (const m of ms) for (const n of m.addedNodes)
     if (D.readyState == "loading" || n.nodeType == 1 && (n.hasAttribute("data-assent") || n.querySelector("[data-assent]"))) return gate()
@@ -229,17 +272,18 @@ if (valid(d, now())) {
   if (GPC) for (const k of gpcKeys(cf)) if (n[k]) { n[k] = false; gp = 1 }
   set(n);
   const chk = c => {
-    if (c.policyVersion != d.v) return net ? ask(ch) : (cache = fx = null, load().then(chk));
+    if (c.policyVersion != d.v) return net ? (sig(c.signals), ask(ch)) : (cache = fx = null, load().then(chk));
     const m = { ...ch };
     let x = 0;
     if (GPC) for (const k of gpcKeys(c)) if (m[k]) { m[k] = false; x = 1 }
     if (x) set(m);
     if (gp || x) post("gpc", ch)
   };
-  if (gp || !fresh() || cf.policyVersion != d.v) load().then(chk).catch(() => {})
+  if (gp || !fresh() || cf.policyVersion != d.v) load().then(chk).catch(() => {});
+  B.g === null ? fetch(API + "/subjects/" + E(d.s), { credentials: "omit" }).then(r => r.json()).then(r => sig(r.signals, 0, 1)).catch(() => {}) : need()
 } else {
   // no decision yet: the regime depends on where the visitor is now, so never trust a cached config
   cache = cf = null;
-  load().then(() => ask(null)).catch(() => {})
+  load().then(() => { sig(cf.signals); ask(null) }).catch(() => {})
 }
 })();

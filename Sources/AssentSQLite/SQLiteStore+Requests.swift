@@ -1,0 +1,449 @@
+import AssentCore
+import AssentStore
+import Foundation
+import GRDB
+
+/// Privacy requests and what hangs on them. The history table refuses updates and deletes by trigger: it is
+/// append-only even for someone who edits the database with another tool, short of dropping the trigger.
+extension SQLiteStore {
+    static func registerRequestMigration(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v3-requests") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE requests (
+                        id TEXT PRIMARY KEY,
+                        property TEXT NOT NULL,
+                        type TEXT NOT NULL,
+                        law TEXT NOT NULL,
+                        region TEXT NOT NULL,
+                        lang TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        email TEXT,
+                        email_hash TEXT NOT NULL,
+                        details BLOB NOT NULL,
+                        subject TEXT,
+                        received_at INTEGER NOT NULL,
+                        verified_at INTEGER,
+                        closed_at INTEGER,
+                        received_date TEXT NOT NULL,
+                        acknowledge_by TEXT NOT NULL,
+                        respond_by TEXT NOT NULL,
+                        extended_respond_by TEXT NOT NULL,
+                        due_end INTEGER NOT NULL,
+                        extension_reason TEXT,
+                        denial_reason TEXT,
+                        status_token_hash TEXT NOT NULL UNIQUE,
+                        revision INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX requests_by_property ON requests (property, id);
+                    CREATE INDEX requests_by_email ON requests (property, email_hash);
+                    CREATE INDEX requests_by_subject ON requests (property, subject) WHERE subject IS NOT NULL;
+                    CREATE TABLE request_events (
+                        request_id TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        at INTEGER NOT NULL,
+                        actor TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        from_status TEXT,
+                        to_status TEXT,
+                        note TEXT,
+                        PRIMARY KEY (request_id, seq)
+                    ) WITHOUT ROWID;
+                    CREATE TRIGGER request_events_append_only_update BEFORE UPDATE ON request_events
+                    BEGIN SELECT RAISE(ABORT, 'request history is append-only'); END;
+                    CREATE TRIGGER request_events_append_only_delete BEFORE DELETE ON request_events
+                    BEGIN SELECT RAISE(ABORT, 'request history is append-only'); END;
+                    CREATE TABLE verification_challenges (
+                        request_id TEXT PRIMARY KEY,
+                        code_hash TEXT NOT NULL,
+                        salt TEXT NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        attempts INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE suppression (
+                        property TEXT NOT NULL,
+                        hash TEXT NOT NULL,
+                        added_at INTEGER NOT NULL,
+                        request_id TEXT,
+                        PRIMARY KEY (property, hash)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE webhook_deliveries (
+                        id TEXT PRIMARY KEY,
+                        property TEXT NOT NULL,
+                        request_id TEXT NOT NULL,
+                        url TEXT NOT NULL,
+                        body BLOB NOT NULL,
+                        attempts INTEGER NOT NULL,
+                        next_attempt_at INTEGER NOT NULL,
+                        delivered_at INTEGER,
+                        last_error TEXT
+                    ) WITHOUT ROWID;
+                    CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at)
+                        WHERE delivered_at IS NULL;
+                    CREATE TABLE api_tokens (
+                        id TEXT PRIMARY KEY,
+                        secret_hash TEXT NOT NULL UNIQUE,
+                        scope TEXT NOT NULL,
+                        property TEXT,
+                        label TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        revoked_at INTEGER
+                    ) WITHOUT ROWID;
+                    CREATE TABLE property_secrets (
+                        property TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        secret BLOB NOT NULL,
+                        PRIMARY KEY (property, kind)
+                    ) WITHOUT ROWID;
+                    """)
+        }
+    }
+
+    // MARK: Requests
+
+    public func createRequest(
+        _ request: PrivacyRequest, event: RequestEvent, challenge: VerificationChallenge?,
+        suppression: SuppressionEntry?, webhook: WebhookDelivery?
+    ) async throws {
+        try await pool.write { db in
+            if try Int.fetchOne(db, sql: "SELECT 1 FROM requests WHERE id = ?", arguments: [request.id]) != nil {
+                throw RequestStoreError.duplicateRequest(request.id)
+            }
+            try Self.insertRequest(db, request)
+            try Self.appendEvent(db, event)
+            if let challenge { try Self.upsertChallenge(db, challenge) }
+            if let suppression { try Self.insertSuppression(db, suppression) }
+            if let webhook { try Self.upsertWebhook(db, webhook) }
+        }
+    }
+
+    public func request(id: String) async throws -> PrivacyRequest? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM requests WHERE id = ?", arguments: [id]).map(Self.decodeRequest)
+        }
+    }
+
+    public func request(statusTokenHash: String) async throws -> PrivacyRequest? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM requests WHERE status_token_hash = ?", arguments: [statusTokenHash]
+            )
+            .map(Self.decodeRequest)
+        }
+    }
+
+    public func requests(_ query: RequestQuery) async throws -> [PrivacyRequest] {
+        var sql = "SELECT * FROM requests WHERE property = ?"
+        var arguments: [DatabaseValue] = [query.property.databaseValue]
+        if let statuses = query.statuses {
+            sql += " AND status IN (" + statuses.map { _ in "?" }.joined(separator: ",") + ")"
+            arguments += statuses.sorted { $0.rawValue < $1.rawValue }.map(\.rawValue.databaseValue)
+        }
+        if let types = query.types {
+            sql += " AND type IN (" + types.map { _ in "?" }.joined(separator: ",") + ")"
+            arguments += types.sorted { $0.rawValue < $1.rawValue }.map(\.rawValue.databaseValue)
+        }
+        if let since = query.receivedSince {
+            sql += " AND received_at >= ?"
+            arguments.append(since.databaseValue)
+        }
+        if let overdueAt = query.overdueAt {
+            sql += " AND status NOT IN ('completed', 'denied') AND due_end <= ?"
+            arguments.append(overdueAt.databaseValue)
+        }
+        if let after = query.after {
+            sql += " AND id > ?"
+            arguments.append(after.databaseValue)
+        }
+        sql += " ORDER BY id LIMIT ?"
+        arguments.append(max(0, query.limit).databaseValue)
+        let statement = sql
+        let bound = StatementArguments(arguments)
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: statement, arguments: bound).map(Self.decodeRequest)
+        }
+    }
+
+    public func requests(property: String, emailHash: String?, subject: String?) async throws -> [PrivacyRequest] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM requests
+                    WHERE property = ? AND ((? IS NOT NULL AND email_hash = ?) OR (? IS NOT NULL AND subject = ?))
+                    ORDER BY id
+                    """,
+                arguments: [property, emailHash, emailHash, subject, subject]
+            ).map(Self.decodeRequest)
+        }
+    }
+
+    public func updateRequest(
+        _ request: PrivacyRequest, event: RequestEvent, suppression: SuppressionEntry?, webhook: WebhookDelivery?
+    ) async throws {
+        try await pool.write { db in
+            guard
+                let stored = try Int.fetchOne(
+                    db, sql: "SELECT revision FROM requests WHERE id = ?", arguments: [request.id])
+            else { throw RequestStoreError.unknownRequest(request.id) }
+            guard stored == request.revision - 1 else {
+                throw RequestStoreError.conflict(id: request.id, expected: request.revision - 1, actual: stored)
+            }
+            try db.execute(sql: "DELETE FROM requests WHERE id = ?", arguments: [request.id])
+            try Self.insertRequest(db, request)
+            try Self.appendEvent(db, event)
+            if let suppression { try Self.insertSuppression(db, suppression) }
+            if let webhook { try Self.upsertWebhook(db, webhook) }
+        }
+    }
+
+    public func requestEvents(requestID: String) async throws -> [RequestEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM request_events WHERE request_id = ? ORDER BY seq", arguments: [requestID]
+            ).map { row in
+                RequestEvent(
+                    requestID: row["request_id"], at: row["at"], actor: row["actor"], action: row["action"],
+                    from: (row["from_status"] as String?).flatMap(RequestStatus.init(rawValue:)),
+                    to: (row["to_status"] as String?).flatMap(RequestStatus.init(rawValue:)), note: row["note"])
+            }
+        }
+    }
+
+    public func appendRequestEvent(_ event: RequestEvent) async throws {
+        try await pool.write { db in
+            guard try Int.fetchOne(db, sql: "SELECT 1 FROM requests WHERE id = ?", arguments: [event.requestID]) != nil
+            else { throw RequestStoreError.unknownRequest(event.requestID) }
+            try Self.appendEvent(db, event)
+        }
+    }
+
+    // MARK: Verification
+
+    public func saveChallenge(_ challenge: VerificationChallenge) async throws {
+        try await pool.write { db in try Self.upsertChallenge(db, challenge) }
+    }
+
+    public func countAttempt(requestID: String) async throws -> VerificationChallenge? {
+        try await pool.write { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT * FROM verification_challenges WHERE request_id = ?", arguments: [requestID])
+            else { return nil }
+            try db.execute(
+                sql: "UPDATE verification_challenges SET attempts = attempts + 1 WHERE request_id = ?",
+                arguments: [requestID])
+            return VerificationChallenge(
+                requestID: row["request_id"], codeHash: row["code_hash"], salt: row["salt"],
+                expiresAt: row["expires_at"], attempts: row["attempts"])
+        }
+    }
+
+    public func deleteChallenge(requestID: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM verification_challenges WHERE request_id = ?", arguments: [requestID])
+        }
+    }
+
+    // MARK: Suppression
+
+    public func addSuppression(_ entry: SuppressionEntry) async throws {
+        try await pool.write { db in try Self.insertSuppression(db, entry) }
+    }
+
+    public func suppressed(property: String, hashes: [String]) async throws -> Set<String> {
+        try await pool.read { db in
+            var found: Set<String> = []
+            // SQLite allows 32,766 parameters; lists come in chunks well below that.
+            var start = 0
+            while start < hashes.count {
+                let chunk = Array(hashes[start..<min(start + 500, hashes.count)])
+                let sql =
+                    "SELECT hash FROM suppression WHERE property = ? AND hash IN ("
+                    + chunk.map { _ in "?" }.joined(separator: ",") + ")"
+                found.formUnion(try String.fetchAll(db, sql: sql, arguments: StatementArguments([property] + chunk)))
+                start += chunk.count
+            }
+            return found
+        }
+    }
+
+    // MARK: Retention
+
+    public func eraseEmails(closedBefore: Int64, at now: Int64) async throws -> Int {
+        try await pool.write { db in
+            let ids = try String.fetchAll(
+                db,
+                sql: "SELECT id FROM requests WHERE email IS NOT NULL AND closed_at IS NOT NULL AND closed_at < ?",
+                arguments: [closedBefore])
+            for id in ids {
+                try db.execute(sql: "UPDATE requests SET email = NULL WHERE id = ?", arguments: [id])
+                try Self.appendEvent(
+                    db, RequestEvent(requestID: id, at: now, actor: "system", action: "email_erased"))
+            }
+            return ids.count
+        }
+    }
+
+    // MARK: Webhooks
+
+    public func dueWebhooks(at now: Int64, limit: Int) async throws -> [WebhookDelivery] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM webhook_deliveries WHERE delivered_at IS NULL AND next_attempt_at <= ?
+                    ORDER BY next_attempt_at, id LIMIT ?
+                    """,
+                arguments: [now, limit]
+            ).map { row in
+                let body: Data = row["body"]
+                return WebhookDelivery(
+                    id: row["id"], property: row["property"], requestID: row["request_id"], url: row["url"],
+                    body: Array(body), attempts: row["attempts"], nextAttemptAt: row["next_attempt_at"],
+                    deliveredAt: row["delivered_at"], lastError: row["last_error"])
+            }
+        }
+    }
+
+    public func saveWebhookAttempt(_ delivery: WebhookDelivery) async throws {
+        try await pool.write { db in try Self.upsertWebhook(db, delivery) }
+    }
+
+    // MARK: Tokens and secrets
+
+    public func saveToken(_ token: APIToken) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO api_tokens (id, secret_hash, scope, property, label, created_at, revoked_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET label = excluded.label, revoked_at = excluded.revoked_at
+                    """,
+                arguments: [
+                    token.id, token.secretHash, token.scope.rawValue, token.property, token.label, token.createdAt,
+                    token.revokedAt,
+                ])
+        }
+    }
+
+    public func token(secretHash: String) async throws -> APIToken? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM api_tokens WHERE secret_hash = ?", arguments: [secretHash])
+                .flatMap(Self.decodeToken)
+        }
+    }
+
+    public func tokens() async throws -> [APIToken] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM api_tokens ORDER BY created_at, id").compactMap(Self.decodeToken)
+        }
+    }
+
+    public func secret(property: String, kind: String, candidate: [UInt8]) async throws -> [UInt8] {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO property_secrets (property, kind, secret) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                arguments: [property, kind, Data(candidate)])
+            let stored = try Data.fetchOne(
+                db, sql: "SELECT secret FROM property_secrets WHERE property = ? AND kind = ?",
+                arguments: [property, kind])
+            return Array(stored ?? Data(candidate))
+        }
+    }
+
+    // MARK: Rows
+
+    private static func insertRequest(_ db: Database, _ r: PrivacyRequest) throws {
+        let details = CanonicalJSON.bytes(.object(r.details.map { ($0.key, .string($0.value)) }))
+        try db.execute(
+            sql: """
+                INSERT INTO requests (id, property, type, law, region, lang, status, email, email_hash, details,
+                    subject, received_at, verified_at, closed_at, received_date, acknowledge_by, respond_by,
+                    extended_respond_by, due_end, extension_reason, denial_reason, status_token_hash, revision)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                r.id, r.property, r.type.rawValue, r.law.rawValue, r.region, r.lang, r.status.rawValue, r.email,
+                r.emailHash, Data(details), r.subject, r.receivedAt, r.verifiedAt, r.closedAt,
+                r.deadlines.received.description, r.deadlines.acknowledgeBy.description,
+                r.deadlines.respondBy.description, r.deadlines.extendedRespondBy.description, r.due.endMilliseconds,
+                r.extensionReason, r.denialReason, r.statusTokenHash, r.revision,
+            ])
+    }
+
+    private static func decodeRequest(_ row: Row) throws -> PrivacyRequest {
+        let id: String = row["id"]
+        func field<T>(_ value: T?, _ name: String) throws -> T {
+            guard let value else { throw StoreError.corrupt("request \(id): \(name)") }
+            return value
+        }
+        let detailBytes: Data = row["details"]
+        var details: [String: String] = [:]
+        guard case .object(let members) = try JSONParser.parse(Array(detailBytes)) else {
+            throw StoreError.corrupt("request \(id): details")
+        }
+        for (key, value) in members {
+            guard case .string(let text) = value else { throw StoreError.corrupt("request \(id): details.\(key)") }
+            details[key] = text
+        }
+        let received = try field(CivilDate(row["received_date"] as String), "received_date")
+        let deadlines = RequestDeadlines(
+            received: received, acknowledgeBy: try field(CivilDate(row["acknowledge_by"] as String), "acknowledge_by"),
+            respondBy: try field(CivilDate(row["respond_by"] as String), "respond_by"),
+            extendedRespondBy: try field(CivilDate(row["extended_respond_by"] as String), "extended_respond_by"))
+        return PrivacyRequest(
+            id: id, property: row["property"], type: try field(RequestType(rawValue: row["type"]), "type"),
+            law: try field(RequestLaw(rawValue: row["law"]), "law"), region: row["region"], lang: row["lang"],
+            status: try field(RequestStatus(rawValue: row["status"]), "status"), email: row["email"],
+            emailHash: row["email_hash"], details: details, subject: row["subject"], receivedAt: row["received_at"],
+            verifiedAt: row["verified_at"], closedAt: row["closed_at"], deadlines: deadlines,
+            extensionReason: row["extension_reason"], denialReason: row["denial_reason"],
+            statusTokenHash: row["status_token_hash"], revision: row["revision"])
+    }
+
+    private static func appendEvent(_ db: Database, _ e: RequestEvent) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO request_events (request_id, seq, at, actor, action, from_status, to_status, note)
+                VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM request_events WHERE request_id = ?), ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [e.requestID, e.requestID, e.at, e.actor, e.action, e.from?.rawValue, e.to?.rawValue, e.note])
+    }
+
+    private static func upsertChallenge(_ db: Database, _ c: VerificationChallenge) throws {
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO verification_challenges (request_id, code_hash, salt, expires_at, attempts)
+                VALUES (?, ?, ?, ?, ?)
+                """,
+            arguments: [c.requestID, c.codeHash, c.salt, c.expiresAt, c.attempts])
+    }
+
+    private static func insertSuppression(_ db: Database, _ s: SuppressionEntry) throws {
+        try db.execute(
+            sql:
+                "INSERT INTO suppression (property, hash, added_at, request_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            arguments: [s.property, s.hash, s.addedAt, s.requestID])
+    }
+
+    private static func upsertWebhook(_ db: Database, _ w: WebhookDelivery) throws {
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO webhook_deliveries
+                    (id, property, request_id, url, body, attempts, next_attempt_at, delivered_at, last_error)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                w.id, w.property, w.requestID, w.url, Data(w.body), w.attempts, w.nextAttemptAt, w.deliveredAt,
+                w.lastError,
+            ])
+    }
+
+    private static func decodeToken(_ row: Row) -> APIToken? {
+        guard let scope = APIToken.Scope(rawValue: row["scope"]) else { return nil }
+        return APIToken(
+            id: row["id"], secretHash: row["secret_hash"], scope: scope, property: row["property"],
+            label: row["label"], createdAt: row["created_at"], revokedAt: row["revoked_at"])
+    }
+}

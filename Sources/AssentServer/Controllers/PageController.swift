@@ -1,0 +1,383 @@
+import AssentCore
+import AssentStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+import NIOCore
+
+/// The requester's pages, rendered on the server: they work with JavaScript turned off. Forms carry a CSRF
+/// token that must match a SameSite=Strict cookie; every text is escaped by the templates.
+struct PageController<Context: RequestContext>: Sendable {
+    let service: RequestService
+    let library: MustacheLibrary
+
+    init(service: RequestService) throws {
+        self.service = service
+        var library = MustacheLibrary()
+        for name in ["layout", "requests", "status", "do-not-sell"] {
+            try library.register(try Resources.text("privacy/\(name).mustache"), named: name)
+        }
+        self.library = library
+    }
+
+    func addRoutes(to router: Router<Context>) {
+        router.get("/privacy/:property/requests", use: requestForm)
+        router.post("/privacy/:property/requests", use: fileRequest)
+        router.get("/privacy/:property/do-not-sell", use: doNotSellPage)
+        router.post("/privacy/:property/do-not-sell", use: doNotSell)
+        router.get("/privacy/:property/status/:secret", use: statusPage)
+        router.post("/privacy/:property/status/:secret/verify", use: verify)
+        router.post("/privacy/:property/status/:secret/code", use: resend)
+    }
+
+    // MARK: Handlers
+
+    @Sendable func requestForm(_ request: Request, context: Context) async throws -> Response {
+        let page = try await Page(request, context, service)
+        return render(page, "requests", title: page.t["requestsTitle"]!, values: formValues(page, Form(fields: [:])))
+    }
+
+    @Sendable func fileRequest(_ request: Request, context: Context) async throws -> Response {
+        let page = try await Page(request, context, service)
+        let form = try await Form.read(request, limit: service.consent.configuration.maxBodyBytes)
+        try page.checkCSRF(form)
+        guard let type = RequestType(rawValue: form["type"] ?? "") else {
+            return render(
+                page, "requests", title: page.t["requestsTitle"]!, values: formValues(page, form),
+                error: page.t["chooseType"]!, status: .badRequest)
+        }
+        var details: [String: String] = [:]
+        for key in ["name", "correction"] {
+            if let value = form[key]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty {
+                details[key] = value
+            }
+        }
+        do {
+            let filed = try await service.file(
+                RequestService.Filing(
+                    propertyID: page.propertyID, type: type, email: form["email"], details: details, subject: nil,
+                    regionHeader: request.headers[HTTPField.Name(service.consent.configuration.regionHeader)!],
+                    demoRegion: nil, lang: page.lang,
+                    client: clientKey(request, context, header: service.consent.configuration.clientHeader)))
+            return Self.seeOther(
+                "/privacy/\(page.propertyID)/status/\(filed.statusSecret)?done=filed&lang=\(page.lang)")
+        } catch let error as AssentError {
+            return render(
+                page, "requests", title: page.t["requestsTitle"]!, values: formValues(page, form),
+                error: error.message, status: error.status, headers: error.headers)
+        }
+    }
+
+    @Sendable func doNotSellPage(_ request: Request, context: Context) async throws -> Response {
+        let page = try await Page(request, context, service)
+        let known = request.cookies[WidgetCookie.name(page.propertyID)].flatMap { WidgetCookie($0.value) } != nil
+        let notice = request.uri.queryParameters["done"] != nil ? page.t["dnsDone"] : nil
+        return render(
+            page, "do-not-sell", title: page.t["dnsTitle"]!, values: ["subjectKnown": known], notice: notice)
+    }
+
+    @Sendable func doNotSell(_ request: Request, context: Context) async throws -> Response {
+        let page = try await Page(request, context, service)
+        let form = try await Form.read(request, limit: service.consent.configuration.maxBodyBytes)
+        try page.checkCSRF(form)
+        do {
+            let outcome = try await service.doNotSell(
+                propertyID: page.propertyID,
+                widgetCookie: request.cookies[WidgetCookie.name(page.propertyID)]?.value, email: form["email"],
+                regionHeader: request.headers[HTTPField.Name(service.consent.configuration.regionHeader)!],
+                gpc: request.headers[.secGPC] == "1", host: request.head.authority,
+                lang: page.lang, client: clientKey(request, context, header: service.consent.configuration.clientHeader)
+            )
+            let location =
+                outcome.filed.map {
+                    "/privacy/\(page.propertyID)/status/\($0.statusSecret)?done=filed&lang=\(page.lang)"
+                }
+                ?? "/privacy/\(page.propertyID)/do-not-sell?done=1&lang=\(page.lang)"
+            var response = Self.seeOther(location)
+            response.headers.append(HTTPField(name: .setCookie, value: outcome.cookie))
+            return response
+        } catch let error as AssentError {
+            return render(
+                page, "do-not-sell", title: page.t["dnsTitle"]!, values: ["subjectKnown": false], error: error.message,
+                status: error.status, headers: error.headers)
+        }
+    }
+
+    @Sendable func statusPage(_ request: Request, context: Context) async throws -> Response {
+        let page = try await Page(request, context, service)
+        let secret = try context.parameters.require("secret")
+        let found: PrivacyRequest
+        do {
+            found = try await service.request(statusSecret: secret)
+        } catch let error as AssentError {
+            return render(
+                page, nil, title: page.t["notFound"]!, values: [:], error: error.message, status: error.status)
+        }
+        let notice = (request.uri.queryParameters["done"]).flatMap { page.t["done." + String($0)] }
+        return renderStatus(page, found, secret: secret, notice: notice)
+    }
+
+    @Sendable func verify(_ request: Request, context: Context) async throws -> Response {
+        let page = try await Page(request, context, service)
+        let secret = try context.parameters.require("secret")
+        let form = try await Form.read(request, limit: service.consent.configuration.maxBodyBytes)
+        try page.checkCSRF(form)
+        do {
+            _ = try await service.verify(
+                statusSecret: secret, code: String((form["code"] ?? "").prefix(20)),
+                client: clientKey(request, context, header: service.consent.configuration.clientHeader)
+            )
+            return Self.seeOther("/privacy/\(page.propertyID)/status/\(secret)?done=verified&lang=\(page.lang)")
+        } catch let error as AssentError {
+            guard let found = try? await service.request(statusSecret: secret) else {
+                return render(
+                    page, nil, title: page.t["notFound"]!, values: [:], error: error.message, status: error.status)
+            }
+            return renderStatus(page, found, secret: secret, error: error.message, status: error.status)
+        }
+    }
+
+    @Sendable func resend(_ request: Request, context: Context) async throws -> Response {
+        let page = try await Page(request, context, service)
+        let secret = try context.parameters.require("secret")
+        let form = try await Form.read(request, limit: service.consent.configuration.maxBodyBytes)
+        try page.checkCSRF(form)
+        do {
+            try await service.resendCode(
+                statusSecret: secret,
+                client: clientKey(request, context, header: service.consent.configuration.clientHeader))
+            return Self.seeOther("/privacy/\(page.propertyID)/status/\(secret)?done=sent&lang=\(page.lang)")
+        } catch let error as AssentError {
+            guard let found = try? await service.request(statusSecret: secret) else {
+                return render(
+                    page, nil, title: page.t["notFound"]!, values: [:], error: error.message, status: error.status)
+            }
+            return renderStatus(
+                page, found, secret: secret, error: error.message, status: error.status, headers: error.headers)
+        }
+    }
+
+    // MARK: Rendering
+
+    private func formValues(_ page: Page, _ form: Form) -> [String: Any] {
+        let chosen = form["type"] ?? ""
+        let types: [[String: Any]] = RequestType.allCases.map {
+            ["value": $0.rawValue, "label": page.t["type." + $0.rawValue]!, "checked": $0.rawValue == chosen]
+        }
+        return [
+            "types": types, "email": form["email"] ?? "", "name": form["name"] ?? "",
+            "correction": form["correction"] ?? "",
+        ]
+    }
+
+    private func renderStatus(
+        _ page: Page, _ r: PrivacyRequest, secret: String, notice: String? = nil, error: String? = nil,
+        status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]
+    ) -> Response {
+        var values: [String: Any] = [
+            "secret": secret, "typeLabel": page.t["type." + r.type.rawValue]!,
+            "statusLabel": page.t["status." + r.status.rawValue]!,
+            "received": Timestamp.iso8601(milliseconds: r.receivedAt).prefix(10) + " (UTC)",
+            "respondBy": r.due.description, "awaitingCode": r.status == .received && r.type.needsVerification,
+        ]
+        if let reason = r.extensionReason { values["extensionReason"] = reason }
+        if let reason = r.denialReason { values["denialReason"] = reason }
+        return render(
+            page, "status", title: page.t["statusTitle"]!, values: values, notice: notice, error: error,
+            status: status, headers: headers)
+    }
+
+    private func render(
+        _ page: Page, _ template: String?, title: String, values: [String: Any], notice: String? = nil,
+        error: String? = nil, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]
+    ) -> Response {
+        var values = values
+        values["t"] = page.t
+        values["property"] = page.propertyID
+        values["csrf"] = page.csrf
+        values["lang"] = page.lang
+        let content = template.flatMap { library.render(values, withTemplate: $0) } ?? ""
+        var layout: [String: Any] = [
+            "lang": page.lang, "title": title, "propertyName": page.propertyName, "content": content,
+        ]
+        if let notice { layout["notice"] = notice }
+        if let error { layout["error"] = error }
+        let html = library.render(layout, withTemplate: "layout") ?? ""
+        var fields = headers
+        fields[.contentType] = "text/html; charset=utf-8"
+        fields[.cacheControl] = "no-store"
+        fields[.contentSecurityPolicy] =
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+        fields[.referrerPolicy] = "no-referrer"
+        if page.newCSRF {
+            fields.append(
+                HTTPField(
+                    name: .setCookie,
+                    value: "\(Page.csrfCookie)=\(page.csrf); Path=/privacy; HttpOnly; SameSite=Strict; Max-Age=86400"))
+        }
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    static func seeOther(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
+    }
+}
+
+/// What every page needs: the property, the language, the texts and the CSRF token.
+private struct Page {
+    static let csrfCookie = "assent_csrf"
+    let propertyID: String
+    let propertyName: String
+    let lang: String
+    let t: [String: String]
+    let csrf: String
+    /// The token was made for this response and must be set as a cookie.
+    let newCSRF: Bool
+
+    init(_ request: Request, _ context: some RequestContext, _ service: RequestService) async throws {
+        propertyID = try context.parameters.require("property")
+        let property = try await service.consent.property(propertyID).current.property
+        propertyName = property.name
+        let wanted =
+            request.uri.queryParameters["lang"].map(String.init)
+            ?? request.headers[.acceptLanguage].flatMap { $0.split(separator: ",").first }.map {
+                String($0.split(separator: ";")[0].split(separator: "-")[0]).trimmingCharacters(in: .whitespaces)
+            }
+        let language = property.language(matching: wanted)
+        lang = language
+        t = PageTexts.texts(language)
+        if let cookie = request.cookies[Self.csrfCookie]?.value, cookie.count == 43 {
+            csrf = cookie
+            newCSRF = false
+        } else {
+            csrf = RequestService.randomToken()
+            newCSRF = true
+        }
+    }
+
+    /// The form's token must equal the cookie's: another site can make the browser post, but cannot read the
+    /// cookie to put it in the form (and SameSite=Strict keeps the cookie off its posts anyway).
+    func checkCSRF(_ form: Form) throws {
+        guard !newCSRF, let sent = form["csrf"], sent == csrf else {
+            throw AssentError(
+                .forbidden, "csrf", "the form has expired or did not come from this site; reload it and try again")
+        }
+    }
+}
+
+/// An `application/x-www-form-urlencoded` body. A field given twice is refused.
+struct Form {
+    let fields: [String: String]
+
+    subscript(name: String) -> String? { fields[name] }
+
+    static func read(_ request: Request, limit: Int) async throws -> Form {
+        let type = request.headers[.contentType].map(mediaType)
+        guard type == "application/x-www-form-urlencoded" else {
+            throw AssentError(
+                .unsupportedMediaType, "unsupported_media_type",
+                "expected Content-Type: application/x-www-form-urlencoded")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw AssentError(.contentTooLarge, "body_too_large", "the form exceeds the \(limit)-byte limit")
+        }
+        return try parse(String(decoding: buffer.readableBytesView, as: UTF8.self))
+    }
+
+    static func parse(_ text: String) throws -> Form {
+        var fields: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) throws -> String {
+                guard let value = s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding else {
+                    throw AssentError.badRequest("the form is not correctly encoded", code: "invalid_form")
+                }
+                return value
+            }
+            let name = try decode(parts[0])
+            guard fields[name] == nil else {
+                throw AssentError.badRequest("the form field \(name) is given twice", code: "invalid_form")
+            }
+            fields[name] = parts.count > 1 ? try decode(parts[1]) : ""
+        }
+        return Form(fields: fields)
+    }
+}
+
+extension HTTPField.Name {
+    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+}
+
+/// The pages' own texts, in the languages Assent ships.
+enum PageTexts {
+    static func texts(_ lang: String) -> [String: String] { lang == "es" ? spanish : english }
+
+    static let english: [String: String] = [
+        "requestsTitle": "Exercise your privacy rights",
+        "requestsIntro":
+            "Choose what you want us to do. We send a link to follow your request to the address you give. To see, delete or correct your data we first confirm that the address is yours with a code; opting out needs nothing more.",
+        "typeLegend": "Your request",
+        "type.opt_out_sale_sharing": "Do not sell or share my personal information",
+        "type.opt_out_lists": "Take me off lists and lead reports",
+        "type.limit_sensitive": "Limit the use of my sensitive personal information",
+        "type.access": "Tell me what personal information you hold about me",
+        "type.delete": "Delete my personal information", "type.correct": "Correct my personal information",
+        "email": "E-mail address", "emailHint": "We use it only for this request.",
+        "name": "Full name", "nameHint": "Needed to find your data when you ask to see, delete or correct it.",
+        "correction": "What should be corrected", "correctionHint": "Only for a correction.",
+        "submit": "Send request", "chooseType": "Choose what you want us to do.",
+        "statusTitle": "Your privacy request", "notFound": "Request not found", "request": "Request",
+        "status": "Status", "received": "Received", "respondBy": "We answer by",
+        "extensionReason": "Why we need more time", "denialReason": "Why we could not do it",
+        "status.received": "Received", "status.verified": "Address confirmed",
+        "status.in_progress": "In progress", "status.completed": "Completed", "status.denied": "Declined",
+        "code": "Confirmation code", "codeHint": "The six digits we sent you by e-mail. Valid for 15 minutes.",
+        "verify": "Confirm", "resend": "Send a new code",
+        "done.filed": "We received your request and sent you an e-mail.",
+        "done.verified": "Thank you: your address is confirmed.", "done.sent": "We sent you a new code.",
+        "dnsTitle": "Do Not Sell or Share My Personal Information",
+        "dnsIntro":
+            "Opt out of the sale and sharing of your personal information, and of targeted advertising. The opt-out applies to this browser at once. Give your e-mail address as well to be taken off lists and lead reports we send to others.",
+        "dnsBrowserKnown":
+            "This browser already has privacy choices with us; the opt-out changes only the ones about sale, sharing and advertising.",
+        "dnsEmail": "E-mail address (optional)", "dnsEmailHint": "We use it only to honour this opt-out.",
+        "dnsSubmit": "Opt out", "dnsDone": "Done: this browser is opted out of sale and sharing.",
+    ]
+
+    static let spanish: [String: String] = [
+        "requestsTitle": "Ejerza sus derechos de privacidad",
+        "requestsIntro":
+            "Elija qué quiere que hagamos. Enviamos un enlace para seguir su solicitud a la dirección que indique. Para ver, eliminar o corregir sus datos, primero confirmamos con un código que la dirección es suya; para oponerse no hace falta nada más.",
+        "typeLegend": "Su solicitud",
+        "type.opt_out_sale_sharing": "No vender ni compartir mi información personal",
+        "type.opt_out_lists": "Quitarme de listas e informes de clientes potenciales",
+        "type.limit_sensitive": "Limitar el uso de mi información personal sensible",
+        "type.access": "Decirme qué información personal tienen sobre mí",
+        "type.delete": "Eliminar mi información personal", "type.correct": "Corregir mi información personal",
+        "email": "Correo electrónico", "emailHint": "Solo lo usamos para esta solicitud.",
+        "name": "Nombre completo",
+        "nameHint": "Necesario para encontrar sus datos si pide verlos, eliminarlos o corregirlos.",
+        "correction": "Qué hay que corregir", "correctionHint": "Solo para una corrección.",
+        "submit": "Enviar solicitud", "chooseType": "Elija qué quiere que hagamos.",
+        "statusTitle": "Su solicitud de privacidad", "notFound": "Solicitud no encontrada", "request": "Solicitud",
+        "status": "Estado", "received": "Recibida", "respondBy": "Responderemos antes del",
+        "extensionReason": "Por qué necesitamos más tiempo", "denialReason": "Por qué no pudimos hacerlo",
+        "status.received": "Recibida", "status.verified": "Dirección confirmada",
+        "status.in_progress": "En curso", "status.completed": "Completada", "status.denied": "Rechazada",
+        "code": "Código de confirmación", "codeHint": "Los seis dígitos que le enviamos por correo. Válido 15 minutos.",
+        "verify": "Confirmar", "resend": "Enviar un código nuevo",
+        "done.filed": "Recibimos su solicitud y le enviamos un correo.",
+        "done.verified": "Gracias: su dirección está confirmada.", "done.sent": "Le enviamos un código nuevo.",
+        "dnsTitle": "No vender ni compartir mi información personal",
+        "dnsIntro":
+            "Oponerse a la venta y al intercambio de su información personal y a la publicidad dirigida. Se aplica a este navegador de inmediato. Indique también su correo para salir de las listas e informes que enviamos a terceros.",
+        "dnsBrowserKnown":
+            "Este navegador ya tiene preferencias de privacidad con nosotros; solo cambian las de venta, intercambio y publicidad.",
+        "dnsEmail": "Correo electrónico (opcional)", "dnsEmailHint": "Solo lo usamos para cumplir esta solicitud.",
+        "dnsSubmit": "Oponerme", "dnsDone": "Hecho: este navegador no permite la venta ni el intercambio.",
+    ]
+}

@@ -1,0 +1,295 @@
+import AssentCore
+import AssentStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Privacy requests over JSON: the requester's side (file, status, code) and the publisher's admin API
+/// (queue, transitions, extension) and suppression lookups, both behind bearer tokens.
+struct RequestController<Context: RequestContext>: Sendable {
+    let service: RequestService
+
+    var endpoints: RouteCollection<Context> {
+        let routes = RouteCollection(context: Context.self)
+        routes.post("properties/:property/requests", use: file)
+        routes.get("requests/status/:secret", use: status)
+        routes.post("requests/status/:secret/verify", use: verify)
+        routes.post("requests/status/:secret/code", use: resend)
+        routes.get("admin/properties/:property/requests", use: list)
+        routes.get("admin/requests/:id", use: show)
+        routes.post("admin/requests/:id/status", use: transition)
+        routes.post("admin/requests/:id/extend", use: extend)
+        routes.get("properties/:property/suppression/:hash", use: suppressionOne)
+        routes.post("properties/:property/suppression", use: suppressionBulk)
+        return routes
+    }
+
+    private var limit: Int { service.consent.configuration.maxBodyBytes }
+
+    // MARK: Requester
+
+    @Sendable func file(_ request: Request, context: Context) async throws -> Response {
+        let property = try context.parameters.require("property")
+        let body = try RequestBody(try await Body.json(request, limit: limit))
+        try body.allow(["type", "email", "details", "subject", "lang", "region"])
+        guard let type = RequestType(rawValue: try body.string("type") ?? "") else {
+            throw AssentError.badRequest(
+                "type: one of " + RequestType.allCases.map(\.rawValue).joined(separator: ", "),
+                code: "invalid_request")
+        }
+        let filed = try await service.file(
+            RequestService.Filing(
+                propertyID: property, type: type, email: try body.string("email"),
+                details: try body.stringMap("details"),
+                subject: try body.string("subject"),
+                regionHeader: request.headers[HTTPField.Name(service.consent.configuration.regionHeader)!],
+                demoRegion: try body.string("region"), lang: try body.string("lang"),
+                client: clientKey(request, context, header: service.consent.configuration.clientHeader)))
+        var view = Self.requesterView(filed.request)
+        view.append(("statusUrl", .string(filed.statusURL)))
+        return jsonResponse(status: .accepted, headers: [.cacheControl: "no-store"], .object(view))
+    }
+
+    @Sendable func status(_ request: Request, context: Context) async throws -> Response {
+        let found = try await service.request(statusSecret: try context.parameters.require("secret"))
+        return jsonResponse(headers: [.cacheControl: "no-store"], .object(Self.requesterView(found)))
+    }
+
+    @Sendable func verify(_ request: Request, context: Context) async throws -> Response {
+        let body = try RequestBody(try await Body.json(request, limit: limit))
+        try body.allow(["code"])
+        guard let code = try body.string("code"), !code.isEmpty, code.count <= 20 else {
+            throw AssentError.badRequest("code: the code from the e-mail is required", code: "invalid_request")
+        }
+        let verified = try await service.verify(
+            statusSecret: try context.parameters.require("secret"), code: code,
+            client: clientKey(request, context, header: service.consent.configuration.clientHeader))
+        return jsonResponse(headers: [.cacheControl: "no-store"], .object(Self.requesterView(verified)))
+    }
+
+    @Sendable func resend(_ request: Request, context: Context) async throws -> Response {
+        try await service.resendCode(
+            statusSecret: try context.parameters.require("secret"),
+            client: clientKey(request, context, header: service.consent.configuration.clientHeader))
+        return jsonResponse(status: .accepted, .object([("sent", .bool(true))]))
+    }
+
+    // MARK: Admin
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> Response {
+        _ = try await authorize(request, scope: .admin, property: nil)
+        let property = try context.parameters.require("property")
+        _ = try await service.consent.property(property)
+        let q = request.uri.queryParameters
+        func set<T: RawRepresentable<String>>(_ name: String, _: T.Type) throws -> Set<T>? {
+            guard let raw = q[name[...]] else { return nil }
+            var values: Set<T> = []
+            for part in raw.split(separator: ",") {
+                guard let value = T(rawValue: String(part)) else {
+                    throw AssentError.badRequest("\(name): unknown value \"\(part)\"", code: "invalid_query")
+                }
+                values.insert(value)
+            }
+            return values
+        }
+        func int(_ name: String) throws -> Int? {
+            guard let raw = q[name[...]] else { return nil }
+            guard let value = Int(raw) else {
+                throw AssentError.badRequest("\(name): not an integer", code: "invalid_query")
+            }
+            return value
+        }
+        let overdue = q["overdue"].map { $0 == "true" || $0 == "1" } ?? false
+        let query = RequestQuery(
+            property: property, statuses: try set("status", RequestStatus.self),
+            types: try set("type", RequestType.self),
+            receivedSince: try int("since").map(Int64.init), overdueAt: overdue ? service.clock() : nil,
+            after: q["after"].map(String.init), limit: try int("limit") ?? 100)
+        let found = try await service.list(query)
+        let now = service.clock()
+        var members: [(String, JSONValue)] = [("requests", .array(found.map { .object(Self.adminView($0, now: now)) }))]
+        if found.count == query.limit, let last = found.last { members.append(("next", .string(last.id))) }
+        return jsonResponse(headers: [.cacheControl: "no-store"], .object(members))
+    }
+
+    @Sendable func show(_ request: Request, context: Context) async throws -> Response {
+        _ = try await authorize(request, scope: .admin, property: nil)
+        let (found, events) = try await service.request(id: try context.parameters.require("id"))
+        var view = Self.adminView(found, now: service.clock())
+        view.append(("history", .array(events.map(Self.eventView))))
+        return jsonResponse(headers: [.cacheControl: "no-store"], .object(view))
+    }
+
+    @Sendable func transition(_ request: Request, context: Context) async throws -> Response {
+        let token = try await authorize(request, scope: .admin, property: nil)
+        let body = try RequestBody(try await Body.json(request, limit: limit))
+        try body.allow(["status", "reason"])
+        guard let next = RequestStatus(rawValue: try body.string("status") ?? "") else {
+            throw AssentError.badRequest(
+                "status: one of " + RequestStatus.allCases.map(\.rawValue).joined(separator: ", "),
+                code: "invalid_request")
+        }
+        let changed = try await service.transition(
+            id: try context.parameters.require("id"), to: next, reason: try body.string("reason"),
+            actor: "admin:" + token.id)
+        return jsonResponse(.object(Self.adminView(changed, now: service.clock())))
+    }
+
+    @Sendable func extend(_ request: Request, context: Context) async throws -> Response {
+        let token = try await authorize(request, scope: .admin, property: nil)
+        let body = try RequestBody(try await Body.json(request, limit: limit))
+        try body.allow(["reason"])
+        let changed = try await service.extend(
+            id: try context.parameters.require("id"), reason: try body.string("reason"), actor: "admin:" + token.id)
+        return jsonResponse(.object(Self.adminView(changed, now: service.clock())))
+    }
+
+    // MARK: Suppression
+
+    @Sendable func suppressionOne(_ request: Request, context: Context) async throws -> Response {
+        let property = try context.parameters.require("property")
+        _ = try await authorize(request, scope: .suppression, property: property)
+        let hash = try context.parameters.require("hash")
+        let found = try await service.suppressed(propertyID: property, hashes: [hash])
+        return jsonResponse(
+            headers: [.cacheControl: "no-store"],
+            .object([("hash", .string(hash)), ("suppressed", .bool(found.contains(hash)))]))
+    }
+
+    @Sendable func suppressionBulk(_ request: Request, context: Context) async throws -> Response {
+        let property = try context.parameters.require("property")
+        _ = try await authorize(request, scope: .suppression, property: property)
+        // 10,000 hashes of 64 characters, quoted and separated: about 670 KB.
+        let body = try RequestBody(try await Body.json(request, limit: 800 * 1024))
+        try body.allow(["hashes"])
+        guard let array = body.value("hashes")?.arrayValue else {
+            throw AssentError.badRequest("hashes: an array of hex strings is required", code: "invalid_query")
+        }
+        var hashes: [String] = []
+        hashes.reserveCapacity(array.count)
+        for (i, value) in array.enumerated() {
+            guard let hash = value.stringValue else {
+                throw AssentError.badRequest("hashes[\(i)]: expected a string", code: "invalid_query")
+            }
+            hashes.append(hash)
+        }
+        let found = try await service.suppressed(propertyID: property, hashes: hashes)
+        return jsonResponse(
+            headers: [.cacheControl: "no-store"],
+            .object([
+                ("checked", .int(hashes.count)),
+                ("suppressed", .array(hashes.filter(found.contains).map(JSONValue.string))),
+            ]))
+    }
+
+    // MARK: Views
+
+    private func authorize(_ request: Request, scope: APIToken.Scope, property: String?) async throws -> APIToken {
+        try await APITokens.authorize(
+            store: service.store, header: request.headers[.authorization], scope: scope, property: property)
+    }
+
+    /// What the requester sees: no address, no hashes, no internal notes.
+    static func requesterView(_ r: PrivacyRequest) -> [(String, JSONValue)] {
+        var members: [(String, JSONValue)] = [
+            ("id", .string(r.id)), ("property", .string(r.property)), ("type", .string(r.type.rawValue)),
+            ("status", .string(r.status.rawValue)), ("law", .string(r.law.rawValue)),
+            ("receivedAt", .string(Timestamp.iso8601(milliseconds: r.receivedAt))),
+            ("respondBy", .string(r.due.description)),
+            ("awaitingCode", .bool(r.status == .received && r.type.needsVerification)),
+        ]
+        if let reason = r.extensionReason { members.append(("extensionReason", .string(reason))) }
+        if let reason = r.denialReason { members.append(("denialReason", .string(reason))) }
+        return members
+    }
+
+    static func adminView(_ r: PrivacyRequest, now: Int64) -> [(String, JSONValue)] {
+        func time(_ t: Int64?) -> JSONValue { t.map { .string(Timestamp.iso8601(milliseconds: $0)) } ?? .null }
+        return [
+            ("id", .string(r.id)), ("property", .string(r.property)), ("type", .string(r.type.rawValue)),
+            ("status", .string(r.status.rawValue)), ("law", .string(r.law.rawValue)), ("region", .string(r.region)),
+            ("lang", .string(r.lang)), ("email", r.email.map(JSONValue.string) ?? .null),
+            ("emailHash", .string(r.emailHash)),
+            ("details", .object(r.details.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+            ("subject", r.subject.map(JSONValue.string) ?? .null), ("receivedAt", time(r.receivedAt)),
+            ("verifiedAt", time(r.verifiedAt)), ("closedAt", time(r.closedAt)),
+            ("acknowledgeBy", .string(r.deadlines.acknowledgeBy.description)),
+            ("respondBy", .string(r.due.description)), ("extended", .bool(r.isExtended)),
+            ("extensionReason", r.extensionReason.map(JSONValue.string) ?? .null),
+            ("denialReason", r.denialReason.map(JSONValue.string) ?? .null),
+            ("overdue", .bool(r.isOverdue(at: now))), ("revision", .int(r.revision)),
+        ]
+    }
+
+    static func eventView(_ e: RequestEvent) -> JSONValue {
+        .object([
+            ("at", .string(Timestamp.iso8601(milliseconds: e.at))), ("actor", .string(e.actor)),
+            ("action", .string(e.action)), ("from", e.from.map { .string($0.rawValue) } ?? .null),
+            ("to", e.to.map { .string($0.rawValue) } ?? .null), ("note", e.note.map(JSONValue.string) ?? .null),
+        ])
+    }
+}
+
+/// Who is asking, for rate limits: the last entry of the trusted client header when one is configured (the
+/// address the proxy saw), else the peer address.
+func clientKey(_ request: Request, _ context: some RequestContext, header: String?) -> String {
+    if let header, let name = HTTPField.Name(header), let value = request.headers[name],
+        let last = value.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty
+    {
+        return last
+    }
+    return (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress ?? "unknown"
+}
+
+/// A JSON request body as an object whose members are read by name; unknown members are refused, so a typo
+/// in a field name is an error rather than a silently ignored field.
+struct RequestBody {
+    let members: [(String, JSONValue)]
+
+    init(_ bytes: [UInt8]) throws {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(bytes)
+        } catch {
+            throw AssentError.badRequest("request body is not valid JSON: \(error)", code: "invalid_json")
+        }
+        guard let members = value.objectValue else {
+            throw AssentError.badRequest(
+                "body: expected a JSON object, found \(value.typeName)", code: "invalid_request")
+        }
+        self.members = members
+    }
+
+    func allow(_ names: Set<String>) throws {
+        for (name, _) in members where !names.contains(name) {
+            throw AssentError.badRequest("\(name): unknown field", code: "invalid_request")
+        }
+    }
+
+    func value(_ name: String) -> JSONValue? { members.first { $0.0 == name }?.1 }
+
+    func string(_ name: String) throws -> String? {
+        guard let value = value(name), value != .null else { return nil }
+        guard let text = value.stringValue else {
+            throw AssentError.badRequest("\(name): expected a string, found \(value.typeName)", code: "invalid_request")
+        }
+        return text
+    }
+
+    func stringMap(_ name: String) throws -> [String: String] {
+        guard let value = value(name), value != .null else { return [:] }
+        guard let object = value.objectValue else {
+            throw AssentError.badRequest(
+                "\(name): expected an object, found \(value.typeName)", code: "invalid_request")
+        }
+        var map: [String: String] = [:]
+        for (key, member) in object {
+            guard let text = member.stringValue else {
+                throw AssentError.badRequest("\(name).\(key): expected a string", code: "invalid_request")
+            }
+            map[key] = text
+        }
+        return map
+    }
+}

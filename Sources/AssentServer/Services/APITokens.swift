@@ -1,0 +1,49 @@
+import AssentCore
+import AssentStore
+import Crypto
+import Foundation
+
+/// Bearer credentials for the admin API and the suppression lookups. The secret is shown once, when it is
+/// made; the store keeps only its SHA-256, so a copy of the database grants nothing.
+public enum APITokens {
+    /// `asnt_` and 43 base64url characters (32 random bytes).
+    public static let prefix = "asnt_"
+
+    public struct Created: Sendable {
+        public let token: APIToken
+        public let secret: String
+    }
+
+    public static func create(
+        store: any RequestStore, scope: APIToken.Scope, property: String?, label: String, now: Int64
+    ) async throws -> Created {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let secret = prefix + Base64URL.encode(bytes)
+        let token = APIToken(
+            id: RandomID.uuid(milliseconds: now), secretHash: hash(secret), scope: scope, property: property,
+            label: label, createdAt: now)
+        try await store.saveToken(token)
+        return Created(token: token, secret: secret)
+    }
+
+    public static func hash(_ secret: String) -> String { Hex.encode(SHA256.hash(data: Array(secret.utf8))) }
+
+    /// The live token a request's `Authorization: Bearer …` names, if it grants `scope` on `property`.
+    static func authorize(
+        store: any RequestStore, header: String?, scope: APIToken.Scope, property: String?
+    ) async throws -> APIToken {
+        guard let header, header.lowercased().hasPrefix("bearer ") else {
+            throw AssentError.unauthorized("an Authorization: Bearer token is required")
+        }
+        let secret = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        guard secret.hasPrefix(prefix), let token = try await store.token(secretHash: hash(secret)),
+            token.revokedAt == nil
+        else { throw AssentError.unauthorized("the bearer token is not valid") }
+        // An admin token may do everything a suppression key may; a suppression key only that, on its property.
+        let allowed =
+            token.scope == .admin || (token.scope == scope && (property == nil || token.property == property))
+        guard allowed else { throw AssentError.forbidden("this token does not grant \(scope.rawValue) access here") }
+        return token
+    }
+}

@@ -1,0 +1,403 @@
+import AssentCore
+import AssentStore
+import Crypto
+import Foundation
+import HTTPTypes
+import Logging
+
+/// Sends the requester's mail: the code, the status link, notices. `AssentMail` transports sit behind it.
+protocol RequestMailer: Sendable {
+    func send(to address: String, subject: String, body: String) async throws
+}
+
+/// Privacy requests from filing to closing: the requester's side (file, verify, status) and the publisher's
+/// (queue, transitions, extension, export, suppression lookups). Routes decode, call one method, encode.
+final class RequestService: Sendable {
+    let store: any AssentStorage
+    let consent: ConsentService
+    let mailer: any RequestMailer
+    let logger: Logger
+    /// Where status links point: the server's public origin.
+    let publicBase: String
+    let clock: @Sendable () -> Int64
+    /// Filing: 20 per client (many readers can share an address) and 3 per address every 10 minutes. Codes: 20 tries and 3 new codes per client
+    /// every 10 minutes (each code allows 5 tries on its own).
+    let filingPerClient = RateLimiter(limit: 20, windowMilliseconds: 600_000)
+    let filingPerAddress = RateLimiter(limit: 3, windowMilliseconds: 600_000)
+    let attemptsPerClient = RateLimiter(limit: 20, windowMilliseconds: 600_000)
+    let resendsPerClient = RateLimiter(limit: 3, windowMilliseconds: 600_000)
+
+    static let maxBulkHashes = 10_000
+    static let suppressionSecretKind = "suppression"
+
+    init(
+        store: any AssentStorage, consent: ConsentService, mailer: any RequestMailer, publicBase: String,
+        logger: Logger, clock: @escaping @Sendable () -> Int64 = { ConsentService.now() }
+    ) {
+        self.store = store
+        self.consent = consent
+        self.mailer = mailer
+        self.publicBase = publicBase
+        self.logger = logger
+        self.clock = clock
+    }
+
+    // MARK: Filing
+
+    struct Filing: Sendable {
+        var propertyID: String
+        var type: RequestType
+        var email: String?
+        var details: [String: String]
+        var subject: String?
+        var regionHeader: String?
+        var demoRegion: String?
+        var lang: String?
+        /// Who is asking, for rate limits only (the client address); never stored.
+        var client: String
+    }
+
+    struct Filed: Sendable {
+        let request: PrivacyRequest
+        /// The secret of the status link; shown once, mailed to the requester.
+        let statusSecret: String
+        var statusURL: String
+    }
+
+    /// The data points a request must carry beyond the address, by type.
+    static func requiredDetails(_ type: RequestType) -> [String] {
+        switch type {
+        case .access, .delete: ["name"]
+        case .correct: ["name", "correction"]
+        case .optOutSaleSharing, .optOutLists, .limitSensitive: []
+        }
+    }
+
+    static let maxDetailLength = 2_000
+
+    func file(_ filing: Filing) async throws -> Filed {
+        let entry = try await consent.property(filing.propertyID)
+        let property = entry.current.property
+        guard let email = filing.email.flatMap(EmailAddress.init) else {
+            throw AssentError.badRequest(
+                filing.email == nil || filing.email!.isEmpty
+                    ? "email: an e-mail address is required to send the status link"
+                    : "email: not an e-mail address", code: "invalid_request")
+        }
+        for (key, value) in filing.details {
+            guard key.count <= 40, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                throw AssentError.badRequest("details: \"\(key)\" is not a field name", code: "invalid_request")
+            }
+            guard value.count <= Self.maxDetailLength else {
+                throw AssentError.badRequest(
+                    "details.\(key): longer than \(Self.maxDetailLength) characters", code: "invalid_request")
+            }
+        }
+        for key in Self.requiredDetails(filing.type)
+        where (filing.details[key] ?? "").allSatisfy(\.isWhitespace) {
+            throw AssentError.badRequest(
+                "details.\(key): required for a \(filing.type.rawValue) request", code: "invalid_request")
+        }
+        let subject = try filing.subject.map(ConsentService.subject)
+        let now = clock()
+        if let wait = filingPerClient.hit("client:" + filing.client, now: now)
+            ?? filingPerAddress.hit("address:" + filing.propertyID + ":" + email.normalized, now: now)
+        {
+            throw AssentError.tooManyRequests("too many requests; try again later", retryAfter: wait)
+        }
+        let region = try consent.region(
+            propertyID: filing.propertyID, header: filing.regionHeader, demoOverride: filing.demoRegion)
+        let law = RequestLaw(regime: property.regimes.regime(for: region))
+        let secret = try await suppressionSecret(filing.propertyID)
+        let statusSecret = Self.randomToken()
+        let id = RandomID.uuid(milliseconds: now)
+        let request = PrivacyRequest(
+            id: id, property: filing.propertyID, type: filing.type, law: law, region: region.code,
+            lang: property.language(matching: filing.lang), email: email.normalized,
+            emailHash: email.suppressionHash(secret: secret), details: filing.details, subject: subject,
+            receivedAt: now,
+            deadlines: RequestDeadlines(
+                received: CivilDate(milliseconds: now), type: filing.type, law: law, calendar: BusinessCalendar()),
+            statusTokenHash: Self.hash(statusSecret))
+        var challenge: VerificationChallenge?
+        var code: String?
+        if filing.type.needsVerification {
+            let c = Self.randomCode()
+            code = c
+            challenge = VerificationChallenge(requestID: id, code: c, salt: Self.randomToken(), now: now)
+        }
+        // Opting out of sale, sharing or lists by address takes effect now: the address joins the list that
+        // marketing systems check.
+        let suppression =
+            filing.type == .optOutSaleSharing || filing.type == .optOutLists
+            ? SuppressionEntry(property: filing.propertyID, hash: request.emailHash, addedAt: now, requestID: id) : nil
+        try await store.createRequest(
+            request,
+            event: RequestEvent(requestID: id, at: now, actor: "requester", action: "created", to: .received),
+            challenge: challenge, suppression: suppression, webhook: nil)
+        let url = statusURL(propertyID: filing.propertyID, secret: statusSecret)
+        await mail(
+            request, subject: Self.mailSubject(request),
+            body: Self.filedMail(request, code: code, statusURL: url))
+        return Filed(request: request, statusSecret: statusSecret, statusURL: url)
+    }
+
+    // MARK: The requester's status page
+
+    /// The request a status link names; the same 404 for a wrong secret and for none at all.
+    func request(statusSecret: String) async throws -> PrivacyRequest {
+        guard !statusSecret.isEmpty, statusSecret.count <= 100,
+            let request = try await store.request(statusTokenHash: Self.hash(statusSecret))
+        else { throw AssentError.notFound("no such request", code: "unknown_request") }
+        return request
+    }
+
+    /// Checks a code. Wrong codes count; the sixth attempt fails even when right; an expired code asks for a
+    /// new one.
+    func verify(statusSecret: String, code: String, client: String) async throws -> PrivacyRequest {
+        var request = try await request(statusSecret: statusSecret)
+        let now = clock()
+        if let wait = attemptsPerClient.hit("client:" + client, now: now) {
+            throw AssentError.tooManyRequests("too many attempts; try again later", retryAfter: wait)
+        }
+        guard request.status == .received, request.type.needsVerification else {
+            throw AssentError.conflict("this request needs no code now", code: "not_awaiting_code")
+        }
+        guard let challenge = try await store.countAttempt(requestID: request.id) else {
+            throw AssentError.conflict("no code is waiting; ask for a new one", code: "no_code")
+        }
+        switch challenge.check(code, now: now) {
+        case .accepted:
+            try await store.deleteChallenge(requestID: request.id)
+            let from = request.status
+            request.status = .verified
+            request.verifiedAt = now
+            request.revision += 1
+            try await save(
+                request,
+                RequestEvent(
+                    requestID: request.id, at: now, actor: "requester", action: "verified", from: from, to: .verified))
+            return request
+        case .wrong(let left):
+            try? await store.appendRequestEvent(
+                RequestEvent(requestID: request.id, at: now, actor: "requester", action: "code_failed"))
+            throw AssentError(
+                .unprocessableContent, "wrong_code",
+                left > 0
+                    ? "that code is not right; \(left) attempt(s) left" : "that code is not right; ask for a new one")
+        case .expired:
+            throw AssentError(.unprocessableContent, "code_expired", "the code has expired; ask for a new one")
+        case .exhausted:
+            throw AssentError(.unprocessableContent, "code_exhausted", "too many wrong codes; ask for a new one")
+        }
+    }
+
+    /// Sends a fresh code (the old one stops working), for a request still waiting for one.
+    func resendCode(statusSecret: String, client: String) async throws {
+        let request = try await request(statusSecret: statusSecret)
+        let now = clock()
+        if let wait = resendsPerClient.hit("client:" + client, now: now) {
+            throw AssentError.tooManyRequests("too many requests; try again later", retryAfter: wait)
+        }
+        guard request.status == .received, request.type.needsVerification, let email = request.email else {
+            throw AssentError.conflict("this request needs no code now", code: "not_awaiting_code")
+        }
+        let code = Self.randomCode()
+        try await store.saveChallenge(
+            VerificationChallenge(requestID: request.id, code: code, salt: Self.randomToken(), now: now))
+        await send(
+            to: email, request: request, subject: Self.mailSubject(request),
+            body: Self.codeMail(code: code, statusURL: statusURL(propertyID: request.property, secret: statusSecret)))
+    }
+
+    // MARK: The publisher's queue
+
+    func list(_ query: RequestQuery) async throws -> [PrivacyRequest] {
+        guard (1...500).contains(query.limit) else {
+            throw AssentError.badRequest("limit: between 1 and 500", code: "invalid_query")
+        }
+        return try await store.requests(query)
+    }
+
+    func request(id: String) async throws -> (PrivacyRequest, [RequestEvent]) {
+        guard let request = try await store.request(id: id) else {
+            throw AssentError.notFound("no request \(id)", code: "unknown_request")
+        }
+        return (request, try await store.requestEvents(requestID: id))
+    }
+
+    func transition(id: String, to next: RequestStatus, reason: String?, actor: String) async throws -> PrivacyRequest {
+        var (request, _) = try await request(id: id)
+        do {
+            try RequestTransition.check(from: request.status, to: next, type: request.type, reason: reason)
+        } catch {
+            throw AssentError.conflict(error.description, code: "invalid_transition")
+        }
+        let now = clock()
+        let from = request.status
+        request.status = next
+        if next == .verified { request.verifiedAt = now }
+        if next.isFinal { request.closedAt = now }
+        if next == .denied { request.denialReason = reason }
+        request.revision += 1
+        try await save(
+            request,
+            RequestEvent(
+                requestID: id, at: now, actor: actor, action: "status", from: from, to: next,
+                note: reason.flatMap { $0.isEmpty ? nil : $0 }))
+        if next.isFinal {
+            await mail(request, subject: Self.mailSubject(request), body: Self.closedMail(request))
+        }
+        return request
+    }
+
+    func extend(id: String, reason: String?, actor: String) async throws -> PrivacyRequest {
+        var (request, _) = try await request(id: id)
+        let now = clock()
+        do {
+            try RequestTransition.checkExtension(
+                status: request.status, alreadyExtended: request.isExtended, overdue: request.isOverdue(at: now),
+                reason: reason)
+        } catch {
+            throw AssentError.conflict(error.description, code: "invalid_extension")
+        }
+        guard request.deadlines.extendedRespondBy > request.deadlines.respondBy else {
+            throw AssentError.conflict(
+                "a \(request.type.rawValue) request cannot be extended", code: "invalid_extension")
+        }
+        request.extensionReason = reason
+        request.revision += 1
+        try await save(request, RequestEvent(requestID: id, at: now, actor: actor, action: "extended", note: reason))
+        await mail(request, subject: Self.mailSubject(request), body: Self.extendedMail(request))
+        return request
+    }
+
+    // MARK: Suppression
+
+    func suppressed(propertyID: String, hashes: [String]) async throws -> Set<String> {
+        _ = try await consent.property(propertyID)
+        guard hashes.count <= Self.maxBulkHashes else {
+            throw AssentError.badRequest(
+                "hashes: at most \(Self.maxBulkHashes) per call, got \(hashes.count)", code: "invalid_query")
+        }
+        for (i, hash) in hashes.enumerated()
+        where hash.count != 64 || !hash.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) {
+            throw AssentError.badRequest(
+                "hashes[\(i)]: not a lowercase hex HMAC-SHA256", code: "invalid_query")
+        }
+        return try await store.suppressed(property: propertyID, hashes: hashes)
+    }
+
+    /// The property's HMAC key for address hashes, made on first use and the same on every server after.
+    func suppressionSecret(_ propertyID: String) async throws -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        let candidate = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return try await store.secret(property: propertyID, kind: Self.suppressionSecretKind, candidate: candidate)
+    }
+
+    // MARK: Helpers
+
+    private func save(_ request: PrivacyRequest, _ event: RequestEvent) async throws {
+        do {
+            try await store.updateRequest(request, event: event, suppression: nil, webhook: nil)
+        } catch let error as RequestStoreError {
+            throw AssentError.conflict(error.description, code: "request_changed")
+        }
+    }
+
+    private func statusURL(propertyID: String, secret: String) -> String {
+        publicBase + "/privacy/" + propertyID + "/status/" + secret
+    }
+
+    private func mail(_ request: PrivacyRequest, subject: String, body: String) async {
+        guard let email = request.email else { return }
+        await send(to: email, request: request, subject: subject, body: body)
+    }
+
+    /// Mail failures never undo a recorded request: they are logged and noted in its history.
+    private func send(to email: String, request: PrivacyRequest, subject: String, body: String) async {
+        do {
+            try await mailer.send(to: email, subject: subject, body: body)
+        } catch {
+            logger.error("mail not sent", metadata: ["request": "\(request.id)", "error": "\(error)"])
+            try? await store.appendRequestEvent(
+                RequestEvent(
+                    requestID: request.id, at: clock(), actor: "system", action: "mail_failed", note: "\(error)"))
+        }
+    }
+
+    static func hash(_ secret: String) -> String { Hex.encode(SHA256.hash(data: Array(secret.utf8))) }
+
+    static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return Base64URL.encode((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
+    }
+
+    /// Six digits, uniformly drawn.
+    static func randomCode() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let value = Int.random(in: 0..<1_000_000, using: &generator)
+        let digits = String(value)
+        return String(repeating: "0", count: 6 - digits.count) + digits
+    }
+
+    static func label(_ type: RequestType) -> String {
+        switch type {
+        case .optOutSaleSharing: "Do Not Sell or Share My Personal Information"
+        case .optOutLists: "Opt out of lists and lead reports"
+        case .limitSensitive: "Limit the use of my sensitive personal information"
+        case .access: "Access my personal information"
+        case .delete: "Delete my personal information"
+        case .correct: "Correct my personal information"
+        }
+    }
+
+    static func mailSubject(_ request: PrivacyRequest) -> String {
+        "Your privacy request: \(label(request.type))"
+    }
+
+    static func filedMail(_ request: PrivacyRequest, code: String?, statusURL: String) -> String {
+        var lines = ["We received your request: \(label(request.type)).", ""]
+        if let code {
+            lines += [
+                "To confirm that this address is yours, enter this code on the request's page within 15 minutes:",
+                "", "    \(code)", "",
+            ]
+        } else {
+            lines += ["It took effect when you sent it. No confirmation is needed.", ""]
+        }
+        lines += [
+            "Follow your request here (keep this link to yourself):", statusURL, "",
+            "We will answer by \(request.deadlines.respondBy).",
+            "If you did not send this request, you can ignore this message.",
+        ]
+        return lines.joined(separator: "\n")
+    }
+
+    static func codeMail(code: String, statusURL: String) -> String {
+        [
+            "Your new confirmation code (the previous one no longer works):", "", "    \(code)", "",
+            "Enter it within 15 minutes on your request's page:", statusURL,
+        ].joined(separator: "\n")
+    }
+
+    static func extendedMail(_ request: PrivacyRequest) -> String {
+        [
+            "We need more time to answer your request: \(label(request.type)).", "",
+            "Reason: \(request.extensionReason ?? "")", "",
+            "We will answer by \(request.deadlines.extendedRespondBy).",
+        ].joined(separator: "\n")
+    }
+
+    static func closedMail(_ request: PrivacyRequest) -> String {
+        switch request.status {
+        case .denied:
+            [
+                "We could not carry out your request: \(label(request.type)).", "",
+                "Reason: \(request.denialReason ?? "")",
+            ].joined(separator: "\n")
+        default:
+            "Your request is complete: \(label(request.type))."
+        }
+    }
+}
