@@ -43,6 +43,7 @@ struct OpenAPIConformanceTests {
         "POST /v1/requests/status/{secret}/verify",
         "POST /v1/requests/status/{secret}/code",
         "GET /v1/admin/properties/{property}/requests",
+        "GET /v1/admin/properties/{property}/export",
         "GET /v1/admin/requests/{id}",
         "POST /v1/admin/requests/{id}/status",
         "POST /v1/admin/requests/{id}/extend",

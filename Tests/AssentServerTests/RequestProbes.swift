@@ -249,6 +249,20 @@ struct RequestFixture: Sendable {
                 Probe(name: "bad status", uri: uri + "?status=bogus", headers: bearer(self.admin)),
                 Probe(name: "bad limit", uri: uri + "?limit=0", headers: bearer(self.admin)),
             ]
+        case "GET /v1/admin/properties/{property}/export":
+            let uri = "/v1/admin/properties/demo/export"
+            return [
+                Probe(name: "by address", uri: uri + "?email=verify%40example.com", headers: bearer(self.admin)),
+                Probe(name: "by subject", uri: uri + "?subject=\(UUID().uuidString)", headers: bearer(self.admin)),
+                Probe(name: "nothing to look for", uri: uri, headers: bearer(self.admin)),
+                Probe(name: "bad address", uri: uri + "?email=nope", headers: bearer(self.admin)),
+                Probe(name: "bad subject", uri: uri + "?subject=nope", headers: bearer(self.admin)),
+                Probe(name: "no token", uri: uri + "?email=verify%40example.com"),
+                Probe(name: "suppression token", uri: uri + "?email=a%40example.com", headers: bearer(suppression)),
+                Probe(
+                    name: "unknown property", uri: "/v1/admin/properties/nope/export?email=a%40example.com",
+                    headers: bearer(self.admin)),
+            ]
         case "GET /v1/admin/requests/{id}":
             let uri = "/v1/admin/requests/\(extendID)"
             return [

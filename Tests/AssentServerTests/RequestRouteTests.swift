@@ -225,3 +225,33 @@ struct DoNotSellRouteTests {
         }
     }
 }
+
+@Suite("Subject export")
+struct SubjectExportTests {
+    @Test func anAccessRequestFindsTheBrowsersDecisionsWithReceipts() async throws {
+        let configuration = TestServer.configuration()
+        try await TestServer.withRouter(configuration) { client in
+            let decision = try await client.recordDecision(#"{"action":"reject_all","policyVersion":1}"#)
+            let subject = try #require(decision["subject"]?.stringValue)
+            let filed = try await client.post(
+                "/v1/properties/demo/requests",
+                json: #"{"type":"access","email":"ex@example.com","details":{"name":"Ex"},"subject":"\#(subject)"}"#)
+            #expect(filed.status == .accepted)
+            let admin = try await RequestRouteTests.adminToken(configuration)
+            let export = try await client.get("/v1/admin/properties/demo/export?email=EX%40example.com", admin)
+            #expect(export.status == .ok)
+            let body = try export.json()
+            #expect(body["subjects"]?.arrayValue == [.string(subject)], "the request's browser is followed")
+            let decisions = try #require(body["decisions"]?.arrayValue)
+            #expect(decisions.count == 1)
+            #expect(decisions.first?["id"] == decision["id"])
+            let receipt = try #require(decisions.first?["receipt"])
+            let verified = try await client.post("/v1/receipts/verify", json: receipt.compactString)
+            #expect(try verified.json()["valid"] == .bool(true), "the exported receipt verifies")
+            #expect(body["requests"]?.arrayValue?.count == 1)
+            #expect(body["suppressed"] == .bool(false))
+            let none = try await client.get("/v1/admin/properties/demo/export?email=nobody%40example.com", admin)
+            #expect(try none.json()["requests"]?.arrayValue == [])
+        }
+    }
+}

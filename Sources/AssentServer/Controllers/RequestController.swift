@@ -17,6 +17,7 @@ struct RequestController<Context: RequestContext>: Sendable {
         routes.post("requests/status/:secret/verify", use: verify)
         routes.post("requests/status/:secret/code", use: resend)
         routes.get("admin/properties/:property/requests", use: list)
+        routes.get("admin/properties/:property/export", use: export)
         routes.get("admin/requests/:id", use: show)
         routes.post("admin/requests/:id/status", use: transition)
         routes.post("admin/requests/:id/extend", use: extend)
@@ -111,6 +112,15 @@ struct RequestController<Context: RequestContext>: Sendable {
         var members: [(String, JSONValue)] = [("requests", .array(found.map { .object(Self.adminView($0, now: now)) }))]
         if found.count == query.limit, let last = found.last { members.append(("next", .string(last.id))) }
         return jsonResponse(headers: [.cacheControl: "no-store"], .object(members))
+    }
+
+    @Sendable func export(_ request: Request, context: Context) async throws -> Response {
+        _ = try await authorize(request, scope: .admin, property: nil)
+        let q = request.uri.queryParameters
+        let document = try await service.export(
+            propertyID: try context.parameters.require("property"), email: q["email"].map(String.init),
+            subject: q["subject"].map(String.init))
+        return jsonResponse(headers: [.cacheControl: "no-store"], document)
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> Response {
