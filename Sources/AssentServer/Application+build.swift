@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// The request context: Hummingbird's basic one plus the peer address, which rate limits key on.
 public struct AssentRequestContext: RequestContext, RemoteAddressRequestContext {
@@ -49,12 +50,18 @@ public func buildApplication(
     let service = ConsentService(configuration: configuration, store: store, writer: writer, signer: opened.signer)
     let requests = RequestService(
         store: store, consent: service, mailer: try TransportMailer.make(configuration, logger: logger),
-        publicBase: configuration.publicURL ?? configuration.baseURL, logger: logger)
+        publicBase: configuration.publicURL ?? configuration.baseURL, logger: logger,
+        webhook: configuration.webhook)
+    let services: [any Service] =
+        try configuration.webhook.map {
+            [try WebhookDispatcher(store: store, configuration: $0, logger: logger)]
+        } ?? []
     let router = try buildRouter(service: service, requests: requests, metrics: metrics)
     let base = configuration.baseURL
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "assent"),
+        services: services,
         onServerRunning: { _ in
             logger.info(
                 "assent is serving",

@@ -24,13 +24,15 @@ public struct ServerConfiguration: Sendable {
     /// A trusted header with the client's address, set by the reverse proxy (its last comma-separated entry is
     /// used, the one the proxy itself added); nil: the peer address. Rate limits key on it.
     public var clientHeader: String?
+    /// Where changes of privacy requests are posted, signed; nil: nowhere.
+    public var webhook: WebhookConfiguration?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./assent-data",
         regionHeader: String = "X-Assent-Region", defaultRegion: Region = Region("US-CA")!,
         demoPropertyID: String = "demo", seedDemo: Bool = true, maxBodyBytes: Int = 16 * 1024,
         smtpURL: String? = nil, mailFrom: String = "privacy@localhost", publicURL: String? = nil,
-        clientHeader: String? = nil
+        clientHeader: String? = nil, webhook: WebhookConfiguration? = nil
     ) {
         self.host = host
         self.port = port
@@ -44,6 +46,7 @@ public struct ServerConfiguration: Sendable {
         self.mailFrom = mailFrom
         self.publicURL = publicURL
         self.clientHeader = clientHeader
+        self.webhook = webhook
     }
 
     public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("assent.sqlite") }

@@ -49,6 +49,15 @@ extension Assent {
                 """)
         var clientHeader: String? = env("ASSENT_CLIENT_HEADER")
 
+        @Option(help: "URL that every change of a privacy request is posted to, signed (env ASSENT_WEBHOOK_URL).")
+        var webhookURL: String? = env("ASSENT_WEBHOOK_URL")
+
+        @Option(
+            help:
+                "Secret the webhook's Assent-Signature is made with, 16 characters or more (env ASSENT_WEBHOOK_SECRET)."
+        )
+        var webhookSecret: String? = env("ASSENT_WEBHOOK_SECRET")
+
         @Option(help: "Log level: trace, debug, info, notice, warning, error (env ASSENT_LOG_LEVEL).")
         var logLevel: String = env("ASSENT_LOG_LEVEL") ?? "info"
 
@@ -59,6 +68,15 @@ extension Assent {
             }
             guard !regionHeader.isEmpty, regionHeader.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
                 throw ValidationError("--region-header \"\(regionHeader)\" is not a header name")
+            }
+            if (webhookURL == nil) != (webhookSecret == nil) {
+                throw ValidationError("--webhook-url and --webhook-secret go together")
+            }
+            if let webhookURL, !(webhookURL.hasPrefix("https://") || webhookURL.hasPrefix("http://")) {
+                throw ValidationError("--webhook-url \"\(webhookURL)\" must start with https:// or http://")
+            }
+            if let webhookSecret, webhookSecret.count < 16 {
+                throw ValidationError("--webhook-secret must have 16 characters or more")
             }
             if let publicURL, !(publicURL.hasPrefix("https://") || publicURL.hasPrefix("http://")) {
                 throw ValidationError("--public-url \"\(publicURL)\" must start with https:// or http://")
@@ -76,7 +94,8 @@ extension Assent {
             let configuration = ServerConfiguration(
                 host: host, port: port, dataDirectory: data.dataDirectory, regionHeader: regionHeader,
                 defaultRegion: Region(defaultRegion)!, smtpURL: smtpURL, mailFrom: mailFrom,
-                publicURL: publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }, clientHeader: clientHeader)
+                publicURL: publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }, clientHeader: clientHeader,
+                webhook: webhookURL.flatMap { url in webhookSecret.map { WebhookConfiguration(url: url, secret: $0) } })
             let app = try await buildApplication(
                 configuration, logger: Logger(label: "assent"), metrics: { registry.emitToBuffer() })
             try await app.runService()

@@ -20,6 +20,8 @@ final class RequestService: Sendable {
     /// Where status links point: the server's public origin.
     let publicBase: String
     let clock: @Sendable () -> Int64
+    /// Where every change of a request is announced; nil: nowhere.
+    let webhook: WebhookConfiguration?
     /// Filing: 20 per client (many readers can share an address) and 3 per address every 10 minutes. Codes: 20 tries and 3 new codes per client
     /// every 10 minutes (each code allows 5 tries on its own).
     let filingPerClient = RateLimiter(limit: 20, windowMilliseconds: 600_000)
@@ -32,8 +34,10 @@ final class RequestService: Sendable {
 
     init(
         store: any AssentStorage, consent: ConsentService, mailer: any RequestMailer, publicBase: String,
-        logger: Logger, clock: @escaping @Sendable () -> Int64 = { ConsentService.now() }
+        logger: Logger, webhook: WebhookConfiguration? = nil,
+        clock: @escaping @Sendable () -> Int64 = { ConsentService.now() }
     ) {
+        self.webhook = webhook
         self.store = store
         self.consent = consent
         self.mailer = mailer
@@ -134,7 +138,8 @@ final class RequestService: Sendable {
         try await store.createRequest(
             request,
             event: RequestEvent(requestID: id, at: now, actor: "requester", action: "created", to: .received),
-            challenge: challenge, suppression: suppression, webhook: nil)
+            challenge: challenge, suppression: suppression,
+            webhook: delivery(request, event: "request.created", now: now))
         let url = statusURL(propertyID: filing.propertyID, secret: statusSecret)
         await mail(
             request, subject: Self.mailSubject(request),
@@ -299,10 +304,27 @@ final class RequestService: Sendable {
 
     private func save(_ request: PrivacyRequest, _ event: RequestEvent) async throws {
         do {
-            try await store.updateRequest(request, event: event, suppression: nil, webhook: nil)
+            try await store.updateRequest(
+                request, event: event, suppression: nil,
+                webhook: delivery(request, event: "request." + event.action, now: event.at))
         } catch let error as RequestStoreError {
             throw AssentError.conflict(error.description, code: "request_changed")
         }
+    }
+
+    /// The webhook call announcing a change, written with the change itself; nil without a webhook.
+    private func delivery(_ request: PrivacyRequest, event: String, now: Int64) -> WebhookDelivery? {
+        guard let webhook else { return nil }
+        let id = RandomID.uuid(milliseconds: now)
+        let body = CanonicalJSON.orderedBytes(
+            .object([
+                ("id", .string(id)), ("event", .string(event)),
+                ("at", .string(Timestamp.iso8601(milliseconds: now))),
+                ("request", .object(RequestController<AssentRequestContext>.adminView(request, now: now))),
+            ]))
+        return WebhookDelivery(
+            id: id, property: request.property, requestID: request.id, url: webhook.url, body: body,
+            nextAttemptAt: now)
     }
 
     private func statusURL(propertyID: String, secret: String) -> String {
