@@ -52,10 +52,13 @@ public func buildApplication(
         store: store, consent: service, mailer: try TransportMailer.make(configuration, logger: logger),
         publicBase: configuration.publicURL ?? configuration.baseURL, logger: logger,
         webhook: configuration.webhook)
-    let services: [any Service] =
-        try configuration.webhook.map {
-            [try WebhookDispatcher(store: store, configuration: $0, logger: logger)]
-        } ?? []
+    var services: [any Service] = [
+        RetentionService(
+            store: store, days: configuration.requestRetentionDays, logger: logger, clock: { ConsentService.now() })
+    ]
+    if let webhook = configuration.webhook {
+        services.append(try WebhookDispatcher(store: store, configuration: webhook, logger: logger))
+    }
     let router = try buildRouter(service: service, requests: requests, metrics: metrics)
     let base = configuration.baseURL
     return Application(

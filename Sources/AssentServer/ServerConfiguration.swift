@@ -26,13 +26,15 @@ public struct ServerConfiguration: Sendable {
     public var clientHeader: String?
     /// Where changes of privacy requests are posted, signed; nil: nowhere.
     public var webhook: WebhookConfiguration?
+    /// Days an address is kept after its request is closed.
+    public var requestRetentionDays: Int
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./assent-data",
         regionHeader: String = "X-Assent-Region", defaultRegion: Region = Region("US-CA")!,
         demoPropertyID: String = "demo", seedDemo: Bool = true, maxBodyBytes: Int = 16 * 1024,
         smtpURL: String? = nil, mailFrom: String = "privacy@localhost", publicURL: String? = nil,
-        clientHeader: String? = nil, webhook: WebhookConfiguration? = nil
+        clientHeader: String? = nil, webhook: WebhookConfiguration? = nil, requestRetentionDays: Int = 30
     ) {
         self.host = host
         self.port = port
@@ -47,6 +49,7 @@ public struct ServerConfiguration: Sendable {
         self.publicURL = publicURL
         self.clientHeader = clientHeader
         self.webhook = webhook
+        self.requestRetentionDays = requestRetentionDays
     }
 
     public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("assent.sqlite") }

@@ -58,6 +58,9 @@ extension Assent {
         )
         var webhookSecret: String? = env("ASSENT_WEBHOOK_SECRET")
 
+        @Option(help: "Days the address of a closed privacy request is kept (env ASSENT_REQUEST_RETENTION_DAYS).")
+        var requestRetentionDays: Int = env("ASSENT_REQUEST_RETENTION_DAYS").flatMap(Int.init) ?? 30
+
         @Option(help: "Log level: trace, debug, info, notice, warning, error (env ASSENT_LOG_LEVEL).")
         var logLevel: String = env("ASSENT_LOG_LEVEL") ?? "info"
 
@@ -68,6 +71,9 @@ extension Assent {
             }
             guard !regionHeader.isEmpty, regionHeader.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
                 throw ValidationError("--region-header \"\(regionHeader)\" is not a header name")
+            }
+            guard requestRetentionDays >= 0 else {
+                throw ValidationError("--request-retention-days must be 0 or more")
             }
             if (webhookURL == nil) != (webhookSecret == nil) {
                 throw ValidationError("--webhook-url and --webhook-secret go together")
@@ -95,7 +101,8 @@ extension Assent {
                 host: host, port: port, dataDirectory: data.dataDirectory, regionHeader: regionHeader,
                 defaultRegion: Region(defaultRegion)!, smtpURL: smtpURL, mailFrom: mailFrom,
                 publicURL: publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }, clientHeader: clientHeader,
-                webhook: webhookURL.flatMap { url in webhookSecret.map { WebhookConfiguration(url: url, secret: $0) } })
+                webhook: webhookURL.flatMap { url in webhookSecret.map { WebhookConfiguration(url: url, secret: $0) } },
+                requestRetentionDays: requestRetentionDays)
             let app = try await buildApplication(
                 configuration, logger: Logger(label: "assent"), metrics: { registry.emitToBuffer() })
             try await app.runService()

@@ -4,6 +4,7 @@ import AssentStore
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import Logging
 import NIOCore
 import Testing
 
@@ -252,6 +253,38 @@ struct SubjectExportTests {
             #expect(body["suppressed"] == .bool(false))
             let none = try await client.get("/v1/admin/properties/demo/export?email=nobody%40example.com", admin)
             #expect(try none.json()["requests"]?.arrayValue == [])
+        }
+    }
+}
+
+@Suite("Address retention")
+struct RetentionTests {
+    @Test func addressesOfRequestsClosedLongerAgoThanTheRetentionAreErased() async throws {
+        let configuration = TestServer.configuration()
+        try await TestServer.withRouter(configuration) { client in
+            let admin = try await RequestRouteTests.adminToken(configuration)
+            var ids: [String] = []
+            for address in ["old@example.com", "open@example.com"] {
+                let filed = try await client.post(
+                    "/v1/properties/demo/requests", json: #"{"type":"opt_out_lists","email":"\#(address)"}"#)
+                ids.append(try #require(try filed.json()["id"]?.stringValue))
+            }
+            for status in ["in_progress", "completed"] {
+                _ = try await client.post(
+                    "/v1/admin/requests/\(ids[0])/status", json: #"{"status":"\#(status)"}"#, admin)
+            }
+            let store = try SQLiteStore(path: configuration.databasePath)
+            let now = ConsentService.now()
+            let service = RetentionService(
+                store: store, days: 30, logger: Logger(label: "test"), clock: { now + 31 * 86_400_000 })
+            #expect(await service.eraseDue() == 1)
+            let closed = try await client.get("/v1/admin/requests/\(ids[0])", admin).json()
+            #expect(closed["email"] == .null)
+            #expect(closed["history"]?.arrayValue?.last?["action"]?.stringValue == "email_erased")
+            let open = try await client.get("/v1/admin/requests/\(ids[1])", admin).json()
+            #expect(open["email"]?.stringValue == "open@example.com", "an open request keeps its address")
+            let early = RetentionService(store: store, days: 30, logger: Logger(label: "test"), clock: { now })
+            #expect(await early.eraseDue() == 0)
         }
     }
 }
