@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .target(
@@ -107,7 +108,11 @@ let package = Package(
             path: "Benchmarks/LedgerBench",
             swiftSettings: upcoming
         ),
-        .testTarget(name: "AssentCoreTests", dependencies: ["AssentCore"], swiftSettings: upcoming),
+        .testTarget(
+            name: "AssentCoreTests",
+            dependencies: ["AssentCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: upcoming
+        ),
         .testTarget(
             name: "AssentStoreTests",
             dependencies: [

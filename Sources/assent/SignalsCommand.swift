@@ -1,10 +1,11 @@
 import ArgumentParser
 import AssentCore
+import Foundation
 
 extension Assent {
     struct Signals: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Work with IAB signal strings (TC, GPP, US Privacy).", subcommands: [Decode.self])
+            abstract: "Work with IAB signal strings (TC, GPP, US Privacy).", subcommands: [Decode.self, Encode.self])
 
         struct Decode: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
@@ -25,6 +26,47 @@ extension Assent {
                 } catch {
                     var stderr = StandardError()
                     print("not a valid \(kind.name): \(error)", to: &stderr)
+                    throw ExitCode(1)
+                }
+            }
+        }
+
+        struct Encode: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Print the TC, GPP or US Privacy string a JSON description stands for.",
+                discussion: """
+                    The JSON has the shape `signals decode` prints ("type": "tcf", "gpp" or "usp", then the \
+                    fields), so `assent signals decode S | assent signals encode` prints S again for strings \
+                    written the way Assent writes them. Exits 1 naming the JSON path of every problem.
+                    """)
+
+            @Argument(help: "A JSON file; '-' or nothing reads standard input.") var file: String?
+
+            func run() async throws {
+                var stderr = StandardError()
+                let source = file ?? "-"
+                let bytes: Data
+                if source == "-" {
+                    bytes = FileHandle.standardInput.readDataToEndOfFile()
+                } else if let contents = FileManager.default.contents(atPath: source) {
+                    bytes = contents
+                } else {
+                    print("cannot read \(source)", to: &stderr)
+                    throw ExitCode(1)
+                }
+                let signal: SignalString
+                do {
+                    signal = try SignalString(json: bytes)
+                } catch {
+                    let name = source == "-" ? "standard input" : source
+                    print("\(name): \(error.problems.count) problem(s):", to: &stderr)
+                    for problem in error.problems { print("  \(problem)", to: &stderr) }
+                    throw ExitCode(1)
+                }
+                do {
+                    print(try signal.encode())
+                } catch {
+                    print("cannot encode the \(signal.kind.name): \(error)", to: &stderr)
                     throw ExitCode(1)
                 }
             }

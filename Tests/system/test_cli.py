@@ -102,3 +102,76 @@ def test_signals_decode():
     bad = run("signals", "decode", "CO4VGswO4VGswAfZ")
     assert bad.returncode == 1 and bad.stdout == ""
     assert "core.cmpVersion at bit 90" in bad.stderr, bad.stderr
+
+
+# Strings Assent writes byte for byte the same way (VECTORS.md): `decode | encode` gives them back.
+CANONICAL_SIGNALS = [
+    "CQSbk4AQSbk4ANwAAAENAwCgAAAAAAAAAAYgACPAAAAA.IDKQA4AAgAKAGQAygAAA.YAAAAAAAAAAA",
+    "COtybn4PA_zT4KjACBENAPCIAEBAAECAAIAAAAAAAAAA",
+    "DBABTA~1YNN", "DBABLA~CVVVkkkkkpFY.YA", "DBABLA~CAAAVVVVVVRA.QA", "DBABRg~BVWSSVY", "DBABFg~BVVkklWA",
+    "DBABrw~CAAAAAAAAABA.QA~BAAAAABA.QA", "1YNN", "1NYN", "1-Y-", "1---", "1YYN",
+]
+
+
+def test_signals_decode_then_encode_gives_the_string_back():
+    for string in CANONICAL_SIGNALS:
+        decoded = run("signals", "decode", string)
+        assert decoded.returncode == 0, decoded.stderr
+        encoded = subprocess.run([BIN, "signals", "encode"], input=decoded.stdout, capture_output=True, text=True,
+                                 timeout=60)
+        assert encoded.returncode == 0, encoded.stderr
+        assert encoded.stdout == string + "\n"
+    # Through a shell pipe, as the README shows it, with `-` for standard input.
+    piped = subprocess.run(f"'{BIN}' signals decode 'DBABLA~CVVVkkkkkpFY.YA' | '{BIN}' signals encode -", shell=True,
+                           capture_output=True, text=True, timeout=60)
+    assert piped.returncode == 0 and piped.stdout == "DBABLA~CVVVkkkkkpFY.YA\n", piped.stderr
+
+
+def test_signals_encode_from_a_file_and_edited_fields():
+    path = os.path.join(tempfile.mkdtemp(prefix="assent-cli-signals-"), "usnat.json")
+    doc = json.loads(run("signals", "decode", "DBABLA~CVVVkkkkkpFY.YA").stdout)
+    doc["sections"]["usnat"]["gpc"] = False
+    doc["sections"]["usca"] = {
+        "version": 1, "saleOptOutNotice": 1, "sharingOptOutNotice": 1, "sensitiveDataLimitUseNotice": 0,
+        "saleOptOut": 1, "sharingOptOut": 1, "sensitiveDataProcessing": [0] * 9,
+        "knownChildSensitiveDataConsents": [0, 0], "personalDataConsents": 0, "mspaCoveredTransaction": 2,
+        "mspaOptOutOptionMode": 0, "mspaServiceProviderMode": 0, "gpc": True}
+    doc["header"]["sectionIds"] = [7, 8]
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    encoded = run("signals", "encode", path)
+    assert encoded.returncode == 0, encoded.stderr
+    string = encoded.stdout.strip()
+    assert string.startswith("DBABrw~CVVVkkkkkpFY.QA~")
+    back = json.loads(run("signals", "decode", string).stdout)
+    assert back["sections"]["usca"]["saleOptOut"] == 1 and back["sections"]["usca"]["gpc"] is True
+    assert back["sections"]["usnat"]["gpc"] is False
+
+
+def test_signals_encode_names_the_json_path_of_every_problem():
+    doc = json.loads(run("signals", "decode", "COtybn4PA_zT4KjACBENAPCIAEBAAECAAIAAAAAAAAAA").stdout)
+    doc["cmpId"] = 5000
+    doc["vendorConsents"] = [3, 0]
+    del doc["publisherCC"]
+    doc["colour"] = "red"
+    bad = subprocess.run([BIN, "signals", "encode"], input=json.dumps(doc), capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1 and bad.stdout == ""
+    for expected in ["standard input: 4 problem(s)", "$.colour: unknown field", "$.publisherCC: missing",
+                     "$.cmpId: must be between 0 and 4095, is 5000",
+                     "$.vendorConsents[1]: must be between 1 and 65535, is 0"]:
+        assert expected in bad.stderr, f"{expected!r} not in:\n{bad.stderr}"
+
+    gpp = json.loads(run("signals", "decode", "DBABRg~BVWSSVY").stdout)
+    gpp["sections"]["usva"]["mspaCoveredTransaction"] = 0
+    gpp["sections"]["usva"]["gpc"] = True
+    bad = subprocess.run([BIN, "signals", "encode", "-"], input=json.dumps(gpp), capture_output=True, text=True,
+                         timeout=60)
+    assert bad.returncode == 1
+    assert "$.sections.usva.mspaCoveredTransaction: must be between 1 and 2, is 0" in bad.stderr, bad.stderr
+    assert "$.sections.usva.gpc: usva has no GPC subsection" in bad.stderr, bad.stderr
+
+    broken = subprocess.run([BIN, "signals", "encode"], input='{"type": "usp",', capture_output=True, text=True,
+                            timeout=60)
+    assert broken.returncode == 1 and "$: not valid JSON" in broken.stderr
+    missing = run("signals", "encode", "/nonexistent/signal.json")
+    assert missing.returncode == 1 and "cannot read /nonexistent/signal.json" in missing.stderr

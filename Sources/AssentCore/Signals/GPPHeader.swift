@@ -17,7 +17,25 @@ public struct GPPHeader: Sendable, Equatable {
     public static func decode(
         _ text: some StringProtocol, maxSections: Int = 0xFFFF
     ) throws(SignalDecodingError) -> GPPHeader {
-        var r = try Base64URLBits.decode(text, field: "header")
+        try UTF8Input.with(text) { input throws(SignalDecodingError) in
+            try decode(input, 0..<input.count, maxSections: maxSections)
+        }
+    }
+
+    /// Decodes the header in the UTF-8 bytes `input[range]`.
+    static func decode(_ input: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, maxSections: Int)
+        throws(SignalDecodingError) -> GPPHeader
+    {
+        var (r, total) = try sectionIds(input, range, maxSections: maxSections)
+        return GPPHeader(version: 1, sectionIds: try r.fibonacciRangeIds("header.sectionIds", total: total))
+    }
+
+    /// Checks the header in `input[range]` and returns a reader at its section IDs and how many there are (at most
+    /// `maxSections`), for a caller that goes through them without building the list.
+    static func sectionIds(
+        _ input: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, maxSections: Int
+    ) throws(SignalDecodingError) -> (reader: BitReader, total: Int) {
+        var r = try Base64URLBits.decode(input, range, field: "header")
         let type = try r.int(6, "header.type")
         guard type == Self.type else {
             throw SignalDecodingError(.invalidValue, field: "header.type", bitOffset: 0, "type \(type), not 3")
@@ -27,14 +45,13 @@ public struct GPPHeader: Sendable, Equatable {
             throw SignalDecodingError(.invalidValue, field: "header.version", bitOffset: 6, "version \(version), not 1")
         }
         let rangeOffset = r.offset
-        let ranges = try r.fibonacciRanges("header.sectionIds")
-        let total = ranges.reduce(0) { $0 + $1.count }
+        let total = try r.fibonacciRangeIdCount("header.sectionIds")
         guard total <= maxSections else {
             throw SignalDecodingError(
                 .malformed, field: "header.sectionIds", bitOffset: rangeOffset,
                 "declares \(total) sections, \(maxSections) present")
         }
-        return GPPHeader(version: version, sectionIds: IDRuns.ids(of: ranges))
+        return (r, total)
     }
 
     /// The header with the reference libraries' padding (zeros to a byte, then to a character).

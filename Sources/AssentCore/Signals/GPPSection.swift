@@ -37,18 +37,26 @@ public enum GPPSection: Sendable, Equatable {
 
     /// Decodes the body of section `id`; unknown IDs are kept verbatim. Errors name the section prefix.
     public static func decode(id: Int, body: some StringProtocol) throws(SignalDecodingError) -> GPPSection {
+        try UTF8Input.with(body) { input throws(SignalDecodingError) in try decode(id: id, input, 0..<input.count) }
+    }
+
+    /// Decodes the section body in the UTF-8 bytes `input[range]`.
+    static func decode(id: Int, _ input: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) throws(SignalDecodingError)
+        -> GPPSection
+    {
         switch id {
         case 2:
-            do { return .tcfEuV2(try TCString.decode(body)) } catch { throw error.prefixed("tcfeuv2") }
+            do { return .tcfEuV2(try TCString.decode(input, range)) } catch { throw error.prefixed("tcfeuv2") }
         case 6:
-            do { return .uspV1(try USPrivacyString.decode(body)) } catch { throw error.prefixed("uspv1") }
-        case USNationalSection.id: return .usNat(try USNationalSection.decode(body))
-        case USCaliforniaSection.id: return .usCa(try USCaliforniaSection.decode(body))
-        case USVirginiaSection.id: return .usVa(try USVirginiaSection.decode(body))
-        case USColoradoSection.id: return .usCo(try USColoradoSection.decode(body))
-        case USUtahSection.id: return .usUt(try USUtahSection.decode(body))
-        case USConnecticutSection.id: return .usCt(try USConnecticutSection.decode(body))
-        default: return .other(id: id, body: String(body))
+            do { return .uspV1(try USPrivacyString.decode(input, range)) } catch { throw error.prefixed("uspv1") }
+        case USNationalSection.id: return .usNat(try USNationalSection.decode(input, range))
+        case USCaliforniaSection.id: return .usCa(try USCaliforniaSection.decodeState(input, range))
+        case USVirginiaSection.id: return .usVa(try USVirginiaSection.decodeState(input, range))
+        case USColoradoSection.id: return .usCo(try USColoradoSection.decodeState(input, range))
+        case USUtahSection.id: return .usUt(try USUtahSection.decodeState(input, range))
+        case USConnecticutSection.id: return .usCt(try USConnecticutSection.decodeState(input, range))
+        default:
+            return .other(id: id, body: String(decoding: UnsafeBufferPointer(rebasing: input[range]), as: UTF8.self))
         }
     }
 

@@ -16,24 +16,34 @@ public struct GPPString: Sendable, Equatable {
     /// Decodes a GPP string. The header must declare exactly as many IDs as there are sections, in strictly
     /// ascending order; that count is checked before the header's ID list is expanded.
     public static func decode(_ text: some StringProtocol) throws(SignalDecodingError) -> GPPString {
-        let parts = text.split(separator: "~", omittingEmptySubsequences: false)
-        let header = try GPPHeader.decode(parts[0], maxSections: parts.count - 1)
-        guard header.sectionIds.count == parts.count - 1 else {
+        try UTF8Input.with(text) { input throws(SignalDecodingError) in try decode(input) }
+    }
+
+    /// `decode(_:)` for a `String`: not generic, so that a caller in another module does not run the generic
+    /// version's unspecialized code.
+    public static func decode(_ text: String) throws(SignalDecodingError) -> GPPString {
+        try UTF8Input.with(text) { input throws(SignalDecodingError) in try decode(input) }
+    }
+
+    static func decode(_ input: UnsafeBufferPointer<UInt8>) throws(SignalDecodingError) -> GPPString {
+        let present = input.reduce(0) { $0 + ($1 == UInt8(ascii: "~") ? 1 : 0) }
+        var parts = ByteSegments(input, 0..<input.count, separator: "~")
+        // The header's IDs are walked as the sections are decoded, not collected first (one allocation less).
+        // A Range(Fibonacci) is ascending by construction: every offset is at least 1.
+        var (ids, total) = try GPPHeader.sectionIds(input, parts.next()!, maxSections: present)
+        guard total == present else {
             throw SignalDecodingError(
-                .malformed, field: "header.sectionIds", bitOffset: 24,
-                "declares \(header.sectionIds.count) sections, \(parts.count - 1) present")
-        }
-        guard zip(header.sectionIds, header.sectionIds.dropFirst()).allSatisfy({ $0 < $1 }) else {
-            throw SignalDecodingError(.malformed, field: "header.sectionIds", bitOffset: 24, "IDs not ascending")
+                .malformed, field: "header.sectionIds", bitOffset: 24, "declares \(total) sections, \(present) present")
         }
         var sections: [GPPSection] = []
-        sections.reserveCapacity(header.sectionIds.count)
-        for (id, body) in zip(header.sectionIds, parts.dropFirst()) {
+        sections.reserveCapacity(present)
+        try ids.forEachFibonacciRangeId("header.sectionIds") { id throws(SignalDecodingError) in
+            let body = parts.next()!
             guard !body.isEmpty else {
                 throw SignalDecodingError(
                     .truncated, field: GPPSection.prefixes[id] ?? "section \(id)", bitOffset: 0, "empty section")
             }
-            sections.append(try GPPSection.decode(id: id, body: body))
+            sections.append(try GPPSection.decode(id: id, input, body))
         }
         return GPPString(sections: sections)
     }

@@ -17,11 +17,24 @@ public protocol GPPUSSection: Sendable, Equatable {
 extension GPPUSSection {
     /// Decodes the section body (without header or `~`).
     public static func decode(_ body: some StringProtocol) throws(SignalDecodingError) -> Self {
-        let parts = body.split(separator: ".", omittingEmptySubsequences: false)
-        var core = try Base64URLBits.decode(parts[0], field: prefix)
+        try UTF8Input.with(body) { input throws(SignalDecodingError) in try decode(input, 0..<input.count) }
+    }
+
+    /// Decodes the section body in the UTF-8 bytes `input[range]`.
+    static func decode(_ input: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) throws(SignalDecodingError) -> Self {
+        var (core, gpc) = try segments(input, range)
+        return try Self(core: &core, gpc: gpc)
+    }
+
+    /// The core segment's bits and the GPC subsection's value (`nil` without one) of the body in `input[range]`.
+    static func segments(
+        _ input: UnsafeBufferPointer<UInt8>, _ range: Range<Int>
+    ) throws(SignalDecodingError) -> (core: BitReader, gpc: Bool?) {
+        var parts = ByteSegments(input, range, separator: ".")
+        let core = try Base64URLBits.decode(input, parts.next()!, field: prefix)
         var gpc: Bool?
-        for part in parts.dropFirst() {
-            var r = try Base64URLBits.decode(part, field: "\(prefix).subsection")
+        while let part = parts.next() {
+            var r = try Base64URLBits.decode(input, part, field: "\(prefix).subsection")
             let type = try r.int(2, "\(prefix).subsectionType")
             guard type == 1, definesGPC, gpc == nil else {
                 throw SignalDecodingError(
@@ -30,7 +43,7 @@ extension GPPUSSection {
             }
             gpc = try r.bool("\(prefix).gpc")
         }
-        return try Self(core: &core, gpc: gpc)
+        return (core, gpc)
     }
 
     /// The section body with the reference libraries' padding; the GPC subsection only when `gpc` is set.
@@ -53,11 +66,13 @@ extension GPPUSSection {
 
 extension BitReader {
     /// A GPP two-bit field (0 = not applicable, 1/2 per field, 3 undefined but readable).
+    @inline(__always)
     mutating func int2(_ prefix: String, _ field: String) throws(SignalDecodingError) -> Int {
-        try int(2, "\(prefix).\(field)")
+        try int(2, "\(prefix).\(field)")  // the name is built only if the read fails
     }
 
     /// GPP's fixed list of `count` two-bit values ("N-Bitfield(2, count)" in the section specifications).
+    @inline(__always)
     mutating func int2List(_ count: Int, _ prefix: String, _ field: String) throws(SignalDecodingError) -> [Int] {
         try intList(count, width: 2, "\(prefix).\(field)")
     }

@@ -19,6 +19,8 @@ enum IDRuns {
 
     /// Sorted, merged ranges (overlapping and adjacent ones joined), so duplicates in the input disappear.
     static func normalized(_ ranges: [ClosedRange<Int>]) -> [ClosedRange<Int>] {
+        // Already sorted, apart and not touching (what an encoder writes): nothing to do, nothing to allocate.
+        if zip(ranges, ranges.dropFirst()).allSatisfy({ $0.upperBound + 1 < $1.lowerBound }) { return ranges }
         var merged: [ClosedRange<Int>] = []
         for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
             if let last = merged.last, range.lowerBound <= last.upperBound + 1 {

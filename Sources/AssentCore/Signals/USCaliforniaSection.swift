@@ -45,8 +45,8 @@ public struct USCaliforniaSection: GPPStateSection {
 
     public init(
         version: Int = 1, saleOptOutNotice: Int = 0, sharingOptOutNotice: Int = 0, sensitiveDataLimitUseNotice: Int = 0,
-        saleOptOut: Int = 0, sharingOptOut: Int = 0, sensitiveDataProcessing: [Int] = Array(repeating: 0, count: 9),
-        knownChildSensitiveDataConsents: [Int] = Array(repeating: 0, count: 2), personalDataConsents: Int = 0,
+        saleOptOut: Int = 0, sharingOptOut: Int = 0, sensitiveDataProcessing: [Int] = [0, 0, 0, 0, 0, 0, 0, 0, 0],
+        knownChildSensitiveDataConsents: [Int] = [0, 0], personalDataConsents: Int = 0,
         mspaCoveredTransaction: Int = 1, mspaOptOutOptionMode: Int = 0, mspaServiceProviderMode: Int = 0,
         gpc: Bool? = nil
     ) {

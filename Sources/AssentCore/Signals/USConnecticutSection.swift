@@ -43,8 +43,8 @@ public struct USConnecticutSection: GPPStateSection {
     public init(
         version: Int = 1, sharingNotice: Int = 0, saleOptOutNotice: Int = 0, targetedAdvertisingOptOutNotice: Int = 0,
         saleOptOut: Int = 0, targetedAdvertisingOptOut: Int = 0,
-        sensitiveDataProcessing: [Int] = Array(repeating: 0, count: 8),
-        knownChildSensitiveDataConsents: [Int] = Array(repeating: 0, count: 3), mspaCoveredTransaction: Int = 1,
+        sensitiveDataProcessing: [Int] = [0, 0, 0, 0, 0, 0, 0, 0],
+        knownChildSensitiveDataConsents: [Int] = [0, 0, 0], mspaCoveredTransaction: Int = 1,
         mspaOptOutOptionMode: Int = 0, mspaServiceProviderMode: Int = 0, gpc: Bool? = nil
     ) {
         self.version = version

@@ -34,7 +34,8 @@ public struct USNationalSection: GPPUSSection {
         version: Int = 2, sharingNotice: Int = 0, saleOptOutNotice: Int = 0, sharingOptOutNotice: Int = 0,
         targetedAdvertisingOptOutNotice: Int = 0, sensitiveDataProcessingOptOutNotice: Int = 0,
         sensitiveDataLimitUseNotice: Int = 0, saleOptOut: Int = 0, sharingOptOut: Int = 0,
-        targetedAdvertisingOptOut: Int = 0, sensitiveDataProcessing: [Int] = Array(repeating: 0, count: 16),
+        targetedAdvertisingOptOut: Int = 0,
+        sensitiveDataProcessing: [Int] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
         knownChildSensitiveDataConsents: [Int] = [0, 0, 0], personalDataConsents: Int = 0,
         mspaCoveredTransaction: Int = 1, mspaOptOutOptionMode: Int = 0, mspaServiceProviderMode: Int = 0,
         gpc: Bool? = nil

@@ -31,6 +31,46 @@ public struct USPrivacyString: Sendable, Equatable, CustomStringConvertible {
 
     /// Decodes a US Privacy string; flags must be upper-case `Y`/`N` or `-`. Error offsets are 8 × character index.
     public static func decode(_ text: some StringProtocol) throws(SignalDecodingError) -> USPrivacyString {
+        var utf8 = text.utf8.makeIterator()
+        if text.utf8.count == 4, let valid = valid(next: { utf8.next() }) { return valid }
+        return try decodeCharacters(text)
+    }
+
+    /// `decode(_:)` for a `String`: not generic, so that a caller in another module does not run the generic
+    /// version's unspecialized code.
+    public static func decode(_ text: String) throws(SignalDecodingError) -> USPrivacyString {
+        var utf8 = text.utf8.makeIterator()
+        if text.utf8.count == 4, let valid = valid(next: { utf8.next() }) { return valid }
+        return try decodeCharacters(text)
+    }
+
+    /// Decodes the UTF-8 bytes `input[range]` (GPP's `uspv1` section).
+    static func decode(_ input: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) throws(SignalDecodingError)
+        -> USPrivacyString
+    {
+        var bytes = input[range].makeIterator()
+        if range.count == 4, let valid = valid(next: { bytes.next() }) { return valid }
+        return try decodeCharacters(String(decoding: UnsafeBufferPointer(rebasing: input[range]), as: UTF8.self))
+    }
+
+    /// The string of four ASCII bytes `next` yields when it is valid; `nil` sends the caller to the character-wise
+    /// decoder, which words the error (a valid string is always four ASCII characters).
+    private static func valid(next: () -> UInt8?) -> USPrivacyString? {
+        func flag(_ byte: UInt8?) -> Flag? {
+            switch byte {
+            case UInt8(ascii: "Y"): .yes
+            case UInt8(ascii: "N"): .no
+            case UInt8(ascii: "-"): .notApplicable
+            default: nil
+            }
+        }
+        guard next() == UInt8(ascii: "1"), let notice = flag(next()), let optOutSale = flag(next()),
+            let lspaCovered = flag(next())
+        else { return nil }
+        return USPrivacyString(notice: notice, optOutSale: optOutSale, lspaCovered: lspaCovered)
+    }
+
+    private static func decodeCharacters(_ text: some StringProtocol) throws(SignalDecodingError) -> USPrivacyString {
         let chars = Array(text)
         guard chars.count == 4 else {
             throw SignalDecodingError(

@@ -45,7 +45,7 @@ public struct USVirginiaSection: GPPStateSection {
     public init(
         version: Int = 1, sharingNotice: Int = 0, saleOptOutNotice: Int = 0, targetedAdvertisingOptOutNotice: Int = 0,
         saleOptOut: Int = 0, targetedAdvertisingOptOut: Int = 0,
-        sensitiveDataProcessing: [Int] = Array(repeating: 0, count: 8), knownChildSensitiveDataConsents: Int = 0,
+        sensitiveDataProcessing: [Int] = [0, 0, 0, 0, 0, 0, 0, 0], knownChildSensitiveDataConsents: Int = 0,
         mspaCoveredTransaction: Int = 1, mspaOptOutOptionMode: Int = 0, mspaServiceProviderMode: Int = 0
     ) {
         self.version = version
