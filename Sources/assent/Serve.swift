@@ -30,39 +30,53 @@ extension Assent {
         var defaultRegion: String = env("ASSENT_DEFAULT_REGION") ?? "US-CA"
 
         @Option(
+            name: .customLong("smtp-url"),
             help: """
                 Where requesters' mail goes: smtp://[user:pass@]host[:port][?starttls=required|off&from=…&ca=…] or \
                 smtps://…; without it, mail is written to outbox/ in the data directory (env ASSENT_SMTP_URL).
                 """)
-        var smtpURL: String? = env("ASSENT_SMTP_URL")
+        var smtpURLFlag: String?
 
         @Option(help: "Sender of requesters' mail when the SMTP URL names none (env ASSENT_MAIL_FROM).")
         var mailFrom: String = env("ASSENT_MAIL_FROM") ?? "privacy@localhost"
 
-        @Option(help: "Public origin for links in mail, e.g. https://consent.example.com (env ASSENT_PUBLIC_URL).")
-        var publicURL: String? = env("ASSENT_PUBLIC_URL")
+        @Option(
+            name: .customLong("public-url"),
+            help: "Public origin for links in mail, e.g. https://consent.example.com (env ASSENT_PUBLIC_URL).")
+        var publicURLFlag: String?
 
         @Option(
+            name: .customLong("client-header"),
             help: """
                 Trusted header with the client's address, set by your reverse proxy, such as X-Forwarded-For (its \
                 last entry is used); rate limits key on it. Default: the peer address (env ASSENT_CLIENT_HEADER).
                 """)
-        var clientHeader: String? = env("ASSENT_CLIENT_HEADER")
-
-        @Option(help: "URL that every change of a privacy request is posted to, signed (env ASSENT_WEBHOOK_URL).")
-        var webhookURL: String? = env("ASSENT_WEBHOOK_URL")
+        var clientHeaderFlag: String?
 
         @Option(
+            name: .customLong("webhook-url"),
+            help: "URL that every change of a privacy request is posted to, signed (env ASSENT_WEBHOOK_URL).")
+        var webhookURLFlag: String?
+
+        @Option(
+            name: .customLong("webhook-secret"),
             help:
                 "Secret the webhook's Assent-Signature is made with, 16 characters or more (env ASSENT_WEBHOOK_SECRET)."
         )
-        var webhookSecret: String? = env("ASSENT_WEBHOOK_SECRET")
+        var webhookSecretFlag: String?
 
         @Option(help: "Days the address of a closed privacy request is kept (env ASSENT_REQUEST_RETENTION_DAYS).")
         var requestRetentionDays: Int = env("ASSENT_REQUEST_RETENTION_DAYS").flatMap(Int.init) ?? 30
 
         @Option(help: "Log level: trace, debug, info, notice, warning, error (env ASSENT_LOG_LEVEL).")
         var logLevel: String = env("ASSENT_LOG_LEVEL") ?? "info"
+
+        // Optional options read their environment variable here: a default on an optional @Option is deprecated.
+        private var smtpURL: String? { smtpURLFlag ?? env("ASSENT_SMTP_URL") }
+        private var publicURL: String? { publicURLFlag ?? env("ASSENT_PUBLIC_URL") }
+        private var clientHeader: String? { clientHeaderFlag ?? env("ASSENT_CLIENT_HEADER") }
+        private var webhookURL: String? { webhookURLFlag ?? env("ASSENT_WEBHOOK_URL") }
+        private var webhookSecret: String? { webhookSecretFlag ?? env("ASSENT_WEBHOOK_SECRET") }
 
         func validate() throws {
             guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
