@@ -251,7 +251,7 @@ private struct Page {
             csrf = cookie
             newCSRF = false
         } else {
-            csrf = RequestService.randomToken()
+            csrf = Secrets.token()
             newCSRF = true
         }
     }

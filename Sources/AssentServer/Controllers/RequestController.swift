@@ -47,14 +47,14 @@ struct RequestController<Context: RequestContext>: Sendable {
                 regionHeader: request.headers[HTTPField.Name(service.consent.configuration.regionHeader)!],
                 demoRegion: try body.string("region"), lang: try body.string("lang"),
                 client: clientKey(request, context, header: service.consent.configuration.clientHeader)))
-        var view = Self.requesterView(filed.request)
+        var view = RequestViews.requester(filed.request)
         view.append(("statusUrl", .string(filed.statusURL)))
         return jsonResponse(status: .accepted, headers: [.cacheControl: "no-store"], .object(view))
     }
 
     @Sendable func status(_ request: Request, context: Context) async throws -> Response {
         let found = try await service.request(statusSecret: try context.parameters.require("secret"))
-        return jsonResponse(headers: [.cacheControl: "no-store"], .object(Self.requesterView(found)))
+        return jsonResponse(headers: [.cacheControl: "no-store"], .object(RequestViews.requester(found)))
     }
 
     @Sendable func verify(_ request: Request, context: Context) async throws -> Response {
@@ -66,7 +66,7 @@ struct RequestController<Context: RequestContext>: Sendable {
         let verified = try await service.verify(
             statusSecret: try context.parameters.require("secret"), code: code,
             client: clientKey(request, context, header: service.consent.configuration.clientHeader))
-        return jsonResponse(headers: [.cacheControl: "no-store"], .object(Self.requesterView(verified)))
+        return jsonResponse(headers: [.cacheControl: "no-store"], .object(RequestViews.requester(verified)))
     }
 
     @Sendable func resend(_ request: Request, context: Context) async throws -> Response {
@@ -109,7 +109,9 @@ struct RequestController<Context: RequestContext>: Sendable {
             after: q["after"].map(String.init), limit: try int("limit") ?? 100)
         let found = try await service.list(query)
         let now = service.clock()
-        var members: [(String, JSONValue)] = [("requests", .array(found.map { .object(Self.adminView($0, now: now)) }))]
+        var members: [(String, JSONValue)] = [
+            ("requests", .array(found.map { .object(RequestViews.admin($0, now: now)) }))
+        ]
         if found.count == query.limit, let last = found.last { members.append(("next", .string(last.id))) }
         return jsonResponse(headers: [.cacheControl: "no-store"], .object(members))
     }
@@ -126,8 +128,8 @@ struct RequestController<Context: RequestContext>: Sendable {
     @Sendable func show(_ request: Request, context: Context) async throws -> Response {
         _ = try await authorize(request, scope: .admin, property: nil)
         let (found, events) = try await service.request(id: try context.parameters.require("id"))
-        var view = Self.adminView(found, now: service.clock())
-        view.append(("history", .array(events.map(Self.eventView))))
+        var view = RequestViews.admin(found, now: service.clock())
+        view.append(("history", .array(events.map(RequestViews.event))))
         return jsonResponse(headers: [.cacheControl: "no-store"], .object(view))
     }
 
@@ -143,7 +145,7 @@ struct RequestController<Context: RequestContext>: Sendable {
         let changed = try await service.transition(
             id: try context.parameters.require("id"), to: next, reason: try body.string("reason"),
             actor: "admin:" + token.id)
-        return jsonResponse(.object(Self.adminView(changed, now: service.clock())))
+        return jsonResponse(.object(RequestViews.admin(changed, now: service.clock())))
     }
 
     @Sendable func extend(_ request: Request, context: Context) async throws -> Response {
@@ -152,7 +154,7 @@ struct RequestController<Context: RequestContext>: Sendable {
         try body.allow(["reason"])
         let changed = try await service.extend(
             id: try context.parameters.require("id"), reason: try body.string("reason"), actor: "admin:" + token.id)
-        return jsonResponse(.object(Self.adminView(changed, now: service.clock())))
+        return jsonResponse(.object(RequestViews.admin(changed, now: service.clock())))
     }
 
     // MARK: Suppression
@@ -198,46 +200,6 @@ struct RequestController<Context: RequestContext>: Sendable {
     private func authorize(_ request: Request, scope: APIToken.Scope, property: String?) async throws -> APIToken {
         try await APITokens.authorize(
             store: service.store, header: request.headers[.authorization], scope: scope, property: property)
-    }
-
-    /// What the requester sees: no address, no hashes, no internal notes.
-    static func requesterView(_ r: PrivacyRequest) -> [(String, JSONValue)] {
-        var members: [(String, JSONValue)] = [
-            ("id", .string(r.id)), ("property", .string(r.property)), ("type", .string(r.type.rawValue)),
-            ("status", .string(r.status.rawValue)), ("law", .string(r.law.rawValue)),
-            ("receivedAt", .string(Timestamp.iso8601(milliseconds: r.receivedAt))),
-            ("respondBy", .string(r.due.description)),
-            ("awaitingCode", .bool(r.status == .received && r.type.needsVerification)),
-        ]
-        if let reason = r.extensionReason { members.append(("extensionReason", .string(reason))) }
-        if let reason = r.denialReason { members.append(("denialReason", .string(reason))) }
-        return members
-    }
-
-    static func adminView(_ r: PrivacyRequest, now: Int64) -> [(String, JSONValue)] {
-        func time(_ t: Int64?) -> JSONValue { t.map { .string(Timestamp.iso8601(milliseconds: $0)) } ?? .null }
-        return [
-            ("id", .string(r.id)), ("property", .string(r.property)), ("type", .string(r.type.rawValue)),
-            ("status", .string(r.status.rawValue)), ("law", .string(r.law.rawValue)), ("region", .string(r.region)),
-            ("lang", .string(r.lang)), ("email", r.email.map(JSONValue.string) ?? .null),
-            ("emailHash", .string(r.emailHash)),
-            ("details", .object(r.details.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
-            ("subject", r.subject.map(JSONValue.string) ?? .null), ("receivedAt", time(r.receivedAt)),
-            ("verifiedAt", time(r.verifiedAt)), ("closedAt", time(r.closedAt)),
-            ("acknowledgeBy", .string(r.deadlines.acknowledgeBy.description)),
-            ("respondBy", .string(r.due.description)), ("extended", .bool(r.isExtended)),
-            ("extensionReason", r.extensionReason.map(JSONValue.string) ?? .null),
-            ("denialReason", r.denialReason.map(JSONValue.string) ?? .null),
-            ("overdue", .bool(r.isOverdue(at: now))), ("revision", .int(r.revision)),
-        ]
-    }
-
-    static func eventView(_ e: RequestEvent) -> JSONValue {
-        .object([
-            ("at", .string(Timestamp.iso8601(milliseconds: e.at))), ("actor", .string(e.actor)),
-            ("action", .string(e.action)), ("from", e.from.map { .string($0.rawValue) } ?? .null),
-            ("to", e.to.map { .string($0.rawValue) } ?? .null), ("note", e.note.map(JSONValue.string) ?? .null),
-        ])
     }
 }
 

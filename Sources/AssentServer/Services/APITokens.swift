@@ -1,6 +1,5 @@
 import AssentCore
 import AssentStore
-import Crypto
 import Foundation
 
 /// Bearer credentials for the admin API and the suppression lookups. The secret is shown once, when it is
@@ -17,9 +16,7 @@ public enum APITokens {
     public static func create(
         store: any RequestStore, scope: APIToken.Scope, property: String?, label: String, now: Int64
     ) async throws -> Created {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let secret = prefix + Base64URL.encode(bytes)
+        let secret = prefix + Secrets.token()
         let token = APIToken(
             id: RandomID.uuid(milliseconds: now), secretHash: hash(secret), scope: scope, property: property,
             label: label, createdAt: now)
@@ -27,7 +24,7 @@ public enum APITokens {
         return Created(token: token, secret: secret)
     }
 
-    public static func hash(_ secret: String) -> String { Hex.encode(SHA256.hash(data: Array(secret.utf8))) }
+    public static func hash(_ secret: String) -> String { Secrets.sha256Hex(secret) }
 
     /// The live token a request's `Authorization: Bearer …` names, if it grants `scope` on `property`.
     static func authorize(

@@ -1,6 +1,5 @@
 import AssentCore
 import AssentStore
-import Crypto
 import Foundation
 import HTTPTypes
 import Logging
@@ -68,15 +67,6 @@ final class RequestService: Sendable {
         var statusURL: String
     }
 
-    /// The data points a request must carry beyond the address, by type.
-    static func requiredDetails(_ type: RequestType) -> [String] {
-        switch type {
-        case .access, .delete: ["name"]
-        case .correct: ["name", "correction"]
-        case .optOutSaleSharing, .optOutLists, .limitSensitive: []
-        }
-    }
-
     static let maxDetailLength = 2_000
 
     func file(_ filing: Filing) async throws -> Filed {
@@ -97,7 +87,7 @@ final class RequestService: Sendable {
                     "details.\(key): longer than \(Self.maxDetailLength) characters", code: "invalid_request")
             }
         }
-        for key in Self.requiredDetails(filing.type)
+        for key in filing.type.requiredDetails
         where (filing.details[key] ?? "").allSatisfy(\.isWhitespace) {
             throw AssentError.badRequest(
                 "details.\(key): required for a \(filing.type.rawValue) request", code: "invalid_request")
@@ -113,7 +103,7 @@ final class RequestService: Sendable {
             propertyID: filing.propertyID, header: filing.regionHeader, demoOverride: filing.demoRegion)
         let law = RequestLaw(regime: property.regimes.regime(for: region))
         let secret = try await suppressionSecret(filing.propertyID)
-        let statusSecret = Self.randomToken()
+        let statusSecret = Secrets.token()
         let id = RandomID.uuid(milliseconds: now)
         let request = PrivacyRequest(
             id: id, property: filing.propertyID, type: filing.type, law: law, region: region.code,
@@ -122,13 +112,13 @@ final class RequestService: Sendable {
             receivedAt: now,
             deadlines: RequestDeadlines(
                 received: CivilDate(milliseconds: now), type: filing.type, law: law, calendar: BusinessCalendar()),
-            statusTokenHash: Self.hash(statusSecret))
+            statusTokenHash: Secrets.sha256Hex(statusSecret))
         var challenge: VerificationChallenge?
         var code: String?
         if filing.type.needsVerification {
             let c = Self.randomCode()
             code = c
-            challenge = VerificationChallenge(requestID: id, code: c, salt: Self.randomToken(), now: now)
+            challenge = VerificationChallenge(requestID: id, code: c, salt: Secrets.token(), now: now)
         }
         // Opting out of sale, sharing or lists by address takes effect now: the address joins the list that
         // marketing systems check.
@@ -152,7 +142,7 @@ final class RequestService: Sendable {
     /// The request a status link names; the same 404 for a wrong secret and for none at all.
     func request(statusSecret: String) async throws -> PrivacyRequest {
         guard !statusSecret.isEmpty, statusSecret.count <= 100,
-            let request = try await store.request(statusTokenHash: Self.hash(statusSecret))
+            let request = try await store.request(statusTokenHash: Secrets.sha256Hex(statusSecret))
         else { throw AssentError.notFound("no such request", code: "unknown_request") }
         return request
     }
@@ -209,7 +199,7 @@ final class RequestService: Sendable {
         }
         let code = Self.randomCode()
         try await store.saveChallenge(
-            VerificationChallenge(requestID: request.id, code: code, salt: Self.randomToken(), now: now))
+            VerificationChallenge(requestID: request.id, code: code, salt: Secrets.token(), now: now))
         await send(
             to: email, request: request, subject: Self.mailSubject(request),
             body: Self.codeMail(code: code, statusURL: statusURL(propertyID: request.property, secret: statusSecret)))
@@ -295,9 +285,7 @@ final class RequestService: Sendable {
 
     /// The property's HMAC key for address hashes, made on first use and the same on every server after.
     func suppressionSecret(_ propertyID: String) async throws -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        let candidate = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return try await store.secret(property: propertyID, kind: Self.suppressionSecretKind, candidate: candidate)
+        try await store.secret(property: propertyID, kind: Self.suppressionSecretKind, candidate: Secrets.randomBytes())
     }
 
     // MARK: Helpers
@@ -320,7 +308,7 @@ final class RequestService: Sendable {
             .object([
                 ("id", .string(id)), ("event", .string(event)),
                 ("at", .string(Timestamp.iso8601(milliseconds: now))),
-                ("request", .object(RequestController<AssentRequestContext>.adminView(request, now: now))),
+                ("request", .object(RequestViews.admin(request, now: now))),
             ]))
         return WebhookDelivery(
             id: id, property: request.property, requestID: request.id, url: webhook.url, body: body,
@@ -346,13 +334,6 @@ final class RequestService: Sendable {
                 RequestEvent(
                     requestID: request.id, at: clock(), actor: "system", action: "mail_failed", note: "\(error)"))
         }
-    }
-
-    static func hash(_ secret: String) -> String { Hex.encode(SHA256.hash(data: Array(secret.utf8))) }
-
-    static func randomToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return Base64URL.encode((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 
     /// Six digits, uniformly drawn.

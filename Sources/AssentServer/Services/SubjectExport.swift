@@ -34,13 +34,13 @@ extension RequestService {
         let now = clock()
         var viewed: [JSONValue] = []
         for request in requests {
-            var members = RequestController<AssentRequestContext>.adminView(request, now: now)
+            var members = RequestViews.admin(request, now: now)
             members.append(
                 (
                     "history",
                     .array(
                         try await store.requestEvents(requestID: request.id).map(
-                            RequestController<AssentRequestContext>.eventView))
+                            RequestViews.event))
                 ))
             viewed.append(.object(members))
         }
