@@ -74,7 +74,9 @@ def test_access_request_and_code_without_javascript(server, nojs):
 
     d.find_element(By.ID, "code").send_keys("abcdef")
     d.find_element(By.CSS_SELECTOR, "form[action*='/verify'] button").click()
-    assert "attempt(s) left" in d.find_element(By.CSS_SELECTOR, "[role=alert]").text
+    # The click navigates: wait for the answer page rather than reading the old one.
+    alert = poll(lambda: d.find_elements(By.CSS_SELECTOR, "[role=alert]"), message="the wrong-code message")
+    assert "attempt(s) left" in alert[0].text
 
     d.find_element(By.ID, "code").send_keys(outbox_code(server, "nojs@example.org"))
     d.find_element(By.CSS_SELECTOR, "form[action*='/verify'] button").click()
@@ -91,7 +93,8 @@ def test_missing_choice_keeps_what_was_typed(server, nojs):
     # The browser's own check would stop an empty radio group: submit past it, as a script-less client might.
     d.execute_cdp_cmd("Runtime.evaluate", {"expression": "document.querySelectorAll('[required]').forEach(e => e.removeAttribute('required'))"})
     d.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    assert d.find_element(By.CSS_SELECTOR, "[role=alert]").text == "Elija qué quiere que hagamos."
+    alert = poll(lambda: d.find_elements(By.CSS_SELECTOR, "[role=alert]"), message="the missing-choice message")
+    assert alert[0].text == "Elija qué quiere que hagamos."
     assert d.find_element(By.ID, "email").get_attribute("value") == "kept@example.org"
 
 
