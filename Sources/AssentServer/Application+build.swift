@@ -81,8 +81,9 @@ func buildRouter(
     service: ConsentService, requests: RequestService, metrics: (@Sendable () -> [UInt8])?
 ) throws -> Router<AssentRequestContext> {
     let router = Router(context: AssentRequestContext.self, options: .autoGenerateHeadEndpoints)
+    let routes = RouteTable()
     router.addMiddleware {
-        ErrorMiddleware()
+        ErrorMiddleware(routes: routes)
         MetricsMiddleware()
     }
     router.addRoutes(ConsentController(service: service).endpoints, atPath: "/v1")
@@ -96,5 +97,6 @@ func buildRouter(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics?() ?? [])))
     }
+    routes.load(router.routes)
     return router
 }

@@ -26,6 +26,32 @@ struct HTTPSemanticsTests {
         }
     }
 
+    /// RFC 9110 §15.5.6: a method the target does not support is a 405 that lists the supported ones in `Allow`;
+    /// the router itself answers 404 for any miss (RouteTable.swift, ErrorMiddleware in AssentError.swift).
+    @Test(
+        "a known path asked with another method is a 405 naming the allowed methods",
+        arguments: [
+            ("/metrics", HTTPRequest.Method.delete, "GET, HEAD"),
+            ("/v1/receipts/verify", .get, "POST"),
+            ("/v1/properties/demo/consents", .put, "OPTIONS, POST"),
+            ("/privacy/demo/status/abc", .post, "GET, HEAD"),
+        ])
+    func methodNotAllowed(_ path: String, _ method: HTTPRequest.Method, _ allow: String) async throws {
+        try await TestServer.withRouter { client in
+            let response = try await client.execute(uri: path, method: method)
+            try expectError(response, .methodNotAllowed, code: "method_not_allowed")
+            #expect(response.headers[.allow] == allow)
+        }
+    }
+
+    @Test("an unknown path is still a 404, whatever the method")
+    func unknownPath() async throws {
+        try await TestServer.withRouter { client in
+            try expectError(try await client.execute(uri: "/nowhere", method: .delete), .notFound, code: "not_found")
+            try expectError(try await client.get("/v1/properties/demo/nothing"), .notFound, code: "not_found")
+        }
+    }
+
     /// RFC 9110 §13.1.2: If-None-Match is a list and uses weak comparison, so `W/"tag"` (what a proxy that
     /// compresses sends back) and a list holding the tag both match. The config route compares the header to
     /// the ETag as one exact string (ConsentController.swift, `config`).

@@ -244,21 +244,23 @@ struct LedgerRouteTests {
         }
     }
 
-    @Test("verify: a receipt whose parts are malformed is answered valid: false with a reason")
+    @Test("verify: a receipt whose parts are malformed is a 400 naming the part")
     func verifyMalformedParts() async throws {
         try await TestServer.withRouter { client in
             let cases = [
-                #"{"entry":1,"treeHead":2}"#,
-                #"{"entry":{},"leafIndex":-1,"inclusionProof":[],"treeHead":{}}"#,
-                #"{"entry":{},"leafIndex":0,"inclusionProof":["zz"],"treeHead":{}}"#,
-                #"{"entry":{},"leafIndex":0,"inclusionProof":[],"treeHead":{"log":0}}"#,
+                (#"{"entry":1,"treeHead":2}"#, "receipt.entry"),
+                (#"{"entry":{},"leafIndex":-1,"inclusionProof":[],"treeHead":{}}"#, "receipt.leafIndex"),
+                (#"{"entry":{},"leafIndex":0,"inclusionProof":["zz"],"treeHead":{}}"#, "receipt.inclusionProof"),
+                (#"{"entry":{},"leafIndex":0,"inclusionProof":[],"treeHead":{"log":0}}"#, "receipt.treeHead"),
+                (
+                    #"{"entry":{},"leafIndex":0,"inclusionProof":[],"treeHead":{"log":0,"size":1,"root":"00","#
+                        + #""timestamp":0,"keyId":"k","signature":{}}}"#, "receipt.treeHead"
+                ),
             ]
-            for body in cases {
+            for (body, part) in cases {
                 let response = try await client.post("/v1/receipts/verify", json: body)
-                #expect(response.status == .ok, "\(body)")
-                let result = try response.json()
-                #expect(result["valid"]?.boolValue == false, "\(body)")
-                #expect(result["reason"]?.stringValue?.isEmpty == false, "\(body)")
+                try expectError(response, .badRequest, code: "invalid_receipt")
+                #expect(try response.json()["error"]?["message"]?.stringValue?.contains(part) == true, "\(body)")
             }
         }
     }

@@ -118,6 +118,7 @@ struct RequestFixture: Sendable {
                 Probe(
                     name: "too large", uri: uri, headers: form,
                     body: body("csrf=\(csrf)&x=" + String(repeating: "a", count: 70_000))),
+                Probe(name: "a field twice", uri: uri, headers: form, body: body("csrf=\(csrf)&x=1&x=2")),
             ]
         }
         switch operation.name {
@@ -164,6 +165,7 @@ struct RequestFixture: Sendable {
                 Probe(name: "good", uri: "/privacy/demo/status/\(verifySecret)"),
                 Probe(name: "notice", uri: "/privacy/demo/status/\(verifySecret)?done=filed&lang=es"),
                 Probe(name: "wrong secret", uri: "/privacy/demo/status/wrong"),
+                Probe(name: "unknown property", uri: "/privacy/nope/status/wrong"),
             ]
         case "POST /privacy/{property}/status/{secret}/verify":
             let uri = "/privacy/demo/status/\(pageVerifySecret)/verify"
@@ -177,6 +179,7 @@ struct RequestFixture: Sendable {
                     name: "needs no code", uri: "/privacy/demo/status/\(optOutSecret)/verify", headers: form,
                     body: wrong),
                 Probe(name: "wrong secret", uri: "/privacy/demo/status/wrong/verify", headers: form, body: wrong),
+                Probe(name: "unknown property", uri: "/privacy/nope/status/wrong/verify", headers: form, body: wrong),
             ] + formBodies(waiting) + more
         case "POST /privacy/{property}/status/{secret}/code":
             let uri = "/privacy/demo/status/\(waitingSecret)/code"
@@ -186,6 +189,7 @@ struct RequestFixture: Sendable {
                 Probe(
                     name: "needs no code", uri: "/privacy/demo/status/\(optOutSecret)/code", headers: form, body: good),
                 Probe(name: "wrong secret", uri: "/privacy/demo/status/wrong/code", headers: form, body: good),
+                Probe(name: "unknown property", uri: "/privacy/nope/status/wrong/code", headers: form, body: good),
                 Probe(name: "again", uri: uri, headers: form, body: good),
                 Probe(name: "over the limit", uri: uri, headers: form, body: good),
             ] + formBodies(uri)

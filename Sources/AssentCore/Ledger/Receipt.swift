@@ -53,6 +53,8 @@ public struct ReceiptVerification: Sendable, Equatable {
     public var keyID: String?
     public var reason: String?
     public var leafHash: MerkleHash?
+    /// The receipt's parts are not the shape a receipt has (the reason says which): nothing could be checked.
+    public var malformed = false
 
     public var jsonValue: JSONValue {
         .object([
@@ -73,26 +75,31 @@ extension Receipt {
         var result = ReceiptVerification(valid: false, signatureValid: false, inclusionValid: false)
         guard case .object = json, let entry = json["entry"], case .object = entry else {
             result.reason = "receipt.entry missing or not an object"
+            result.malformed = true
             return result
         }
         guard let leafIndex = json["leafIndex"]?.intValue, leafIndex >= 0 else {
             result.reason = "receipt.leafIndex missing or not a non-negative integer"
+            result.malformed = true
             return result
         }
         guard let proofItems = json["inclusionProof"]?.arrayValue, proofItems.count <= 64 else {
             result.reason = "receipt.inclusionProof missing or too long"
+            result.malformed = true
             return result
         }
         var proof: [MerkleHash] = []
         for item in proofItems {
             guard let s = item.stringValue, let h = MerkleHash(hex: s) else {
                 result.reason = "receipt.inclusionProof holds a value that is not a 32-byte hex hash"
+                result.malformed = true
                 return result
             }
             proof.append(h)
         }
         guard let headJSON = json["treeHead"], let head = SignedTreeHead(json: headJSON) else {
             result.reason = "receipt.treeHead missing or malformed"
+            result.malformed = true
             return result
         }
         result.keyID = head.keyID

@@ -246,7 +246,11 @@ final class ConsentService: Sendable {
                 "expected a receipt with entry, leafIndex, inclusionProof and treeHead", code: "invalid_receipt")
         }
         let keys = publicKeys.compactMapValues { try? Curve25519PublicKey(rawRepresentation: $0) }
-        return Receipt.verify(json: receipt, keys: keys).jsonValue
+        let result = Receipt.verify(json: receipt, keys: keys)
+        if result.malformed {
+            throw AssentError.badRequest(result.reason ?? "malformed receipt", code: "invalid_receipt")
+        }
+        return result.jsonValue
     }
 
     // MARK: Encoding

@@ -74,6 +74,9 @@ func jsonBytesResponse(status: HTTPResponse.Status = .ok, headers: HTTPFields = 
 /// Maps every error to the JSON error body: our own errors as they are, Hummingbird's (unknown route, method
 /// not allowed, body too large) to the same shape, and anything else to a logged 500.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// When given, a miss on a routed path with another method is a 405 naming the methods it allows.
+    var routes: RouteTable? = nil
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
@@ -84,7 +87,15 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPError {
             let code: String
             let message: String
-            switch error.status {
+            var status = error.status
+            var headers = error.headers
+            if error.status == .notFound, error.body == nil,
+                let allowed = routes?.allowedMethods(path: request.uri.path), !allowed.isEmpty
+            {
+                status = .methodNotAllowed
+                headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+            }
+            switch status {
             case .notFound:
                 code = "not_found"
                 message = error.body ?? "no route for \(request.method) \(request.uri.path)"
@@ -95,11 +106,11 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 code = "body_too_large"
                 message = error.body ?? "request body too large"
             default:
-                code = error.status.code < 500 ? "bad_request" : "internal"
-                message = error.body ?? error.status.reasonPhrase
+                code = status.code < 500 ? "bad_request" : "internal"
+                message = error.body ?? status.reasonPhrase
             }
-            var response = try AssentError(error.status, code, message).response(from: request, context: context)
-            for field in error.headers where field.name != .contentType && field.name != .contentLength {
+            var response = try AssentError(status, code, message).response(from: request, context: context)
+            for field in headers where field.name != .contentType && field.name != .contentLength {
                 response.headers.append(field)
             }
             return response
