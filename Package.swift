@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "AssentCore", targets: ["AssentCore"]),
         .library(name: "AssentStore", targets: ["AssentStore"]),
         .library(name: "AssentSQLite", targets: ["AssentSQLite"]),
+        .library(name: "AssentPostgres", targets: ["AssentPostgres"]),
         .library(name: "AssentServer", targets: ["AssentServer"]),
         .library(name: "AssentMail", targets: ["AssentMail"]),
     ],
@@ -29,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
@@ -55,9 +57,20 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
+            name: "AssentPostgres",
+            dependencies: [
+                "AssentStore", "AssentCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "AssentServer",
             dependencies: [
-                "AssentCore", "AssentStore", "AssentSQLite", "AssentMail",
+                "AssentCore", "AssentStore", "AssentSQLite", "AssentPostgres", "AssentMail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
@@ -86,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "assent",
             dependencies: [
-                "AssentServer", "AssentCore", "AssentStore", "AssentSQLite", "AssentMail",
+                "AssentServer", "AssentCore", "AssentStore", "AssentSQLite", "AssentPostgres", "AssentMail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -108,6 +121,14 @@ let package = Package(
             path: "Benchmarks/LedgerBench",
             swiftSettings: upcoming
         ),
+        .executableTarget(
+            name: "assent-ledger-fill",
+            dependencies: [
+                "AssentCore", "AssentStore", "AssentServer", .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/LedgerFill",
+            swiftSettings: upcoming
+        ),
         .testTarget(
             name: "AssentCoreTests",
             dependencies: ["AssentCore", .product(name: "PropertyBased", package: "swift-property-based")],
@@ -116,16 +137,19 @@ let package = Package(
         .testTarget(
             name: "AssentStoreTests",
             dependencies: [
-                "AssentStore", "AssentCore", "AssentSQLite", .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Logging", package: "swift-log"),
+                "AssentStore", "AssentCore", "AssentSQLite", "AssentPostgres",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: upcoming
         ),
         .testTarget(
             name: "AssentServerTests",
             dependencies: [
-                "AssentServer", "AssentCore", "AssentStore", "AssentSQLite",
+                "AssentServer", "AssentCore", "AssentStore", "AssentSQLite", "AssentPostgres",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: upcoming
         ),

@@ -99,6 +99,23 @@ extension SQLiteStore {
         }
     }
 
+    /// The export attached to an access request: its summary on the request's row, its document in a table of
+    /// its own (a rowid table: documents can be large).
+    static func registerRequestExportMigration(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v4-request-exports") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE requests ADD COLUMN export_attached_at INTEGER;
+                    ALTER TABLE requests ADD COLUMN export_bytes INTEGER;
+                    ALTER TABLE requests ADD COLUMN export_sha256 TEXT;
+                    CREATE TABLE request_exports (
+                        request_id TEXT PRIMARY KEY,
+                        document BLOB NOT NULL
+                    );
+                    """)
+        }
+    }
+
     // MARK: Requests
 
     public func createRequest(
@@ -182,18 +199,46 @@ extension SQLiteStore {
         _ request: PrivacyRequest, event: RequestEvent, suppression: SuppressionEntry?, webhook: WebhookDelivery?
     ) async throws {
         try await pool.write { db in
-            guard
-                let stored = try Int.fetchOne(
-                    db, sql: "SELECT revision FROM requests WHERE id = ?", arguments: [request.id])
-            else { throw RequestStoreError.unknownRequest(request.id) }
-            guard stored == request.revision - 1 else {
-                throw RequestStoreError.conflict(id: request.id, expected: request.revision - 1, actual: stored)
-            }
-            try db.execute(sql: "DELETE FROM requests WHERE id = ?", arguments: [request.id])
-            try Self.insertRequest(db, request)
-            try Self.appendEvent(db, event)
+            try Self.replaceRequest(db, request, event: event, webhook: webhook)
             if let suppression { try Self.insertSuppression(db, suppression) }
-            if let webhook { try Self.upsertWebhook(db, webhook) }
+        }
+    }
+
+    /// Replaces a request's row after checking its revision, with the history line and webhook delivery.
+    private static func replaceRequest(
+        _ db: Database, _ request: PrivacyRequest, event: RequestEvent, webhook: WebhookDelivery?
+    ) throws {
+        guard
+            let stored = try Int.fetchOne(
+                db, sql: "SELECT revision FROM requests WHERE id = ?", arguments: [request.id])
+        else { throw RequestStoreError.unknownRequest(request.id) }
+        guard stored == request.revision - 1 else {
+            throw RequestStoreError.conflict(id: request.id, expected: request.revision - 1, actual: stored)
+        }
+        try db.execute(sql: "DELETE FROM requests WHERE id = ?", arguments: [request.id])
+        try insertRequest(db, request)
+        try appendEvent(db, event)
+        if let webhook { try upsertWebhook(db, webhook) }
+    }
+
+    // MARK: Exports
+
+    public func attachExport(
+        _ request: PrivacyRequest, document: [UInt8], event: RequestEvent, webhook: WebhookDelivery?
+    ) async throws {
+        try await pool.write { db in
+            try Self.replaceRequest(db, request, event: event, webhook: webhook)
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO request_exports (request_id, document) VALUES (?, ?)",
+                arguments: [request.id, Data(document)])
+        }
+    }
+
+    public func exportDocument(requestID: String) async throws -> [UInt8]? {
+        try await pool.read { db in
+            try Data.fetchOne(
+                db, sql: "SELECT document FROM request_exports WHERE request_id = ?", arguments: [requestID]
+            ).map { Array($0) }
         }
     }
 
@@ -272,16 +317,32 @@ extension SQLiteStore {
 
     public func eraseEmails(closedBefore: Int64, at now: Int64) async throws -> Int {
         try await pool.write { db in
-            let ids = try String.fetchAll(
+            let rows = try Row.fetchAll(
                 db,
-                sql: "SELECT id FROM requests WHERE email IS NOT NULL AND closed_at IS NOT NULL AND closed_at < ?",
+                sql: """
+                    SELECT id, email IS NOT NULL AS has_email, export_sha256 IS NOT NULL AS has_export FROM requests
+                    WHERE (email IS NOT NULL OR export_sha256 IS NOT NULL) AND closed_at IS NOT NULL AND closed_at < ?
+                    """,
                 arguments: [closedBefore])
-            for id in ids {
-                try db.execute(sql: "UPDATE requests SET email = NULL WHERE id = ?", arguments: [id])
-                try Self.appendEvent(
-                    db, RequestEvent(requestID: id, at: now, actor: "system", action: "email_erased"))
+            for row in rows {
+                let id: String = row["id"]
+                if row["has_email"] as Bool {
+                    try db.execute(sql: "UPDATE requests SET email = NULL WHERE id = ?", arguments: [id])
+                    try Self.appendEvent(
+                        db, RequestEvent(requestID: id, at: now, actor: "system", action: "email_erased"))
+                }
+                if row["has_export"] as Bool {
+                    try db.execute(
+                        sql: """
+                            UPDATE requests SET export_attached_at = NULL, export_bytes = NULL, export_sha256 = NULL
+                            WHERE id = ?
+                            """, arguments: [id])
+                    try db.execute(sql: "DELETE FROM request_exports WHERE request_id = ?", arguments: [id])
+                    try Self.appendEvent(
+                        db, RequestEvent(requestID: id, at: now, actor: "system", action: "export_erased"))
+                }
             }
-            return ids.count
+            return rows.count
         }
     }
 
@@ -360,15 +421,17 @@ extension SQLiteStore {
             sql: """
                 INSERT INTO requests (id, property, type, law, region, lang, status, email, email_hash, details,
                     subject, received_at, verified_at, closed_at, received_date, acknowledge_by, respond_by,
-                    extended_respond_by, due_end, extension_reason, denial_reason, status_token_hash, revision)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    extended_respond_by, due_end, extension_reason, denial_reason, status_token_hash, revision,
+                    export_attached_at, export_bytes, export_sha256)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 r.id, r.property, r.type.rawValue, r.law.rawValue, r.region, r.lang, r.status.rawValue, r.email,
                 r.emailHash, Data(details), r.subject, r.receivedAt, r.verifiedAt, r.closedAt,
                 r.deadlines.received.description, r.deadlines.acknowledgeBy.description,
                 r.deadlines.respondBy.description, r.deadlines.extendedRespondBy.description, r.due.endMilliseconds,
-                r.extensionReason, r.denialReason, r.statusTokenHash, r.revision,
+                r.extensionReason, r.denialReason, r.statusTokenHash, r.revision, r.export?.attachedAt,
+                r.export?.bytes, r.export?.sha256,
             ])
     }
 
@@ -399,7 +462,19 @@ extension SQLiteStore {
             emailHash: row["email_hash"], details: details, subject: row["subject"], receivedAt: row["received_at"],
             verifiedAt: row["verified_at"], closedAt: row["closed_at"], deadlines: deadlines,
             extensionReason: row["extension_reason"], denialReason: row["denial_reason"],
-            statusTokenHash: row["status_token_hash"], revision: row["revision"])
+            statusTokenHash: row["status_token_hash"], revision: row["revision"], export: try exportSummary(row, id))
+    }
+
+    private static func exportSummary(_ row: Row, _ id: String) throws -> RequestExportSummary? {
+        let attachedAt: Int64? = row["export_attached_at"]
+        let bytes: Int? = row["export_bytes"]
+        let sha256: String? = row["export_sha256"]
+        switch (attachedAt, bytes, sha256) {
+        case (nil, nil, nil): return nil
+        case (let attachedAt?, let bytes?, let sha256?):
+            return RequestExportSummary(attachedAt: attachedAt, bytes: bytes, sha256: sha256)
+        default: throw StoreError.corrupt("request \(id): export summary incomplete")
+        }
     }
 
     private static func appendEvent(_ db: Database, _ e: RequestEvent) throws {

@@ -75,6 +75,8 @@ public final class SQLiteStore: AssentStorage {
         }
         registerVendorListMigration(&migrator)
         registerRequestMigration(&migrator)
+        registerRequestExportMigration(&migrator)
+        registerSigningKeyMigration(&migrator)
         return migrator
     }
 

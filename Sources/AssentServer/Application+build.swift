@@ -19,12 +19,23 @@ public struct AssentRequestContext: RequestContext, RemoteAddressRequestContext 
 }
 
 /// Builds the whole server from a configuration: opens (or creates) the data directory, seeds the demo
-/// property on first start, and wires the routes. `assent serve` and the tests both call this.
+/// property on first start, and wires the routes. `assent serve` and the tests both call this. SQLite only: a
+/// PostgreSQL store must stay open while the application runs, so it is opened by `DataDirectory.withStorage`
+/// and passed to the form below.
 public func buildApplication(
     _ configuration: ServerConfiguration, logger: Logger = Logger(label: "assent"),
     metrics: (@Sendable () -> [UInt8])? = nil
 ) async throws -> some ApplicationProtocol {
-    let opened = try DataDirectory.open(configuration)
+    try await buildApplication(
+        configuration, opened: try DataDirectory.open(configuration), logger: logger, metrics: metrics)
+}
+
+/// Builds the whole server on a store already opened (by `DataDirectory.withStorage`); the application must run
+/// while the store is open.
+public func buildApplication(
+    _ configuration: ServerConfiguration, opened: DataDirectory.Opened, logger: Logger = Logger(label: "assent"),
+    metrics: (@Sendable () -> [UInt8])? = nil
+) async throws -> some ApplicationProtocol {
     if opened.createdKey {
         logger.info("created signing key", metadata: ["path": "\(configuration.signingKeyPath)"])
     }
@@ -46,8 +57,16 @@ public func buildApplication(
         _ = try await store.saveProperty(DemoProperty.make(origins: origins), at: ConsentService.now())
         logger.info("seeded the demo property", metadata: ["property": "demo"])
     }
-    let writer = LedgerWriter(store: store, signer: opened.signer, logger: logger, clock: { ConsentService.now() })
-    let service = ConsentService(configuration: configuration, store: store, writer: writer, signer: opened.signer)
+    let writer = LedgerShards(
+        count: configuration.ledgerShards, store: store, signer: opened.signer, logger: logger,
+        clock: { ConsentService.now() })
+    // Publish this server's key before it signs anything, so its receipts verify wherever the ledger is read.
+    let ownKey = PublishedKey(
+        keyID: opened.signer.keyID, publicKey: opened.signer.publicKeyBytes, firstUsedAt: ConsentService.now())
+    try await store.publishKey(ownKey)
+    let keyRing = KeyRing(store: store, own: ownKey, published: try await store.publishedKeys())
+    let service = ConsentService(
+        configuration: configuration, store: store, writer: writer, signer: opened.signer, keyRing: keyRing)
     let requests = RequestService(
         store: store, consent: service, mailer: try TransportMailer.make(configuration, logger: logger),
         publicBase: configuration.publicURL ?? configuration.baseURL, logger: logger,
@@ -83,6 +102,7 @@ func buildRouter(
     let router = Router(context: AssentRequestContext.self, options: .autoGenerateHeadEndpoints)
     let routes = RouteTable()
     router.addMiddleware {
+        RequestIDMiddleware()
         ErrorMiddleware(routes: routes)
         MetricsMiddleware()
     }
@@ -92,6 +112,8 @@ func buildRouter(
     LedgerController(service: service).addRoutes(to: router)
     try SiteController(service: service).addRoutes(to: router)
     SignalsController<AssentRequestContext>().addRoutes(to: router)
+    let store = service.store
+    ReadinessController<AssentRequestContext>(check: { _ = try await store.treeSize(log: 0) }).addRoutes(to: router)
     router.get("/metrics") { _, _ in
         Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

@@ -28,6 +28,15 @@ public struct ServerConfiguration: Sendable {
     public var webhook: WebhookConfiguration?
     /// Days an address is kept after its request is closed.
     public var requestRetentionDays: Int
+    /// Logs the ledger is split into, each with its own writer and tree heads (see `LedgerShards`). One is
+    /// right for one server; several servers on one PostgreSQL database contend less with more.
+    public var ledgerShards = 1
+    /// Latest decisions kept in memory for the subject reads (about 1.5 KB each); 0 turns the cache off. Always
+    /// off with a database URL: another server's newer decision would not reach this one's cache.
+    public var decisionCacheSize = 200_000
+    /// A `postgres://` URL: the store is that PostgreSQL database instead of SQLite in the data directory (which
+    /// still holds the signing key and the outbox). See `DataDirectory.withStorage`.
+    public var databaseURL: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./assent-data",

@@ -12,14 +12,28 @@ public enum LedgerVerifier {
         public var ok: Bool { problem == nil }
     }
 
+    /// How far a verification has come: records checked so far out of the records the logs held when it began.
+    public struct Progress: Sendable, Equatable {
+        public var records: Int
+        public var total: Int
+    }
+
+    /// Verifies every log; `progress`, when given, is called after each page of records.
     public static func verify(
-        store: any LedgerStore, publicKeys: [String: [UInt8]], pageSize: Int = 5000
+        store: any LedgerStore, publicKeys: [String: [UInt8]], pageSize: Int = 5000,
+        progress: (@Sendable (Progress) -> Void)? = nil
     ) async throws -> Report {
         var report = Report()
-        for log in try await store.logs() {
+        let logs = try await store.logs()
+        var total = 0
+        if progress != nil {
+            for log in logs { total += try await store.treeSize(log: log) }
+        }
+        let onPage = progress.map { report in { (records: Int) in report(Progress(records: records, total: total)) } }
+        for log in logs {
             report.logs += 1
             if let problem = try await verify(
-                log: log, store: store, publicKeys: publicKeys, pageSize: pageSize, report: &report)
+                log: log, store: store, publicKeys: publicKeys, pageSize: pageSize, report: &report, onPage: onPage)
             {
                 report.problem = problem
                 return report
@@ -29,7 +43,8 @@ public enum LedgerVerifier {
     }
 
     private static func verify(
-        log: Int, store: any LedgerStore, publicKeys: [String: [UInt8]], pageSize: Int, report: inout Report
+        log: Int, store: any LedgerStore, publicKeys: [String: [UInt8]], pageSize: Int, report: inout Report,
+        onPage: ((Int) -> Void)?
     ) async throws -> String? {
         let heads = try await store.treeHeads(log: log)
         for head in heads {
@@ -92,6 +107,7 @@ public enum LedgerVerifier {
                     firstStoredMismatch = nil
                 }
             }
+            onPage?(report.records)
         }
         if headIndex < heads.count {
             let size = heads[headIndex].head.size

@@ -37,10 +37,12 @@ public final class LedgerWriter: Sendable {
     /// The tree as committed; only the single drain task reads or writes it.
     private let tree = Mutex<MerkleFrontier?>(nil)
 
-    private let recordsCounter = Counter(label: "assent_ledger_records_total")
-    private let failuresCounter = Counter(label: "assent_ledger_batch_failures_total")
-    private let batchSize = Recorder(label: "assent_ledger_batch_size")
-    private let commitTimer = Timer(label: "assent_ledger_commit_seconds")
+    private let recordsCounter: Counter
+    private let failuresCounter: Counter
+    private let movedCounter: Counter
+    private let batchSize: Recorder
+    private let commitTimer: Timer
+    private let sizeGauge: Gauge
 
     public init(
         store: any LedgerStore, signer: TreeHeadSigner, log: Int = 0, maxBatch: Int = 4096, logger: Logger,
@@ -52,6 +54,13 @@ public final class LedgerWriter: Sendable {
         self.clock = clock
         self.logger = logger
         self.maxBatch = maxBatch
+        let dimensions = [("log", String(log))]
+        recordsCounter = Counter(label: "assent_ledger_records_total", dimensions: dimensions)
+        movedCounter = Counter(label: "assent_ledger_log_moved_total", dimensions: dimensions)
+        failuresCounter = Counter(label: "assent_ledger_batch_failures_total", dimensions: dimensions)
+        batchSize = Recorder(label: "assent_ledger_batch_size", dimensions: dimensions)
+        commitTimer = Timer(label: "assent_ledger_commit_seconds", dimensions: dimensions)
+        sizeGauge = Gauge(label: "assent_ledger_tree_size", dimensions: dimensions)
     }
 
     public var batchesCommitted: Int { state.withLock { $0.batchesCommitted } }
@@ -112,7 +121,28 @@ public final class LedgerWriter: Sendable {
         }
     }
 
+    /// How often a batch is tried again when another server appended to the log first.
+    static let maxMovedRetries = 8
+
     private func commit(_ batch: [Pending]) async throws -> [Receipt] {
+        var attempt = 0
+        while true {
+            do {
+                return try await commitOnce(batch)
+            } catch StoreError.logMoved(let log, let expected, let actual) where attempt < Self.maxMovedRetries {
+                // Another writer (another server on the same database) appended first: the tree we hold is
+                // stale. Read the stored one and build the batch again on top of it.
+                attempt += 1
+                movedCounter.increment()
+                logger.debug(
+                    "log moved; rebuilding the batch",
+                    metadata: ["log": "\(log)", "expected": "\(expected)", "actual": "\(actual)"])
+                tree.withLock { $0 = nil }
+            }
+        }
+    }
+
+    private func commitOnce(_ batch: [Pending]) async throws -> [Receipt] {
         var frontier: MerkleFrontier
         if let current = tree.withLock({ $0 }) {
             frontier = current
@@ -129,6 +159,7 @@ public final class LedgerWriter: Sendable {
                 treeHead: head))
         let committed = frontier
         tree.withLock { $0 = committed }
+        sizeGauge.record(committed.size)
         return entries.indices.map { i in
             Receipt(entry: entries[i], leafIndex: start + i, proof: proofs[i], treeHead: head)
         }

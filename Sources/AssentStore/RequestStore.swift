@@ -153,8 +153,19 @@ public protocol RequestStore: Sendable {
     /// The subset of `hashes` on the property's suppression list.
     func suppressed(property: String, hashes: [String]) async throws -> Set<String>
 
-    /// Erases the address of every request closed before `closedBefore`, with a history line each; returns
-    /// how many.
+    /// Saves a request whose `export` changed (its `revision` one more than the stored one, as for
+    /// `updateRequest`) together with the export's document, its history line and webhook delivery: all or
+    /// nothing. A later attachment replaces the document. `RequestStoreError.conflict` or `.unknownRequest` as
+    /// `updateRequest` throws them.
+    func attachExport(
+        _ request: PrivacyRequest, document: [UInt8], event: RequestEvent, webhook: WebhookDelivery?
+    ) async throws
+    /// The document attached to a request, byte for byte; nil when there is none (or it was erased).
+    func exportDocument(requestID: String) async throws -> [UInt8]?
+
+    /// Erases the address and the attached export (document and summary) of every request closed before
+    /// `closedBefore`, with a history line for each thing erased (`email_erased`, `export_erased`); returns how
+    /// many requests were changed.
     func eraseEmails(closedBefore: Int64, at now: Int64) async throws -> Int
 
     func dueWebhooks(at now: Int64, limit: Int) async throws -> [WebhookDelivery]

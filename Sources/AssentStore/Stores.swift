@@ -13,6 +13,13 @@ public struct StoredRecord: Sendable, Equatable {
     }
 }
 
+extension StoredRecord {
+    /// The order `latestRecord(subject:properties:)` picks by: `recordedAt`, then the log position.
+    public static func isLater(_ a: StoredRecord, than b: StoredRecord) -> Bool {
+        (a.entry.recordedAt, a.log, a.leafIndex) > (b.entry.recordedAt, b.log, b.leafIndex)
+    }
+}
+
 /// A record exactly as the database holds it, for verification: nothing is trusted.
 public struct RawRecord: Sendable, Equatable {
     public var leafIndex: Int
@@ -66,6 +73,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case propertyConflict(String)
     /// A vendor list of this version is stored already, with other content.
     case vendorListConflict(version: Int)
+    /// The database cannot be reached now (connection refused or lost, server restarting): try again shortly.
+    /// Nothing of the failed call was committed.
+    case unavailable(String)
 
     public var description: String {
         switch self {
@@ -76,6 +86,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .propertyConflict(let id): "property \(id) was changed concurrently"
         case .vendorListConflict(let version):
             "vendor list version \(version) is already stored with different content"
+        case .unavailable(let why): "the database is unavailable: \(why)"
         }
     }
 }
@@ -118,6 +129,9 @@ public protocol LedgerStore: Sendable {
     func append(_ batch: LedgerBatch) async throws
     func record(id: String) async throws -> StoredRecord?
     func latestRecord(property: String, subject: String) async throws -> StoredRecord?
+    /// The latest record of `subject` on any of `properties` (a signed-in reader's decisions across a group of
+    /// properties): the greatest `recordedAt`, ties going to the later log position; nil when there is none.
+    func latestRecord(subject: String, properties: [String]) async throws -> StoredRecord?
     /// Oldest first.
     func records(property: String, subject: String) async throws -> [StoredRecord]
     /// Raw rows in leaf order from `leafIndex` on, at most `limit`.
@@ -194,9 +208,19 @@ public protocol VendorListStore: Sendable {
 }
 
 /// The whole storage contract; each backend conforms once.
-public typealias AssentStorage = PropertyStore & LedgerStore & VendorListStore & RequestStore
+public typealias AssentStorage = PropertyStore & LedgerStore & VendorListStore & RequestStore & SigningKeyStore
 
 extension LedgerStore {
+    /// One `latestRecord(property:subject:)` per property: correct for any store, one round trip each.
+    public func latestRecord(subject: String, properties: [String]) async throws -> StoredRecord? {
+        var latest: StoredRecord?
+        for property in Set(properties) {
+            guard let record = try await latestRecord(property: property, subject: subject) else { continue }
+            if latest.map({ StoredRecord.isLater(record, than: $0) }) ?? true { latest = record }
+        }
+        return latest
+    }
+
     public func frontier(log: Int) async throws -> MerkleFrontier {
         let size = try await treeSize(log: log)
         let positions = MerkleFrontier.positions(size: size)

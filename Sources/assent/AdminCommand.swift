@@ -29,6 +29,7 @@ extension Assent.Admin.Token {
         @Option(help: "The property a suppression token is for.") var property: String?
         @Option(help: "What the token is for, shown by `list`.") var label: String = ""
         @OptionGroup var data: DataOptions
+        @OptionGroup var database: DatabaseOptions
 
         func validate() throws {
             if scope == .suppression, property == nil {
@@ -40,34 +41,37 @@ extension Assent.Admin.Token {
         }
 
         func run() async throws {
-            let opened = try DataDirectory.open(ServerConfiguration(dataDirectory: data.dataDirectory))
-            if let property, try await opened.store.currentProperty(id: property) == nil {
-                throw CLIError("unknown property \"\(property)\"")
+            try await database.withStore(data) { store in
+                if let property, try await store.currentProperty(id: property) == nil {
+                    throw CLIError("unknown property \"\(property)\"")
+                }
+                let created = try await APITokens.create(
+                    store: store, scope: scope, property: property, label: label,
+                    now: Int64(Date().timeIntervalSince1970 * 1000))
+                var stderr = StandardError()
+                print(
+                    "created \(scope.rawValue) token \(created.token.id); keep the secret, it is not shown again:",
+                    to: &stderr)
+                print(created.secret)
             }
-            let created = try await APITokens.create(
-                store: opened.store, scope: scope, property: property, label: label,
-                now: Int64(Date().timeIntervalSince1970 * 1000))
-            var stderr = StandardError()
-            print(
-                "created \(scope.rawValue) token \(created.token.id); keep the secret, it is not shown again:",
-                to: &stderr)
-            print(created.secret)
         }
     }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List tokens (never their secrets).")
         @OptionGroup var data: DataOptions
+        @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let opened = try DataDirectory.open(ServerConfiguration(dataDirectory: data.dataDirectory))
-            for token in try await opened.store.tokens() {
-                let state = token.revokedAt.map { "revoked " + Timestamp.iso8601(milliseconds: $0) } ?? "active"
-                print(
-                    [
-                        token.id, token.scope.rawValue, token.property ?? "*", state,
-                        Timestamp.iso8601(milliseconds: token.createdAt), token.label,
-                    ].joined(separator: "\t"))
+            try await database.withStore(data) { store in
+                for token in try await store.tokens() {
+                    let state = token.revokedAt.map { "revoked " + Timestamp.iso8601(milliseconds: $0) } ?? "active"
+                    print(
+                        [
+                            token.id, token.scope.rawValue, token.property ?? "*", state,
+                            Timestamp.iso8601(milliseconds: token.createdAt), token.label,
+                        ].joined(separator: "\t"))
+                }
             }
         }
     }
@@ -76,17 +80,19 @@ extension Assent.Admin.Token {
         static let configuration = CommandConfiguration(abstract: "Revoke a token by id; it stops working at once.")
         @Argument(help: "The token id `list` shows.") var id: String
         @OptionGroup var data: DataOptions
+        @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let opened = try DataDirectory.open(ServerConfiguration(dataDirectory: data.dataDirectory))
-            guard var token = try await opened.store.tokens().first(where: { $0.id == id }) else {
-                throw CLIError("no token \(id)")
+            try await database.withStore(data) { store in
+                guard var token = try await store.tokens().first(where: { $0.id == id }) else {
+                    throw CLIError("no token \(id)")
+                }
+                if token.revokedAt == nil {
+                    token.revokedAt = Int64(Date().timeIntervalSince1970 * 1000)
+                    try await store.saveToken(token)
+                }
+                print("revoked \(id)")
             }
-            if token.revokedAt == nil {
-                token.revokedAt = Int64(Date().timeIntervalSince1970 * 1000)
-                try await opened.store.saveToken(token)
-            }
-            print("revoked \(id)")
         }
     }
 }

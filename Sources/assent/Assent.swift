@@ -8,7 +8,9 @@ struct Assent: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "assent",
         abstract: "A self-hosted consent and privacy-rights platform.",
-        subcommands: [Serve.self, Ledger.self, PropertyCommand.self, Signals.self, GVL.self, Mail.self, Admin.self]
+        subcommands: [
+            Serve.self, Ledger.self, PropertyCommand.self, Signals.self, GVL.self, Mail.self, Admin.self, Key.self,
+        ]
     )
 }
 

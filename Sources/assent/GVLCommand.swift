@@ -22,6 +22,7 @@ extension Assent {
 
             @Argument(help: "The vendor list JSON file (vendor-list.json, format version 3).") var file: String
             @OptionGroup var data: DataOptions
+            @OptionGroup var database: DatabaseOptions
 
             func run() async throws {
                 guard let bytes = FileManager.default.contents(atPath: file) else {
@@ -42,21 +43,22 @@ extension Assent {
                     print("\(file): not valid JSON: \(error)", to: &stderr)
                     throw ExitCode(2)
                 }
-                let opened = try DataDirectory.open(ServerConfiguration(dataDirectory: data.dataDirectory))
-                let stored = StoredVendorList(
-                    list: list, json: json, importedAt: Int64(Date().timeIntervalSince1970 * 1000))
-                let summary = stored.summary
-                let changed: Bool
-                do {
-                    changed = try await opened.store.saveVendorList(stored)
-                } catch StoreError.vendorListConflict(let version) {
-                    throw CLIError(
-                        "vendor list \(version) is already imported with different content; a published version never changes, so check the file"
-                    )
+                try await database.withStore(data) { store in
+                    let stored = StoredVendorList(
+                        list: list, json: json, importedAt: Int64(Date().timeIntervalSince1970 * 1000))
+                    let summary = stored.summary
+                    let changed: Bool
+                    do {
+                        changed = try await store.saveVendorList(stored)
+                    } catch StoreError.vendorListConflict(let version) {
+                        throw CLIError(
+                            "vendor list \(version) is already imported with different content; a published version never changes, so check the file"
+                        )
+                    }
+                    let what =
+                        "vendor list \(summary.version) (TCF policy \(summary.tcfPolicyVersion), \(summary.vendorCount) vendors, updated \(summary.lastUpdated))"
+                    print(changed ? "imported \(what)" : "\(what) was already imported with the same content")
                 }
-                let what =
-                    "vendor list \(summary.version) (TCF policy \(summary.tcfPolicyVersion), \(summary.vendorCount) vendors, updated \(summary.lastUpdated))"
-                print(changed ? "imported \(what)" : "\(what) was already imported with the same content")
             }
         }
 
@@ -64,15 +66,17 @@ extension Assent {
             static let configuration = CommandConfiguration(abstract: "List the imported vendor lists.")
 
             @OptionGroup var data: DataOptions
+            @OptionGroup var database: DatabaseOptions
 
             func run() async throws {
-                let (store, _) = try DataDirectory.openExisting(ServerConfiguration(dataDirectory: data.dataDirectory))
-                let lists = try await store.vendorLists()
-                if lists.isEmpty { print("no vendor list imported") }
-                for list in lists {
-                    print(
-                        "\(list.version)\tpolicy \(list.tcfPolicyVersion)\t\(list.vendorCount) vendors\tupdated \(list.lastUpdated)\timported \(Timestamp.iso8601(milliseconds: list.importedAt))\tsha256 \(list.sha256.prefix(16))"
-                    )
+                try await database.withStore(data, existing: true) { store in
+                    let lists = try await store.vendorLists()
+                    if lists.isEmpty { print("no vendor list imported") }
+                    for list in lists {
+                        print(
+                            "\(list.version)\tpolicy \(list.tcfPolicyVersion)\t\(list.vendorCount) vendors\tupdated \(list.lastUpdated)\timported \(Timestamp.iso8601(milliseconds: list.importedAt))\tsha256 \(list.sha256.prefix(16))"
+                        )
+                    }
                 }
             }
         }

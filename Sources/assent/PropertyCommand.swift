@@ -16,6 +16,7 @@ extension Assent {
 
             @Argument(help: "The property JSON document.") var file: String
             @OptionGroup var data: DataOptions
+            @OptionGroup var database: DatabaseOptions
 
             func run() async throws {
                 guard let bytes = FileManager.default.contents(atPath: file) else {
@@ -30,35 +31,36 @@ extension Assent {
                     for problem in error.problems { print("  \(problem)", to: &stderr) }
                     throw ExitCode(2)
                 }
-                let opened = try DataDirectory.open(ServerConfiguration(dataDirectory: data.dataDirectory))
-                if let tcf = property.signals.tcf, tcf.enabled, let version = tcf.vendorListVersion {
-                    // The vendors and purposes are checked against the list when it is here; without it TCF
-                    // cannot apply, which is worth saying but not a reason to refuse the rest.
-                    if let list = try await opened.store.vendorList(version: version)?.vendorList() {
-                        let problems = property.signalProblems(vendorList: list)
-                        if !problems.isEmpty {
+                try await database.withStore(data) { store in
+                    if let tcf = property.signals.tcf, tcf.enabled, let version = tcf.vendorListVersion {
+                        // The vendors and purposes are checked against the list when it is here; without it TCF
+                        // cannot apply, which is worth saying but not a reason to refuse the rest.
+                        if let list = try await store.vendorList(version: version)?.vendorList() {
+                            let problems = property.signalProblems(vendorList: list)
+                            if !problems.isEmpty {
+                                var stderr = StandardError()
+                                print("\(file): \(problems.count) problem(s):", to: &stderr)
+                                for problem in problems { print("  \(problem)", to: &stderr) }
+                                throw ExitCode(2)
+                            }
+                        } else {
                             var stderr = StandardError()
-                            print("\(file): \(problems.count) problem(s):", to: &stderr)
-                            for problem in problems { print("  \(problem)", to: &stderr) }
-                            throw ExitCode(2)
+                            print(
+                                "warning: vendor list \(version) is not imported (assent gvl import); TCF applies once it is",
+                                to: &stderr)
                         }
-                    } else {
-                        var stderr = StandardError()
-                        print(
-                            "warning: vendor list \(version) is not imported (assent gvl import); TCF applies once it is",
-                            to: &stderr)
                     }
-                }
-                let (revision, changed) = try await opened.store.saveProperty(
-                    property, at: Int64(Date().timeIntervalSince1970 * 1000))
-                if changed {
-                    print(
-                        "imported \(property.id): revision \(revision.revision), policy version \(revision.property.policyVersion)"
-                    )
-                } else {
-                    print(
-                        "\(property.id) unchanged: revision \(revision.revision), policy version \(revision.property.policyVersion)"
-                    )
+                    let (revision, changed) = try await store.saveProperty(
+                        property, at: Int64(Date().timeIntervalSince1970 * 1000))
+                    if changed {
+                        print(
+                            "imported \(property.id): revision \(revision.revision), policy version \(revision.property.policyVersion)"
+                        )
+                    } else {
+                        print(
+                            "\(property.id) unchanged: revision \(revision.revision), policy version \(revision.property.policyVersion)"
+                        )
+                    }
                 }
             }
         }
@@ -68,13 +70,15 @@ extension Assent {
 
             @Argument(help: "The property id.") var id: String
             @OptionGroup var data: DataOptions
+            @OptionGroup var database: DatabaseOptions
 
             func run() async throws {
-                let (store, _) = try DataDirectory.openExisting(ServerConfiguration(dataDirectory: data.dataDirectory))
-                guard let revision = try await store.currentProperty(id: id) else {
-                    throw CLIError("no property \"\(id)\"")
+                try await database.withStore(data, existing: true) { store in
+                    guard let revision = try await store.currentProperty(id: id) else {
+                        throw CLIError("no property \"\(id)\"")
+                    }
+                    print(revision.property.documentJSON(), terminator: "")
                 }
-                print(revision.property.documentJSON(), terminator: "")
             }
         }
     }

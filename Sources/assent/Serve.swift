@@ -19,6 +19,7 @@ extension Assent {
         var port: Int = env("ASSENT_PORT").flatMap(Int.init) ?? 8080
 
         @OptionGroup var data: DataOptions
+        @OptionGroup var database: DatabaseOptions
 
         @Option(
             help:
@@ -71,6 +72,21 @@ extension Assent {
         @Option(help: "Log level: trace, debug, info, notice, warning, error (env ASSENT_LOG_LEVEL).")
         var logLevel: String = env("ASSENT_LOG_LEVEL") ?? "info"
 
+        @Option(help: "Log lines as text or as json, one object per line (env ASSENT_LOG_FORMAT).")
+        var logFormat: LogFormat = env("ASSENT_LOG_FORMAT").flatMap(LogFormat.init) ?? .text
+
+        @Option(
+            help:
+                "Logs the ledger is split into, each with its own group commit and tree heads; more lets several servers on one database write without waiting for each other (env ASSENT_LEDGER_SHARDS)."
+        )
+        var ledgerShards: Int = env("ASSENT_LEDGER_SHARDS").flatMap(Int.init) ?? 1
+
+        @Option(
+            help:
+                "Latest decisions kept in memory for subject reads, about 1.5 KB each; 0 turns the cache off. Off with --database-url (env ASSENT_DECISION_CACHE)."
+        )
+        var decisionCache: Int = env("ASSENT_DECISION_CACHE").flatMap(Int.init) ?? 200_000
+
         // Optional options read their environment variable here: a default on an optional @Option is deprecated.
         private var smtpURL: String? { smtpURLFlag ?? env("ASSENT_SMTP_URL") }
         private var publicURL: String? { publicURLFlag ?? env("ASSENT_PUBLIC_URL") }
@@ -101,6 +117,8 @@ extension Assent {
             if let publicURL, !(publicURL.hasPrefix("https://") || publicURL.hasPrefix("http://")) {
                 throw ValidationError("--public-url \"\(publicURL)\" must start with https:// or http://")
             }
+            guard (1...64).contains(ledgerShards) else { throw ValidationError("--ledger-shards must be 1 to 64") }
+            guard decisionCache >= 0 else { throw ValidationError("--decision-cache must be 0 or more") }
             guard Logger.Level(rawValue: logLevel) != nil else {
                 throw ValidationError("--log-level \"\(logLevel)\" is unknown")
             }
@@ -108,18 +126,26 @@ extension Assent {
 
         func run() async throws {
             let level = Logger.Level(rawValue: logLevel) ?? .info
-            LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label, level: level) }
+            let format = logFormat
+            LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label, level: level, format: format) }
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-            let configuration = ServerConfiguration(
+            var configuration = ServerConfiguration(
                 host: host, port: port, dataDirectory: data.dataDirectory, regionHeader: regionHeader,
                 defaultRegion: Region(defaultRegion)!, smtpURL: smtpURL, mailFrom: mailFrom,
                 publicURL: publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }, clientHeader: clientHeader,
                 webhook: webhookURL.flatMap { url in webhookSecret.map { WebhookConfiguration(url: url, secret: $0) } },
                 requestRetentionDays: requestRetentionDays)
-            let app = try await buildApplication(
-                configuration, logger: Logger(label: "assent"), metrics: { registry.emitToBuffer() })
-            try await app.runService()
+            configuration.databaseURL = database.databaseURL
+            configuration.ledgerShards = ledgerShards
+            configuration.decisionCacheSize = decisionCache
+            let logger = Logger(label: "assent")
+            // The store stays open while the server runs (PostgreSQL's pool closes when it stops).
+            try await DataDirectory.withStorage(configuration, logger: logger) { opened in
+                let app = try await buildApplication(
+                    configuration, opened: opened, logger: logger, metrics: { registry.emitToBuffer() })
+                try await app.runService()
+            }
         }
     }
 }

@@ -299,24 +299,25 @@ struct LedgerRouteTests {
     @Test("a restart on the same data directory keeps the key, the records and the demo property's version")
     func restart() async throws {
         let configuration = TestServer.configuration()
-        defer { try? FileManager.default.removeItem(atPath: configuration.dataDirectory) }
-        let decision = try await TestServer.run(configuration, setup: .router, keepDirectory: true) { client in
-            try await client.recordDecision()
+        try await TestServer.removingData(configuration) {
+            let decision = try await TestServer.run(configuration, setup: .router, keepDirectory: true) { client in
+                try await client.recordDecision()
+            }
+            try await TestServer.run(configuration, setup: .router, keepDirectory: true) { client in
+                let subject = try #require(decision["subject"]?.stringValue)
+                let latest = try await client.get("/v1/properties/demo/subjects/\(subject)").json()
+                #expect(latest["id"] == decision["id"])
+                let verified = try await verify(client, try #require(decision["receipt"]))
+                #expect(verified["valid"]?.boolValue == true)
+                let config = try await client.get("/v1/properties/demo/config").json()
+                #expect(config["policyVersion"]?.intValue == 1)
+            }
+            // The signing key is readable by its owner alone.
+            let attributes = try FileManager.default.attributesOfItem(atPath: configuration.signingKeyPath)
+            let mode = try #require(attributes[.posixPermissions] as? Int)
+            #expect(mode & 0o777 == 0o600)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: configuration.signingKeyPath)).count == 32)
         }
-        try await TestServer.run(configuration, setup: .router, keepDirectory: true) { client in
-            let subject = try #require(decision["subject"]?.stringValue)
-            let latest = try await client.get("/v1/properties/demo/subjects/\(subject)").json()
-            #expect(latest["id"] == decision["id"])
-            let verified = try await verify(client, try #require(decision["receipt"]))
-            #expect(verified["valid"]?.boolValue == true)
-            let config = try await client.get("/v1/properties/demo/config").json()
-            #expect(config["policyVersion"]?.intValue == 1)
-        }
-        // The signing key is readable by its owner alone.
-        let attributes = try FileManager.default.attributesOfItem(atPath: configuration.signingKeyPath)
-        let mode = try #require(attributes[.posixPermissions] as? Int)
-        #expect(mode & 0o777 == 0o600)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: configuration.signingKeyPath)).count == 32)
     }
 
     private func verify(_ client: some TestClientProtocol, _ value: JSONValue) async throws -> JSONValue {

@@ -1,5 +1,4 @@
 import AssentCore
-import AssentSQLite
 import AssentStore
 import Foundation
 import HTTPTypes
@@ -31,12 +30,15 @@ struct RequestFixture: Sendable {
     /// An access request waiting for its code, verified through the status page.
     let pageVerifySecret: String
     let pageVerifyCode: String
+    /// A verified access request with an export attached, to download.
+    let exportSecret: String
+    let exportID: String
     let hash = String(repeating: "ab", count: 32)
 
     static func make(_ client: some TestClientProtocol, _ configuration: ServerConfiguration) async throws
         -> RequestFixture
     {
-        let store = try SQLiteStore(path: configuration.databasePath)
+        let store = try TestServer.store(configuration)
         func token(_ scope: APIToken.Scope, _ property: String?) async throws -> String {
             try await APITokens.create(store: store, scope: scope, property: property, label: "probe", now: 1).secret
         }
@@ -54,16 +56,28 @@ struct RequestFixture: Sendable {
         let optOut = try await file("opt_out_sale_sharing", "optout@example.com")
         let extend = try await file("delete", "extend@example.com")
         let pageVerify = try await file("access", "pageverify@example.com")
+        let admin = try await token(.admin, nil)
+        let exported = try await file("access", "export@example.com")
+        let verified = try await client.post(
+            "/v1/requests/status/\(exported.secret)/verify",
+            json: #"{"code":"\#(try Outbox.code(sentTo: "export@example.com", in: configuration))"}"#)
+        try #require(verified.status == .ok, "\(verified.text)")
+        let attached = try await client.execute(
+            uri: "/v1/admin/requests/\(exported.id)/export", method: .put,
+            headers: [.authorization: "Bearer " + admin, .contentType: "application/json"],
+            body: ByteBuffer(string: #"{"decisions":[]}"#))
+        try #require(attached.status == .ok, "\(attached.text)")
         let form = try await client.get("/privacy/demo/requests")
         let cookie = try #require(form.headers[.setCookie], "the form sets the CSRF cookie")
         let csrf = String(try #require(cookie.split(separator: ";").first?.split(separator: "=").last))
         return RequestFixture(
-            admin: try await token(.admin, nil), suppression: try await token(.suppression, "demo"),
+            admin: admin, suppression: try await token(.suppression, "demo"),
             otherSuppression: try await token(.suppression, "other"), verifySecret: verify.secret,
             verifyCode: try Outbox.code(sentTo: "verify@example.com", in: configuration), waitingSecret: waiting.secret,
             optOutSecret: optOut.secret, optOutID: optOut.id, extendID: extend.id, csrf: csrf,
             pageVerifySecret: pageVerify.secret,
-            pageVerifyCode: try Outbox.code(sentTo: "pageverify@example.com", in: configuration))
+            pageVerifyCode: try Outbox.code(sentTo: "pageverify@example.com", in: configuration),
+            exportSecret: exported.secret, exportID: exported.id)
     }
 
     typealias Probe = OpenAPIConformanceTests.Probe
@@ -209,6 +223,31 @@ struct RequestFixture: Sendable {
                 Probe(name: "same address again", uri: uri, headers: json, body: good),
                 Probe(name: "over the limit", uri: uri, headers: json, body: good),
             ] + badBodies(uri, json)
+        case "GET /v1/requests/status/{secret}/export":
+            return [
+                Probe(name: "good", uri: "/v1/requests/status/\(exportSecret)/export"),
+                Probe(name: "not verified", uri: "/v1/requests/status/\(waitingSecret)/export"),
+                Probe(name: "wrong secret", uri: "/v1/requests/status/wrong/export"),
+            ]
+        case "GET /privacy/{property}/status/{secret}/export":
+            return [
+                Probe(name: "good", uri: "/privacy/demo/status/\(exportSecret)/export"),
+                Probe(name: "another property", uri: "/privacy/other/status/\(exportSecret)/export"),
+                Probe(name: "wrong secret", uri: "/privacy/demo/status/wrong/export"),
+            ]
+        case "PUT /v1/admin/requests/{id}/export":
+            let uri = "/v1/admin/requests/\(exportID)/export"
+            let good = body(#"{"decisions":[],"note":"replaced"}"#)
+            return [
+                Probe(name: "good", uri: uri, headers: admin, body: good),
+                Probe(
+                    name: "not an access request", uri: "/v1/admin/requests/\(optOutID)/export", headers: admin,
+                    body: good),
+                Probe(name: "not a document", uri: uri, headers: admin, body: body("42")),
+                Probe(name: "unknown id", uri: "/v1/admin/requests/nope/export", headers: admin, body: good),
+                Probe(name: "no token", uri: uri, headers: json, body: good),
+                Probe(name: "suppression token", uri: uri, headers: bearer(suppression, json), body: good),
+            ] + badBodies(uri, admin, limit: RequestService.maxExportBytes + 1)
         case "GET /v1/requests/status/{secret}":
             return [
                 Probe(name: "good", uri: "/v1/requests/status/\(verifySecret)"),

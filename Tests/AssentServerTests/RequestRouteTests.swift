@@ -1,5 +1,4 @@
 import AssentCore
-import AssentSQLite
 import AssentStore
 import Foundation
 import HTTPTypes
@@ -15,7 +14,7 @@ import Testing
 @Suite("Privacy request routes")
 struct RequestRouteTests {
     static func adminToken(_ configuration: ServerConfiguration) async throws -> HTTPFields {
-        let store = try SQLiteStore(path: configuration.databasePath)
+        let store = try TestServer.store(configuration)
         let secret = try await APITokens.create(store: store, scope: .admin, property: nil, label: "t", now: 1).secret
         return [.authorization: "Bearer " + secret, .contentType: "application/json"]
     }
@@ -100,7 +99,7 @@ struct RequestRouteTests {
                 "/v1/properties/demo/requests", json: #"{"type":"opt_out_sale_sharing","email":" Bo@Example.com "}"#)
             #expect(filed.status == .accepted)
             #expect(try filed.json()["awaitingCode"]?.boolValue == false, "an opt-out needs no code")
-            let store = try SQLiteStore(path: configuration.databasePath)
+            let store = try TestServer.store(configuration)
             let secret = try await store.secret(property: "demo", kind: "suppression", candidate: [0])
             let hash = try #require(EmailAddress("bo@example.com")).suppressionHash(secret: secret)
             let other = try #require(EmailAddress("cy@example.com")).suppressionHash(secret: secret)
@@ -273,7 +272,7 @@ struct RetentionTests {
                 _ = try await client.post(
                     "/v1/admin/requests/\(ids[0])/status", json: #"{"status":"\#(status)"}"#, admin)
             }
-            let store = try SQLiteStore(path: configuration.databasePath)
+            let store = try TestServer.store(configuration)
             let now = ConsentService.now()
             let service = RetentionService(
                 store: store, days: 30, logger: Logger(label: "test"), clock: { now + 31 * 86_400_000 })

@@ -1,5 +1,4 @@
 import AssentCore
-import AssentSQLite
 import AssentStore
 import Foundation
 import HTTPTypes
@@ -263,7 +262,7 @@ struct SignalsResponseTests {
             #expect(try Self.signals(before)["tcString"] == nil)
             #expect(try await client.get("/v1/properties/news/config", [.regionHeader: "DE"]).json()["tcf"] == nil)
 
-            let store = try SQLiteStore(path: configuration.databasePath)
+            let store = try TestServer.store(configuration)
             var list = try JSONParser.parse(DemoVendorList.json)
             list = list.replacing(["vendorListVersion"], with: .int(42))
             _ = try await store.saveVendorList(

@@ -1,4 +1,5 @@
 import AssentCore
+import AssentStore
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -16,6 +17,65 @@ struct SiteRouteTests {
             #expect(response.status == .ok)
             #expect(response.isJSON)
             #expect(response.text == #"{"status":"ok"}"#)
+        }
+    }
+
+    @Test("GET /readyz is ready while the database answers, and every answer names its request id")
+    func ready() async throws {
+        try await TestServer.withRouter { client in
+            let response = try await client.get("/readyz")
+            #expect(response.status == .ok)
+            #expect(response.text == #"{"status":"ready"}"#)
+            let first = try #require(response.headers[.requestID])
+            let again = try await client.get("/nowhere")
+            #expect(again.headers[.requestID].map { !$0.isEmpty && $0 != first } == true, "errors carry one too")
+        }
+    }
+
+    struct DatabaseDown: Error, CustomStringConvertible {
+        var description: String { "connection refused" }
+    }
+
+    /// The store itself is not made to fail here: the check is the controller's seam. A database that refuses
+    /// is a 503 naming why; one that hangs is a 503 after the timeout, not a hung probe.
+    @Test("GET /readyz fails with the database: an error or no answer in time is a 503 with Retry-After")
+    func readinessFailsWithTheDatabase() async throws {
+        for (check, mentions) in [
+            ({ @Sendable () async throws -> Void in throw DatabaseDown() }, "connection refused"),
+            ({ @Sendable () async throws -> Void in try await Task.sleep(for: .seconds(60)) }, "did not answer"),
+        ] {
+            let router = Router()
+            router.addMiddleware { ErrorMiddleware() }
+            ReadinessController<BasicRequestContext>(check: check, timeout: .milliseconds(200)).addRoutes(to: router)
+            try await Application(router: router).test(.router) { client in
+                let started = ContinuousClock.now
+                let response = try await client.execute(uri: "/readyz", method: .get)
+                #expect(started.duration(to: .now) < .seconds(30), "answered long before the 60-second hang")
+                #expect(response.status == .serviceUnavailable)
+                let error = try response.json()["error"]
+                #expect(error?["code"]?.stringValue == "not_ready")
+                #expect(error?["message"]?.stringValue?.contains(mentions) == true)
+                #expect(response.headers[.retryAfter] == "1")
+            }
+        }
+    }
+
+    /// A store that cannot reach its database says so with `StoreError.unavailable`; the client gets a 503 with
+    /// Retry-After (and can retry), never a 500 or a hang, and other store errors are not mistaken for it.
+    @Test("an unavailable database is a 503 with Retry-After; other store errors are not")
+    func unavailableStoreIs503() async throws {
+        let router = Router()
+        router.addMiddleware { ErrorMiddleware() }
+        router.get("/down") { _, _ -> String in throw StoreError.unavailable("connection refused") }
+        router.get("/corrupt") { _, _ -> String in throw StoreError.corrupt("row 7") }
+        try await Application(router: router).test(.router) { client in
+            let down = try await client.execute(uri: "/down", method: .get)
+            #expect(down.status == .serviceUnavailable)
+            #expect(down.headers[.retryAfter] == "1")
+            #expect(try down.json()["error"]?["code"]?.stringValue == "unavailable")
+            let corrupt = try await client.execute(uri: "/corrupt", method: .get)
+            #expect(corrupt.status == .internalServerError)
+            #expect(try corrupt.json()["error"]?["code"]?.stringValue == "internal")
         }
     }
 

@@ -27,183 +27,193 @@ struct RequestStoreConformanceTests {
 
     @Test(arguments: StoreKind.allCases)
     func createReadAndHistory(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.makeStore()
-        defer { cleanup() }
-        let request = Self.makeRequest(1, subject: "subject-1")
-        let challenge = VerificationChallenge(requestID: request.id, code: "123456", salt: "s", now: request.receivedAt)
-        let suppression = SuppressionEntry(
-            property: "demo", hash: request.emailHash, addedAt: request.receivedAt, requestID: request.id)
-        let webhook = WebhookDelivery(
-            id: "w1", property: "demo", requestID: request.id, url: "https://hooks.example/a", body: Array("{}".utf8),
-            nextAttemptAt: request.receivedAt)
-        try await store.createRequest(
-            request, event: Self.created(request), challenge: challenge, suppression: suppression, webhook: webhook)
-
-        #expect(try await store.request(id: request.id) == request)
-        #expect(try await store.request(statusTokenHash: "token-1") == request)
-        #expect(try await store.request(id: "nope") == nil)
-        #expect(try await store.requestEvents(requestID: request.id) == [Self.created(request)])
-        #expect(
-            try await store.suppressed(property: "demo", hashes: [request.emailHash, "other"]) == [request.emailHash])
-        #expect(try await store.suppressed(property: "elsewhere", hashes: [request.emailHash]) == [])
-        #expect(try await store.dueWebhooks(at: request.receivedAt, limit: 10) == [webhook])
-        #expect(try await store.dueWebhooks(at: request.receivedAt - 1, limit: 10) == [])
-        #expect(try await store.requests(property: "demo", emailHash: request.emailHash, subject: nil) == [request])
-        #expect(try await store.requests(property: "demo", emailHash: nil, subject: "subject-1") == [request])
-        #expect(try await store.requests(property: "demo", emailHash: nil, subject: nil) == [])
-
-        await #expect(throws: RequestStoreError.duplicateRequest(request.id)) {
+        try await kind.withStore { store in
+            let request = Self.makeRequest(1, subject: "subject-1")
+            let challenge = VerificationChallenge(
+                requestID: request.id, code: "123456", salt: "s", now: request.receivedAt)
+            let suppression = SuppressionEntry(
+                property: "demo", hash: request.emailHash, addedAt: request.receivedAt, requestID: request.id)
+            let webhook = WebhookDelivery(
+                id: "w1", property: "demo", requestID: request.id, url: "https://hooks.example/a",
+                body: Array("{}".utf8), nextAttemptAt: request.receivedAt)
             try await store.createRequest(
-                request, event: Self.created(request), challenge: nil, suppression: nil, webhook: nil)
+                request, event: Self.created(request), challenge: challenge, suppression: suppression, webhook: webhook)
+
+            #expect(try await store.request(id: request.id) == request)
+            #expect(try await store.request(statusTokenHash: "token-1") == request)
+            #expect(try await store.request(id: "nope") == nil)
+            #expect(try await store.requestEvents(requestID: request.id) == [Self.created(request)])
+            let found = try await store.suppressed(property: "demo", hashes: [request.emailHash, "other"])
+            #expect(found == [request.emailHash])
+            #expect(try await store.suppressed(property: "elsewhere", hashes: [request.emailHash]) == [])
+            #expect(try await store.dueWebhooks(at: request.receivedAt, limit: 10) == [webhook])
+            #expect(try await store.dueWebhooks(at: request.receivedAt - 1, limit: 10) == [])
+            #expect(try await store.requests(property: "demo", emailHash: request.emailHash, subject: nil) == [request])
+            #expect(try await store.requests(property: "demo", emailHash: nil, subject: "subject-1") == [request])
+            #expect(try await store.requests(property: "demo", emailHash: nil, subject: nil) == [])
+
+            await #expect(throws: RequestStoreError.duplicateRequest(request.id)) {
+                try await store.createRequest(
+                    request, event: Self.created(request), challenge: nil, suppression: nil, webhook: nil)
+            }
         }
     }
 
     @Test(arguments: StoreKind.allCases)
     func updatesNeedTheCurrentRevision(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.makeStore()
-        defer { cleanup() }
-        let request = Self.makeRequest(1)
-        try await store.createRequest(
-            request, event: Self.created(request), challenge: nil, suppression: nil, webhook: nil)
+        try await kind.withStore { store in
+            let request = Self.makeRequest(1)
+            try await store.createRequest(
+                request, event: Self.created(request), challenge: nil, suppression: nil, webhook: nil)
 
-        var verified = request
-        verified.status = .verified
-        verified.verifiedAt = request.receivedAt + 60_000
-        verified.revision = 2
-        let event = RequestEvent(
-            requestID: request.id, at: request.receivedAt + 60_000, actor: "requester", action: "verified",
-            from: .received, to: .verified)
-        try await store.updateRequest(verified, event: event, suppression: nil, webhook: nil)
-        #expect(try await store.request(id: request.id) == verified)
+            var verified = request
+            verified.status = .verified
+            verified.verifiedAt = request.receivedAt + 60_000
+            verified.revision = 2
+            let event = RequestEvent(
+                requestID: request.id, at: request.receivedAt + 60_000, actor: "requester", action: "verified",
+                from: .received, to: .verified)
+            try await store.updateRequest(verified, event: event, suppression: nil, webhook: nil)
+            #expect(try await store.request(id: request.id) == verified)
 
-        // A second writer that read revision 1 loses.
-        var stale = request
-        stale.status = .denied
-        stale.denialReason = "duplicate"
-        stale.revision = 2
-        await #expect(throws: RequestStoreError.conflict(id: request.id, expected: 1, actual: 2)) {
-            try await store.updateRequest(stale, event: event, suppression: nil, webhook: nil)
+            // A second writer that read revision 1 loses.
+            var stale = request
+            stale.status = .denied
+            stale.denialReason = "duplicate"
+            stale.revision = 2
+            await #expect(throws: RequestStoreError.conflict(id: request.id, expected: 1, actual: 2)) {
+                try await store.updateRequest(stale, event: event, suppression: nil, webhook: nil)
+            }
+            var unknown = Self.makeRequest(9)
+            unknown.revision = 2
+            await #expect(throws: RequestStoreError.unknownRequest(unknown.id)) {
+                try await store.updateRequest(unknown, event: event, suppression: nil, webhook: nil)
+            }
+            #expect(try await store.request(id: request.id) == verified)
+            #expect(try await store.requestEvents(requestID: request.id).map(\.action) == ["created", "verified"])
         }
-        var unknown = Self.makeRequest(9)
-        unknown.revision = 2
-        await #expect(throws: RequestStoreError.unknownRequest(unknown.id)) {
-            try await store.updateRequest(unknown, event: event, suppression: nil, webhook: nil)
-        }
-        #expect(try await store.request(id: request.id) == verified)
-        #expect(try await store.requestEvents(requestID: request.id).map(\.action) == ["created", "verified"])
     }
 
     @Test(arguments: StoreKind.allCases)
     func queueFilters(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.makeStore()
-        defer { cleanup() }
-        for n in 1...6 {
-            var request = Self.makeRequest(n, type: n % 2 == 0 ? .delete : .optOutSaleSharing)
-            if n == 5 {
-                request.status = .completed
-                request.closedAt = request.receivedAt + 1
+        try await kind.withStore { store in
+            for n in 1...6 {
+                var request = Self.makeRequest(n, type: n % 2 == 0 ? .delete : .optOutSaleSharing)
+                if n == 5 {
+                    request.status = .completed
+                    request.closedAt = request.receivedAt + 1
+                }
+                try await store.createRequest(
+                    request, event: Self.created(request), challenge: nil, suppression: nil, webhook: nil)
             }
+            let other = Self.makeRequest(7, property: "other")
             try await store.createRequest(
-                request, event: Self.created(request), challenge: nil, suppression: nil, webhook: nil)
-        }
-        let other = Self.makeRequest(7, property: "other")
-        try await store.createRequest(other, event: Self.created(other), challenge: nil, suppression: nil, webhook: nil)
+                other, event: Self.created(other), challenge: nil, suppression: nil, webhook: nil)
 
-        func ids(_ query: RequestQuery) async throws -> [String] { try await store.requests(query).map(\.id) }
-        #expect(try await ids(RequestQuery(property: "demo")) == (1...6).map { String(format: "0190-%04d", $0) })
-        #expect(try await ids(RequestQuery(property: "demo", limit: 2)) == ["0190-0001", "0190-0002"])
-        #expect(try await ids(RequestQuery(property: "demo", after: "0190-0004")) == ["0190-0005", "0190-0006"])
-        #expect(
-            try await ids(RequestQuery(property: "demo", types: [.delete])) == ["0190-0002", "0190-0004", "0190-0006"])
-        #expect(try await ids(RequestQuery(property: "demo", statuses: [.completed])) == ["0190-0005"])
-        #expect(try await ids(RequestQuery(property: "demo", receivedSince: Self.received + 6)) == ["0190-0006"])
-        // Opt-outs are due in 15 business days (2026-12-18), deletions in 45 days (2027-01-13); a closed
-        // request is never overdue.
-        let afterOptOutDeadline = CivilDate("2026-12-18")!.endMilliseconds
-        #expect(try await ids(RequestQuery(property: "demo", overdueAt: afterOptOutDeadline - 1)) == [])
-        #expect(
-            try await ids(RequestQuery(property: "demo", overdueAt: afterOptOutDeadline)) == ["0190-0001", "0190-0003"])
-        #expect(try await ids(RequestQuery(property: "other")) == ["0190-0007"])
+            func ids(_ query: RequestQuery) async throws -> [String] { try await store.requests(query).map(\.id) }
+            #expect(try await ids(RequestQuery(property: "demo")) == (1...6).map { String(format: "0190-%04d", $0) })
+            #expect(try await ids(RequestQuery(property: "demo", limit: 2)) == ["0190-0001", "0190-0002"])
+            #expect(try await ids(RequestQuery(property: "demo", after: "0190-0004")) == ["0190-0005", "0190-0006"])
+            #expect(
+                try await ids(RequestQuery(property: "demo", types: [.delete])) == [
+                    "0190-0002", "0190-0004", "0190-0006",
+                ])
+            #expect(try await ids(RequestQuery(property: "demo", statuses: [.completed])) == ["0190-0005"])
+            #expect(try await ids(RequestQuery(property: "demo", receivedSince: Self.received + 6)) == ["0190-0006"])
+            // Opt-outs are due in 15 business days (2026-12-18), deletions in 45 days (2027-01-13); a closed
+            // request is never overdue.
+            let afterOptOutDeadline = CivilDate("2026-12-18")!.endMilliseconds
+            #expect(try await ids(RequestQuery(property: "demo", overdueAt: afterOptOutDeadline - 1)) == [])
+            #expect(
+                try await ids(RequestQuery(property: "demo", overdueAt: afterOptOutDeadline)) == [
+                    "0190-0001", "0190-0003",
+                ])
+            #expect(try await ids(RequestQuery(property: "other")) == ["0190-0007"])
+        }
     }
 
     @Test(arguments: StoreKind.allCases)
     func attemptsAreCountedEvenConcurrently(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.makeStore()
-        defer { cleanup() }
-        #expect(try await store.countAttempt(requestID: "none") == nil)
-        let challenge = VerificationChallenge(requestID: "r1", code: "123456", salt: "salt", now: 0)
-        try await store.saveChallenge(challenge)
-        let seen = try await withThrowingTaskGroup(of: Int.self) { group in
-            for _ in 0..<8 { group.addTask { try await store.countAttempt(requestID: "r1")?.attempts ?? -1 } }
-            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        try await kind.withStore { store in
+            #expect(try await store.countAttempt(requestID: "none") == nil)
+            let challenge = VerificationChallenge(requestID: "r1", code: "123456", salt: "salt", now: 0)
+            try await store.saveChallenge(challenge)
+            let seen = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<8 { group.addTask { try await store.countAttempt(requestID: "r1")?.attempts ?? -1 } }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(seen.sorted() == Array(0..<8), "every attempt sees a different count")
+            // A new code starts again from zero attempts.
+            try await store.saveChallenge(VerificationChallenge(requestID: "r1", code: "654321", salt: "salt2", now: 1))
+            #expect(try await store.countAttempt(requestID: "r1")?.attempts == 0)
+            try await store.deleteChallenge(requestID: "r1")
+            #expect(try await store.countAttempt(requestID: "r1") == nil)
         }
-        #expect(seen.sorted() == Array(0..<8), "every attempt sees a different count")
-        // A new code starts again from zero attempts.
-        try await store.saveChallenge(VerificationChallenge(requestID: "r1", code: "654321", salt: "salt2", now: 1))
-        #expect(try await store.countAttempt(requestID: "r1")?.attempts == 0)
-        try await store.deleteChallenge(requestID: "r1")
-        #expect(try await store.countAttempt(requestID: "r1") == nil)
     }
 
     @Test(arguments: StoreKind.allCases)
     func suppressionInBulkAndErasure(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.makeStore()
-        defer { cleanup() }
-        let hashes = (0..<2_000).map { String(format: "%064x", $0) }
-        for hash in hashes where Int(hash, radix: 16)! % 3 == 0 {
-            try await store.addSuppression(SuppressionEntry(property: "demo", hash: hash, addedAt: 1, requestID: nil))
-        }
-        // Adding twice is harmless.
-        try await store.addSuppression(SuppressionEntry(property: "demo", hash: hashes[0], addedAt: 2, requestID: nil))
-        let found = try await store.suppressed(property: "demo", hashes: hashes)
-        #expect(found == Set(hashes.filter { Int($0, radix: 16)! % 3 == 0 }))
+        try await kind.withStore { store in
+            let hashes = (0..<2_000).map { String(format: "%064x", $0) }
+            for hash in hashes where Int(hash, radix: 16)! % 3 == 0 {
+                try await store.addSuppression(
+                    SuppressionEntry(property: "demo", hash: hash, addedAt: 1, requestID: nil))
+            }
+            // Adding twice is harmless.
+            try await store.addSuppression(
+                SuppressionEntry(property: "demo", hash: hashes[0], addedAt: 2, requestID: nil))
+            let found = try await store.suppressed(property: "demo", hashes: hashes)
+            #expect(found == Set(hashes.filter { Int($0, radix: 16)! % 3 == 0 }))
 
-        var closed = Self.makeRequest(1)
-        closed.status = .completed
-        closed.closedAt = 1_000
-        let open = Self.makeRequest(2)
-        for r in [closed, open] {
-            try await store.createRequest(r, event: Self.created(r), challenge: nil, suppression: nil, webhook: nil)
+            var closed = Self.makeRequest(1)
+            closed.status = .completed
+            closed.closedAt = 1_000
+            let open = Self.makeRequest(2)
+            for r in [closed, open] {
+                try await store.createRequest(r, event: Self.created(r), challenge: nil, suppression: nil, webhook: nil)
+            }
+            #expect(try await store.eraseEmails(closedBefore: 1_000, at: 5_000) == 0)
+            #expect(try await store.eraseEmails(closedBefore: 1_001, at: 5_000) == 1)
+            #expect(try await store.request(id: closed.id)?.email == nil)
+            #expect(
+                try await store.request(id: closed.id)?.emailHash == closed.emailHash, "the key outlives the address")
+            #expect(try await store.request(id: open.id)?.email == "ana@example.com")
+            #expect(try await store.requestEvents(requestID: closed.id).map(\.action) == ["created", "email_erased"])
+            #expect(try await store.eraseEmails(closedBefore: 1_001, at: 6_000) == 0)
         }
-        #expect(try await store.eraseEmails(closedBefore: 1_000, at: 5_000) == 0)
-        #expect(try await store.eraseEmails(closedBefore: 1_001, at: 5_000) == 1)
-        #expect(try await store.request(id: closed.id)?.email == nil)
-        #expect(try await store.request(id: closed.id)?.emailHash == closed.emailHash, "the key outlives the address")
-        #expect(try await store.request(id: open.id)?.email == "ana@example.com")
-        #expect(try await store.requestEvents(requestID: closed.id).map(\.action) == ["created", "email_erased"])
-        #expect(try await store.eraseEmails(closedBefore: 1_001, at: 6_000) == 0)
     }
 
     @Test(arguments: StoreKind.allCases)
     func tokensSecretsAndWebhookRetries(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.makeStore()
-        defer { cleanup() }
-        let token = APIToken(id: "t1", secretHash: "h1", scope: .admin, property: nil, label: "ops", createdAt: 1)
-        try await store.saveToken(token)
-        var revoked = token
-        revoked.revokedAt = 9
-        try await store.saveToken(revoked)
-        #expect(try await store.token(secretHash: "h1") == revoked)
-        #expect(try await store.token(secretHash: "h2") == nil)
-        #expect(try await store.tokens() == [revoked])
+        try await kind.withStore { store in
+            let token = APIToken(id: "t1", secretHash: "h1", scope: .admin, property: nil, label: "ops", createdAt: 1)
+            try await store.saveToken(token)
+            var revoked = token
+            revoked.revokedAt = 9
+            try await store.saveToken(revoked)
+            #expect(try await store.token(secretHash: "h1") == revoked)
+            #expect(try await store.token(secretHash: "h2") == nil)
+            #expect(try await store.tokens() == [revoked])
 
-        let first = try await store.secret(property: "demo", kind: "suppression", candidate: [1, 2, 3])
-        let second = try await store.secret(property: "demo", kind: "suppression", candidate: [9, 9, 9])
-        #expect(first == [1, 2, 3])
-        #expect(second == [1, 2, 3], "the first secret stays")
-        #expect(try await store.secret(property: "other", kind: "suppression", candidate: [7]) == [7])
+            let first = try await store.secret(property: "demo", kind: "suppression", candidate: [1, 2, 3])
+            let second = try await store.secret(property: "demo", kind: "suppression", candidate: [9, 9, 9])
+            #expect(first == [1, 2, 3])
+            #expect(second == [1, 2, 3], "the first secret stays")
+            #expect(try await store.secret(property: "other", kind: "suppression", candidate: [7]) == [7])
 
-        var delivery = WebhookDelivery(
-            id: "w1", property: "demo", requestID: "r1", url: "https://hooks.example/a", body: [1], nextAttemptAt: 10)
-        try await store.saveWebhookAttempt(delivery)
-        delivery.attempts = 1
-        delivery.nextAttemptAt = 40
-        delivery.lastError = "HTTP 503"
-        try await store.saveWebhookAttempt(delivery)
-        #expect(try await store.dueWebhooks(at: 39, limit: 5) == [])
-        #expect(try await store.dueWebhooks(at: 40, limit: 5) == [delivery])
-        delivery.deliveredAt = 41
-        try await store.saveWebhookAttempt(delivery)
-        #expect(try await store.dueWebhooks(at: 1_000, limit: 5) == [])
+            var delivery = WebhookDelivery(
+                id: "w1", property: "demo", requestID: "r1", url: "https://hooks.example/a", body: [1],
+                nextAttemptAt: 10)
+            try await store.saveWebhookAttempt(delivery)
+            delivery.attempts = 1
+            delivery.nextAttemptAt = 40
+            delivery.lastError = "HTTP 503"
+            try await store.saveWebhookAttempt(delivery)
+            #expect(try await store.dueWebhooks(at: 39, limit: 5) == [])
+            #expect(try await store.dueWebhooks(at: 40, limit: 5) == [delivery])
+            delivery.deliveredAt = 41
+            try await store.saveWebhookAttempt(delivery)
+            #expect(try await store.dueWebhooks(at: 1_000, limit: 5) == [])
+        }
     }
 }

@@ -1,25 +1,45 @@
 import AssentCore
+import AssentPostgres
 import AssentSQLite
 import AssentStore
 import Foundation
 import Logging
 import Testing
 
-/// The stores the conformance suite runs against. PostgreSQL joins this list with its store.
+/// The stores the conformance suite runs against: SQLite always, PostgreSQL when `ASSENT_TEST_DATABASE_URL` names a
+/// server to make test databases on.
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case sqlite
+    case postgres
+
+    static var allCases: [StoreKind] { TestPostgres.isAvailable ? [.sqlite, .postgres] : [.sqlite] }
 
     var testDescription: String { rawValue }
 
-    /// A fresh, empty store backed by a real database.
-    func makeStore() throws -> (store: any AssentStorage, cleanup: @Sendable () -> Void) {
+    /// Runs `body` with a fresh, empty store backed by a real database, removed afterwards.
+    func withStore<Result: Sendable>(_ body: (any AssentStorage) async throws -> Result) async throws -> Result {
         switch self {
         case .sqlite:
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("assent-store-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
             let store = try SQLiteStore(path: dir.appendingPathComponent("db.sqlite").path)
-            return (store, { try? FileManager.default.removeItem(at: dir) })
+            return try await body(store)
+        case .postgres:
+            return try await TestPostgres.withStore { try await body($0) }
         }
+    }
+
+    /// A fresh SQLite store and what removes it. PostgreSQL's test database is dropped asynchronously, which a
+    /// synchronous cleanup cannot do: tests that run against every kind use `withStore`.
+    func makeStore() throws -> (store: any AssentStorage, cleanup: @Sendable () -> Void) {
+        guard self == .sqlite else {
+            throw TestPostgresError("makeStore() makes SQLite stores only; use withStore { } for \(rawValue)")
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("assent-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let store = try SQLiteStore(path: dir.appendingPathComponent("db.sqlite").path)
+        return (store, { try? FileManager.default.removeItem(at: dir) })
     }
 }
 

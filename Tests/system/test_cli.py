@@ -175,3 +175,146 @@ def test_signals_encode_names_the_json_path_of_every_problem():
     assert broken.returncode == 1 and "$: not valid JSON" in broken.stderr
     missing = run("signals", "encode", "/nonexistent/signal.json")
     assert missing.returncode == 1 and "cannot read /nonexistent/signal.json" in missing.stderr
+
+
+class Server:
+    """`assent serve` on a free loopback port, stopped with SIGTERM."""
+
+    def __init__(self, data, *extra):
+        import http.client
+        import socket
+        import time
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.process = subprocess.Popen(
+            [BIN, "serve", "--data-dir", data, "--port", str(self.port), "--log-level", "error", *extra])
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    return
+            except OSError:
+                assert self.process.poll() is None and time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.05)
+
+    def call(self, method, path, body=None):
+        import http.client
+
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        conn.request(method, path, json.dumps(body) if body is not None else None, {"Content-Type": "application/json"})
+        response = conn.getresponse()
+        return response.status, json.loads(response.read() or b"null")
+
+    def consent(self):
+        status, decision = self.call("POST", "/v1/properties/demo/consents",
+                                     {"action": "save", "choices": {"performance": True}, "policyVersion": 1})
+        assert status == 201, decision
+        return decision
+
+    def stop(self):
+        import signal
+
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+def test_ledger_verify_shows_progress_on_a_terminal_and_ends_with_a_summary():
+    import pty
+
+    data = seeded_data_dir()
+    server = Server(data)
+    try:
+        for _ in range(30):
+            server.consent()
+    finally:
+        server.stop()
+
+    # On a terminal: a progress line that rewrites itself, then the summary with the rate.
+    controller, terminal = pty.openpty()
+    verify = subprocess.Popen([BIN, "ledger", "verify", "--data-dir", data], stdout=terminal, stderr=terminal)
+    os.close(terminal)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the other end closed: the command has exited
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(controller)
+    assert verify.wait(timeout=60) == 0
+    text = output.decode()
+    assert "\r30 of 30 records (100%)" in text and "records/s, about 0s left" in text, text
+    assert "ok: 30 records," in text and "records/s)" in text, text
+
+    # Not on a terminal (a pipe, a log file): the summary alone, no carriage returns.
+    piped = run("ledger", "verify", "--data-dir", data)
+    assert piped.returncode == 0 and "\r" not in piped.stdout + piped.stderr
+    assert piped.stdout.startswith("ok: 30 records, ") and "records/s)" in piped.stdout, piped.stdout
+
+
+def test_key_rotation_keeps_old_receipts_verifiable():
+    data = seeded_data_dir()
+    server = Server(data)
+    try:
+        before = server.consent()
+    finally:
+        server.stop()
+    old_key = before["receipt"]["treeHead"]["keyId"]
+
+    rotated = run("key", "rotate", "--data-dir", data)
+    assert rotated.returncode == 0, rotated.stderr
+    assert f"retired key {old_key}" in rotated.stdout
+    assert os.path.exists(os.path.join(data, "retired-keys", old_key + ".ed25519"))
+    assert oct(os.stat(os.path.join(data, "signing-key.ed25519")).st_mode & 0o777) == "0o600"
+
+    server = Server(data)
+    try:
+        after = server.consent()
+        new_key = after["receipt"]["treeHead"]["keyId"]
+        assert new_key != old_key and f"new signing key {new_key}" in rotated.stdout
+        status, jwks = server.call("GET", "/.well-known/jwks.json")
+        assert status == 200 and {k["kid"] for k in jwks["keys"]} == {old_key, new_key}
+        for receipt in (before["receipt"], after["receipt"]):
+            status, checked = server.call("POST", "/v1/receipts/verify", receipt)
+            assert status == 200 and checked["valid"] is True, checked
+    finally:
+        server.stop()
+
+    listed = run("key", "list", "--data-dir", data)
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.strip().splitlines()
+    assert [line.split("\t")[0] for line in lines] == [old_key, new_key], lines
+    assert lines[1].endswith("this server")
+    verify = run("ledger", "verify", "--data-dir", data)
+    assert verify.returncode == 0 and verify.stdout.startswith("ok: 2 records"), verify.stdout + verify.stderr
+
+
+def test_log_lines_are_json_objects_with_log_format_json():
+    import time
+
+    data = seeded_data_dir()
+    log_path = os.path.join(data, "server.log")
+    with open(log_path, "w") as log:
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        process = subprocess.Popen([BIN, "serve", "--data-dir", os.path.join(data, "d"), "--port", str(port),
+                                    "--log-format", "json"], stderr=log)
+        deadline = time.monotonic() + 60
+        while "assent is serving" not in open(log_path).read():
+            assert process.poll() is None and time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.05)
+        process.terminate()
+        process.wait(timeout=30)
+    lines = [json.loads(line) for line in open(log_path).read().splitlines() if line.strip()]
+    serving = [line for line in lines if line["message"] == "assent is serving"]
+    assert serving and serving[0]["level"] == "info" and serving[0]["demo"].endswith("/demo/"), lines
+    assert all({"time", "level", "label", "source", "message"} <= set(line) for line in lines)

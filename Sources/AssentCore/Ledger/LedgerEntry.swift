@@ -17,11 +17,14 @@ public struct LedgerEntry: Sendable, Equatable {
     public var lang: String
     /// Milliseconds since the Unix epoch.
     public var recordedAt: Int64
+    /// The visitor's objections to legitimate interests (TCF) in force with this decision. Member `tcf` of the
+    /// entry, left out when there are none, so that an entry without objections has the bytes it always had.
+    public var tcfObjections: TCFObjections
 
     public init(
         id: String, property: String, subject: String, choices: [String: Bool], action: ConsentAction,
         regime: Regime, region: String, gpc: Bool, gpcConflicts: [String], policyVersion: Int, textsHash: String,
-        lang: String, recordedAt: Int64
+        lang: String, recordedAt: Int64, tcfObjections: TCFObjections = .none
     ) {
         self.id = id
         self.property = property
@@ -36,22 +39,24 @@ public struct LedgerEntry: Sendable, Equatable {
         self.textsHash = textsHash
         self.lang = lang
         self.recordedAt = recordedAt
+        self.tcfObjections = tcfObjections
     }
 
     public init(
         decision: EffectiveDecision, id: String, property: Property, subject: String, action: ConsentAction,
-        regime: Regime, region: Region, lang: String, textsHash: String, recordedAt: Int64
+        regime: Regime, region: Region, lang: String, textsHash: String, recordedAt: Int64,
+        tcfObjections: TCFObjections = .none
     ) {
         self.init(
             id: id, property: property.id, subject: subject,
             choices: Dictionary(uniqueKeysWithValues: decision.choices.map { ($0.key, $0.allowed) }),
             action: action, regime: regime, region: region.code, gpc: decision.gpc,
             gpcConflicts: decision.gpcConflicts, policyVersion: property.policyVersion, textsHash: textsHash,
-            lang: lang, recordedAt: recordedAt)
+            lang: lang, recordedAt: recordedAt, tcfObjections: tcfObjections)
     }
 
     public var jsonValue: JSONValue {
-        .object([
+        var members: [(String, JSONValue)] = [
             ("v", .int(Self.formatVersion)), ("id", .string(id)), ("property", .string(property)),
             ("subject", .string(subject)),
             ("choices", .object(choices.keys.sorted().map { ($0, .bool(choices[$0]!)) })),
@@ -59,7 +64,9 @@ public struct LedgerEntry: Sendable, Equatable {
             ("gpc", .bool(gpc)), ("gpcConflicts", .array(gpcConflicts.map(JSONValue.string))),
             ("policyVersion", .int(policyVersion)), ("textsHash", .string(textsHash)), ("lang", .string(lang)),
             ("recordedAt", .int64(recordedAt)),
-        ])
+        ]
+        if !tcfObjections.isEmpty { members.append(("tcf", tcfObjections.jsonValue)) }
+        return .object(members)
     }
 
     /// The bytes the Merkle leaf commits to: canonical JSON (sorted members, no whitespace).
@@ -105,6 +112,10 @@ public struct LedgerEntry: Sendable, Equatable {
         string(region)
         key(#","subject":"#)
         string(subject)
+        if !tcfObjections.isEmpty {
+            key(#","tcf":"#)
+            tcfObjections.writeCanonical(into: &out)
+        }
         key(#","textsHash":"#)
         string(textsHash)
         key(#","v":"#)
@@ -144,12 +155,23 @@ public struct LedgerEntry: Sendable, Equatable {
             guard let s = item.stringValue else { throw FormatError(description: "entry gpcConflicts must be strings") }
             conflicts.append(s)
         }
+        var objections = TCFObjections.none
+        if let tcf = value["tcf"] {
+            do {
+                objections = try TCFObjections.parse(tcf, path: "tcf")
+            } catch {
+                throw FormatError(description: "entry \(error)")
+            }
+            // Written only when there are objections: an empty member would not round-trip to the same bytes.
+            if objections.isEmpty { throw FormatError(description: "entry tcf is present without an objection") }
+        }
         self.init(
             id: try field("id", \.stringValue), property: try field("property", \.stringValue),
             subject: try field("subject", \.stringValue), choices: choices, action: action, regime: regime,
             region: try field("region", \.stringValue), gpc: try field("gpc", \.boolValue), gpcConflicts: conflicts,
             policyVersion: try field("policyVersion", \.intValue), textsHash: try field("textsHash", \.stringValue),
-            lang: try field("lang", \.stringValue), recordedAt: try field("recordedAt", \.int64Value))
+            lang: try field("lang", \.stringValue), recordedAt: try field("recordedAt", \.int64Value),
+            tcfObjections: objections)
     }
 
     public init(canonicalBytes bytes: some Collection<UInt8>) throws(FormatError) {

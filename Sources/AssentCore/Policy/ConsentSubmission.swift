@@ -8,10 +8,13 @@ public struct ConsentSubmission: Sendable, Equatable {
     public var gpc: Bool
     /// Only honoured for the demo property.
     public var region: String?
+    /// The visitor's objections to legitimate interests (TCF), replacing the earlier ones; nil (the member left
+    /// out): the subject's earlier objections on the property stay in force.
+    public var tcf: TCFObjections?
 
     public init(
         subject: String? = nil, choices: [String: Bool], action: ConsentAction, policyVersion: Int,
-        lang: String? = nil, gpc: Bool = false, region: String? = nil
+        lang: String? = nil, gpc: Bool = false, region: String? = nil, tcf: TCFObjections? = nil
     ) {
         self.subject = subject
         self.choices = choices
@@ -20,6 +23,7 @@ public struct ConsentSubmission: Sendable, Equatable {
         self.lang = lang
         self.gpc = gpc
         self.region = region
+        self.tcf = tcf
     }
 }
 
@@ -44,13 +48,15 @@ extension ConsentSubmission {
         var lang: String?
         var gpc = false
         var region: String?
+        var tcf: TCFObjections?
         for (name, value) in members {
             switch name {
             case "subject":
                 if value == .null { continue }
                 guard let s = value.stringValue else { throw typeError(name, "a UUID string", value) }
-                guard let normalized = normalizedUUID(s) else {
-                    throw SubmissionError(field: name, message: "\"\(s)\" is not a UUID")
+                guard let normalized = normalizedSubject(s) else {
+                    throw SubmissionError(
+                        field: name, message: "\"\(s)\" is not a UUID (or a signed-in reader's u- subject)")
                 }
                 subject = normalized
             case "choices":
@@ -82,6 +88,9 @@ extension ConsentSubmission {
                 if value == .null { continue }
                 guard let s = value.stringValue else { throw typeError(name, "a region code", value) }
                 region = s
+            case "tcf":
+                if value == .null { continue }
+                tcf = try TCFObjections.parse(value, path: name)
             default:
                 throw SubmissionError(field: name, message: "unknown field")
             }
@@ -93,13 +102,15 @@ extension ConsentSubmission {
         }
         return ConsentSubmission(
             subject: subject, choices: choices ?? [:], action: action, policyVersion: policyVersion, lang: lang,
-            gpc: gpc, region: region)
+            gpc: gpc, region: region, tcf: tcf)
     }
 
     /// Checks the submission against the property: every choice names a category, the policy version is one
-    /// the property had, and action `gpc` comes with a GPC signal.
+    /// the property had, action `gpc` comes with a GPC signal, and `tcf` objects only to legitimate interests
+    /// the property shows with `vendorList` (the list its TCF settings name), on a property that uses TCF.
     public func validate(
-        against property: Property, knownPolicyVersions: some Collection<Int>, gpcSignal: Bool
+        against property: Property, knownPolicyVersions: some Collection<Int>, gpcSignal: Bool,
+        vendorList: VendorList? = nil
     ) throws(SubmissionError) {
         for key in choices.keys.sorted() where property.category(key) == nil {
             throw SubmissionError(
@@ -117,6 +128,44 @@ extension ConsentSubmission {
                 field: "action",
                 message: "action gpc needs a Global Privacy Control signal (Sec-GPC: 1 or \"gpc\": true)")
         }
+        if let tcf { try Self.validate(tcf, against: property, vendorList: vendorList) }
+    }
+
+    /// Objections are accepted on a property with TCF enabled, whatever the visitor's region (they change the
+    /// signals only where TCF applies), and only to what `Property.tcfLegitimateInterests` lists.
+    static func validate(
+        _ tcf: TCFObjections, against property: Property, vendorList: VendorList?
+    ) throws(SubmissionError) {
+        guard let settings = property.signals.tcf, settings.enabled else {
+            throw SubmissionError(
+                field: "tcf",
+                message:
+                    "property \(property.id) does not use IAB TCF, so there is no legitimate interest to object to; send no tcf member"
+            )
+        }
+        let shown = vendorList.map(property.tcfLegitimateInterests) ?? .none
+        let vendors = Set(shown.vendors)
+        let purposes = Set(shown.purposes)
+        for (i, id) in tcf.vendors.enumerated() where !vendors.contains(id) {
+            throw SubmissionError(
+                field: "tcf.\(TCFObjections.vendorsMember)[\(i)]",
+                message:
+                    "vendor \(id) is not shown on property \(property.id) with a legitimate interest (objectable: \(listed(shown.vendors)))"
+            )
+        }
+        for (i, id) in tcf.purposes.enumerated() where !purposes.contains(id) {
+            throw SubmissionError(
+                field: "tcf.\(TCFObjections.purposesMember)[\(i)]",
+                message:
+                    "purpose \(id) is not shown on property \(property.id) with a legitimate interest (objectable: \(listed(shown.purposes)))"
+            )
+        }
+    }
+
+    /// Up to twenty ids, for a message.
+    private static func listed(_ ids: [Int]) -> String {
+        let shown = ids.prefix(20).map(String.init).joined(separator: ", ")
+        return ids.count > 20 ? shown + ", … (\(ids.count) in all)" : ids.isEmpty ? "none" : shown
     }
 
     private static func typeError(_ field: String, _ expected: String, _ value: JSONValue) -> SubmissionError {

@@ -133,12 +133,14 @@ public struct Property: Sendable, Equatable {
     public var expiry: DecisionExpiry
     /// How decisions become the industry signals (GPP, TCF, US Privacy, Consent Mode).
     public var signals: SignalSettings
+    /// Signed-in readers: the key the publisher's reader tokens are checked with; nil: tokens are refused.
+    public var identity: IdentitySettings?
 
     public init(
         id: String, name: String, origins: [String], cookieDomain: String? = nil, policyVersion: Int = 1,
         languages: [String], regimes: RegimeRules, categories: [Category], texts: [String: [String: String]],
         links: PropertyLinks = PropertyLinks(), expiry: DecisionExpiry = DecisionExpiry(),
-        signals: SignalSettings = SignalSettings()
+        signals: SignalSettings = SignalSettings(), identity: IdentitySettings? = nil
     ) {
         self.id = id
         self.name = name
@@ -152,6 +154,7 @@ public struct Property: Sendable, Equatable {
         self.links = links
         self.expiry = expiry
         self.signals = signals
+        self.identity = identity
     }
 
     public var defaultLanguage: String { languages.first ?? "en" }

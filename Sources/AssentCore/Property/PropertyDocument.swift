@@ -79,7 +79,7 @@ extension Property {
             let t = self.texts[lang] ?? [:]
             return (lang, .object(TextKey.allCases.compactMap { k in t[k.rawValue].map { (k.rawValue, .string($0)) } }))
         }
-        return .object([
+        var members: [(String, JSONValue)] = [
             ("id", .string(id)), ("name", .string(name)), ("origins", .array(origins.map(JSONValue.string))),
             ("cookieDomain", optional(cookieDomain)), ("policyVersion", .int(policyVersion)),
             ("languages", .array(languages.map(JSONValue.string))),
@@ -103,7 +103,10 @@ extension Property {
                 .object([("consentDays", .int(expiry.consentDays)), ("refusalDays", .int(expiry.refusalDays))])
             ),
             ("signals", signals.jsonValue),
-        ])
+        ]
+        // Only when set, so that the document of a property without signed-in readers is what it always was.
+        if let identity { members.append(("identity", identity.jsonValue)) }
+        return .object(members)
     }
 
     /// Pretty enough for a terminal: the ordered document with two-space indentation.
@@ -284,7 +287,7 @@ struct DocumentReader {
     mutating func property(_ value: JSONValue) -> Property? {
         let top: Set = [
             "id", "name", "origins", "cookieDomain", "policyVersion", "languages", "regimes", "categories", "texts",
-            "links", "expiry", "signals",
+            "links", "expiry", "signals", "identity",
         ]
         guard
             let doc = object(
@@ -360,12 +363,13 @@ struct DocumentReader {
         }
 
         let signals = signalSettings(doc["signals"], categories: categories)
+        let identity = identitySettings(doc["identity"])
 
         guard let id, let name else { return nil }
         return Property(
             id: id, name: name, origins: origins, cookieDomain: cookieDomain, policyVersion: policyVersion,
             languages: languages, regimes: regimes, categories: categories, texts: texts, links: links, expiry: expiry,
-            signals: signals)
+            signals: signals, identity: identity)
     }
 
     mutating func regime(_ value: JSONValue?, _ path: String) -> Regime? {

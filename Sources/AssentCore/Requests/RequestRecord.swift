@@ -28,13 +28,16 @@ public struct PrivacyRequest: Sendable, Equatable {
     public var statusTokenHash: String
     /// Bumped by every change: a change made from an older revision is refused.
     public var revision: Int
+    /// The answer to an access request the publisher attached, for the requester to download; nil: none (or
+    /// erased with the address).
+    public var export: RequestExportSummary?
 
     public init(
         id: String, property: String, type: RequestType, law: RequestLaw, region: String, lang: String,
         status: RequestStatus = .received, email: String?, emailHash: String, details: [String: String] = [:],
         subject: String? = nil, receivedAt: Int64, verifiedAt: Int64? = nil, closedAt: Int64? = nil,
         deadlines: RequestDeadlines, extensionReason: String? = nil, denialReason: String? = nil,
-        statusTokenHash: String, revision: Int = 1
+        statusTokenHash: String, revision: Int = 1, export: RequestExportSummary? = nil
     ) {
         self.id = id
         self.property = property
@@ -55,6 +58,7 @@ public struct PrivacyRequest: Sendable, Equatable {
         self.denialReason = denialReason
         self.statusTokenHash = statusTokenHash
         self.revision = revision
+        self.export = export
     }
 
     public var isExtended: Bool { extensionReason != nil }
@@ -67,6 +71,43 @@ public struct PrivacyRequest: Sendable, Equatable {
     public func isAcknowledgementOverdue(at now: Int64) -> Bool {
         status == .received && now >= deadlines.acknowledgeBy.endMilliseconds
     }
+
+    /// Whether the requester may download the attached export: an access request whose address was confirmed
+    /// and that was not denied.
+    public var exportDownloadable: Bool {
+        export != nil && type == .access && verifiedAt != nil && status != .denied
+    }
+}
+
+/// What is known of an attached export without its document.
+public struct RequestExportSummary: Sendable, Equatable {
+    /// Milliseconds since the Unix epoch.
+    public var attachedAt: Int64
+    public var bytes: Int
+    /// SHA-256 (hex) of the document exactly as attached and served.
+    public var sha256: String
+
+    public init(attachedAt: Int64, bytes: Int, sha256: String) {
+        self.attachedAt = attachedAt
+        self.bytes = bytes
+        self.sha256 = sha256
+    }
+}
+
+extension RequestTransition {
+    /// An export answers an access request, and is attached while the request is worked on: once the address is
+    /// confirmed (verified or in progress), before it is closed. Attaching again replaces it.
+    public static func checkExport(status: RequestStatus, type: RequestType) throws(RequestTransitionError) {
+        guard type == .access else {
+            throw RequestTransitionError("an export answers an access request; this is a \(type.rawValue) request")
+        }
+        guard status == .verified || status == .inProgress else {
+            throw RequestTransitionError(
+                status.isFinal
+                    ? "the request is already \(status.rawValue); attach the export before closing it"
+                    : "the requester has not confirmed the address yet")
+        }
+    }
 }
 
 /// One line of a request's append-only history.
@@ -75,7 +116,8 @@ public struct RequestEvent: Sendable, Equatable {
     public var at: Int64
     /// `requester`, `system`, or `admin:<token id>`.
     public var actor: String
-    /// `created`, `verified`, `status`, `extended`, `export_attached`, `code_sent`, `code_failed`, `email_erased`.
+    /// `created`, `verified`, `status`, `extended`, `export_attached`, `code_sent`, `code_failed`, `mail_failed`,
+    /// `email_erased`, `export_erased`.
     public var action: String
     public var from: RequestStatus?
     public var to: RequestStatus?

@@ -12,10 +12,13 @@ public struct ConsentSignals: Sendable, Equatable {
     public var consentMode: [ConsentModeType: Bool]
     /// The GPP sections, in ID order, as encoded in `gpp`.
     public var sections: [GPPSection]
+    /// The legitimate-interest objections the TC string encodes (empty where TCF does not apply): what the
+    /// widget's TCF layer shows as objected.
+    public var tcfObjections: TCFObjections
 
     public init(
         gpp: String, gppSid: [Int], tcString: String? = nil, usPrivacy: String? = nil,
-        consentMode: [ConsentModeType: Bool], sections: [GPPSection]
+        consentMode: [ConsentModeType: Bool], sections: [GPPSection], tcfObjections: TCFObjections = .none
     ) {
         self.gpp = gpp
         self.gppSid = gppSid
@@ -23,13 +26,16 @@ public struct ConsentSignals: Sendable, Equatable {
         self.usPrivacy = usPrivacy
         self.consentMode = consentMode
         self.sections = sections
+        self.tcfObjections = tcfObjections
     }
 
-    /// `{"gpp", "gppSid", "tcString"?, "usPrivacy"?, "consentMode": {type: "granted"|"denied"},
-    /// "sections": {prefix: fields}}`; the sections' fields are those `POST /v1/signals/decode` shows.
+    /// `{"gpp", "gppSid", "tcString"?, "tcf"?, "usPrivacy"?, "consentMode": {type: "granted"|"denied"},
+    /// "sections": {prefix: fields}}`; the sections' fields are those `POST /v1/signals/decode` shows; `tcf`
+    /// (`{"vendorLIObjections", "purposeLIObjections"}`) only when the TC string encodes an objection.
     public var jsonValue: JSONValue {
         var members: [(String, JSONValue)] = [("gpp", .string(gpp)), ("gppSid", .array(gppSid.map(JSONValue.int)))]
         if let tcString { members.append(("tcString", .string(tcString))) }
+        if !tcfObjections.isEmpty { members.append(("tcf", tcfObjections.jsonValue)) }
         if let usPrivacy { members.append(("usPrivacy", .string(usPrivacy))) }
         members.append(
             (
@@ -55,18 +61,23 @@ extension ConsentSignals {
     ///   - milliseconds: when the decision was made; the TC string records its UTC day.
     ///   - language: the language the visitor was shown (the TC string's consent language).
     ///   - vendorList: the list `signals.tcf.vendorListVersion` names; without it TCF does not apply.
+    ///   - tcfObjections: the visitor's objections to legitimate interests; only those to what the property shows
+    ///     count (`Property.tcfLegitimateInterests`).
     public static func compute(
         property: Property, regime: Regime, region: Region, choices: [String: Bool], gpc: Bool, at milliseconds: Int64,
-        language: String, vendorList: VendorList?
+        language: String, vendorList: VendorList?, tcfObjections: TCFObjections = .none
     ) throws(SignalEncodingError) -> ConsentSignals {
         let facts = DecisionFacts(property: property, choices: choices)
         var sections: [GPPSection] = []
         var tcString: String?
+        var objections = TCFObjections.none
         if regime == .optIn, let list = vendorList,
-            let tc = property.tcString(facts: facts, at: milliseconds, language: language, vendorList: list)
+            let tc = property.tcString(
+                facts: facts, at: milliseconds, language: language, vendorList: list, objections: tcfObjections)
         {
             tcString = try tc.encode()
             sections.append(.tcfEuV2(tc))
+            if !tcfObjections.isEmpty { objections = tcfObjections.keeping(property.tcfLegitimateInterests(list)) }
         }
         var usPrivacy: String?
         if region.country == "US" {
@@ -87,7 +98,7 @@ extension ConsentSignals {
         }
         return ConsentSignals(
             gpp: try GPPString(sections: sections).encode(), gppSid: sections.map(\.id), tcString: tcString,
-            usPrivacy: usPrivacy, consentMode: consentMode, sections: sections)
+            usPrivacy: usPrivacy, consentMode: consentMode, sections: sections, tcfObjections: objections)
     }
 }
 
@@ -229,33 +240,53 @@ extension Property {
         return true
     }
 
+    /// The legitimate interests the property shows with `list`, which a visitor can object to: the purposes
+    /// shown that a vendor shown declares a legitimate interest for (never 1 or 3–6, which TCF 2.2 reserves to
+    /// consent), and the vendors shown that declare one of those. A vendor with special purposes only is not
+    /// among them: special purposes carry no right to object. Where TCF applies at all, that is (see
+    /// `tcfApplies`); nothing otherwise.
+    public func tcfLegitimateInterests(_ list: VendorList) -> TCFLegitimateInterests {
+        guard tcfApplies(regime: .optIn, vendorList: list) else { return .none }
+        let vendors = tcfVendorsShown(list)
+        let declared = Set(vendors.flatMap(\.legIntPurposes))
+        let purposes = tcfPurposesShown(list).filter {
+            declared.contains($0) && !TCFSettings.consentOnlyPurposes.contains($0)
+        }
+        let shown = Set(purposes)
+        return TCFLegitimateInterests(
+            purposes: purposes, vendors: vendors.filter { $0.legIntPurposes.contains(where: shown.contains) }.map(\.id))
+    }
+
     /// The TC string of a decision (nil when TCF is off or `list` is not the one it names).
     ///
-    /// Purposes are consented when one of their categories is allowed; legitimate interest is established
-    /// for the purposes shown vendors declare it for (never 1 or 3–6; there is no per-vendor objection yet); a
-    /// vendor has consent when every purpose it needs consent for has it; all vendors shown are disclosed.
-    func tcString(facts: DecisionFacts, at milliseconds: Int64, language: String, vendorList list: VendorList)
-        -> TCString?
-    {
+    /// Purposes are consented when one of their categories is allowed; legitimate interest is established for
+    /// the purposes shown vendors declare it for (never 1 or 3–6) unless the visitor objected to the purpose; a
+    /// vendor has it when it declares one of those and the visitor did not object to the vendor; a vendor has
+    /// consent when every purpose it needs consent for has it; all vendors shown are disclosed.
+    func tcString(
+        facts: DecisionFacts, at milliseconds: Int64, language: String, vendorList list: VendorList,
+        objections: TCFObjections = .none
+    ) -> TCString? {
         guard tcfApplies(regime: .optIn, vendorList: list), let tcf = signals.tcf, let cmpId = tcf.cmpId,
             let publisherCC = tcf.publisherCountryCode
         else { return nil }
         let purposes = tcfPurposesShown(list)
         let consented = purposes.filter { tcfPurposeCategories($0).contains(where: facts.allowed) }
         let vendors = tcfVendorsShown(list)
-        let declaredLI = Set(vendors.flatMap(\.legIntPurposes))
-        let legitimateInterest = purposes.filter {
-            declaredLI.contains($0) && !TCFSettings.consentOnlyPurposes.contains($0)
-        }
+        let objectedPurposes = Set(objections.purposes)
+        let objectedVendors = Set(objections.vendors)
+        let legitimateInterest = tcfLegitimateInterests(list).purposes.filter { !objectedPurposes.contains($0) }
         let consentedSet = Set(consented)
         let liSet = Set(legitimateInterest)
         let vendorConsents = vendors.filter { v in
             !v.purposes.isEmpty && v.purposes.allSatisfy { consentedSet.contains($0) }
         }
-        // A vendor shown with special purposes only gets the LI bit (the specification says so).
+        // A vendor shown with special purposes only gets the LI bit (the specification says so); an objection to
+        // a vendor clears its bit whatever it declares.
         let vendorLI = vendors.filter { v in
-            v.legIntPurposes.contains { liSet.contains($0) }
-                || (v.purposes.isEmpty && v.legIntPurposes.isEmpty && !v.specialPurposes.isEmpty)
+            !objectedVendors.contains(v.id)
+                && (v.legIntPurposes.contains { liSet.contains($0) }
+                    || (v.purposes.isEmpty && v.legIntPurposes.isEmpty && !v.specialPurposes.isEmpty))
         }
         let specialFeatures = tcfSpecialFeaturesShown(list).filter {
             tcfSpecialFeatureCategories($0).contains(where: facts.allowed)

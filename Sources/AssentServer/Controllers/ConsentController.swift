@@ -36,12 +36,26 @@ struct ConsentController<Context: RequestContext>: Sendable {
         let region = try service.region(
             propertyID: id, header: request.headers[regionHeader], demoOverride: query["region"].map(String.init))
         let gpc = request.headers[.secGPC] == "1"
+        if let token = request.headers[ConsentService.identityHeader] {
+            // A signed-in reader: their decision is in the answer, so no cache may keep it.
+            let document = RenderedDocument(
+                bytes: try await service.identityConfig(
+                    propertyID: id, lang: query["lang"].map(String.init), region: region, gpc: gpc, token: token))
+            var headers = cors
+            headers[.eTag] = document.etag
+            headers[.cacheControl] = "no-store"
+            headers[.vary] = "Origin, Sec-GPC, Assent-Identity, \(service.configuration.regionHeader)"
+            if ifNoneMatch(request.headers[.ifNoneMatch], matches: document.etag) {
+                return Response(status: .notModified, headers: headers)
+            }
+            return jsonBytesResponse(headers: headers, document.bytes)
+        }
         let document = try await service.config(
             propertyID: id, lang: query["lang"].map(String.init), region: region, gpc: gpc)
         var headers = cors
         headers[.eTag] = document.etag
         headers[.cacheControl] = "no-cache"
-        headers[.vary] = "Origin, Sec-GPC, \(service.configuration.regionHeader)"
+        headers[.vary] = "Origin, Sec-GPC, Assent-Identity, \(service.configuration.regionHeader)"
         if ifNoneMatch(request.headers[.ifNoneMatch], matches: document.etag) {
             return Response(status: .notModified, headers: headers)
         }
@@ -55,7 +69,7 @@ struct ConsentController<Context: RequestContext>: Sendable {
         let body = try await Body.json(request, limit: service.configuration.maxBodyBytes)
         let decision = try await service.record(
             propertyID: id, body: body, regionHeader: request.headers[regionHeader],
-            gpcHeader: request.headers[.secGPC] == "1")
+            gpcHeader: request.headers[.secGPC] == "1", identity: request.headers[ConsentService.identityHeader])
         var headers = cors
         headers[.cacheControl] = "no-store"
         return jsonBytesResponse(status: .created, headers: headers, decision)
@@ -64,7 +78,7 @@ struct ConsentController<Context: RequestContext>: Sendable {
     @Sendable func preflight(_ request: Request, context: Context) async throws -> Response {
         var (_, headers) = try await propertyAndCORS(request, context)
         headers[.accessControlAllowMethods] = "GET, POST, OPTIONS"
-        headers[.accessControlAllowHeaders] = "Content-Type"
+        headers[.accessControlAllowHeaders] = "Content-Type, Assent-Identity"
         headers[.accessControlMaxAge] = "600"
         return Response(status: .noContent, headers: headers)
     }

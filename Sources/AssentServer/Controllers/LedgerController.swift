@@ -12,7 +12,7 @@ struct LedgerController<Context: RequestContext>: Sendable {
         router.get("/v1/receipts/:record", use: receipt)
         router.post("/v1/receipts/verify", use: verify)
         router.get("/.well-known/jwks.json") { _, _ in
-            jsonDocument(service.jwks, cacheControl: "public, max-age=300")
+            jsonDocument(await service.keyRing.current().jwks, cacheControl: "public, max-age=60")
         }
     }
 
@@ -22,7 +22,7 @@ struct LedgerController<Context: RequestContext>: Sendable {
 
     @Sendable func verify(_ request: Request, context: Context) async throws -> Response {
         let body = try await Body.json(request, limit: 64 * 1024)
-        return jsonResponse(try service.verify(body: body))
+        return jsonResponse(try await service.verify(body: body))
     }
 }
 

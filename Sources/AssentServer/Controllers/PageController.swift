@@ -29,6 +29,7 @@ struct PageController<Context: RequestContext>: Sendable {
         router.get("/privacy/:property/status/:secret", use: statusPage)
         router.post("/privacy/:property/status/:secret/verify", use: verify)
         router.post("/privacy/:property/status/:secret/code", use: resend)
+        router.get("/privacy/:property/status/:secret/export", use: download)
     }
 
     // MARK: Handlers
@@ -118,6 +119,14 @@ struct PageController<Context: RequestContext>: Sendable {
         return renderStatus(page, found, secret: secret, notice: notice)
     }
 
+    /// The attached export, from the status page's link: the same document and the same 404 as the JSON API.
+    @Sendable func download(_ request: Request, context: Context) async throws -> Response {
+        let (found, document) = try await service.downloadableExport(
+            statusSecret: try context.parameters.require("secret"),
+            propertyID: try context.parameters.require("property"))
+        return exportResponse(found, document)
+    }
+
     @Sendable func verify(_ request: Request, context: Context) async throws -> Response {
         let page = try await Page(request, context, service)
         let secret = try context.parameters.require("secret")
@@ -183,6 +192,9 @@ struct PageController<Context: RequestContext>: Sendable {
         ]
         if let reason = r.extensionReason { values["extensionReason"] = reason }
         if let reason = r.denialReason { values["denialReason"] = reason }
+        if r.exportDownloadable, let export = r.export {
+            values["export"] = ["bytes": Self.size(export.bytes)]
+        }
         return render(
             page, "status", title: page.t["statusTitle"]!, values: values, notice: notice, error: error,
             status: status, headers: headers)
@@ -217,6 +229,13 @@ struct PageController<Context: RequestContext>: Sendable {
                     value: "\(Page.csrfCookie)=\(page.csrf); Path=/privacy; HttpOnly; SameSite=Strict; Max-Age=86400"))
         }
         return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// A size for people: bytes, KB or MB, one decimal.
+    static func size(_ bytes: Int) -> String {
+        if bytes < 1000 { return "\(bytes) B" }
+        let (value, unit) = bytes < 1_000_000 ? (Double(bytes) / 1000, "KB") : (Double(bytes) / 1_000_000, "MB")
+        return String(format: "%.1f", value) + " " + unit
     }
 
     static func seeOther(_ location: String) -> Response {
@@ -337,6 +356,7 @@ enum PageTexts {
         "status.in_progress": "In progress", "status.completed": "Completed", "status.denied": "Declined",
         "code": "Confirmation code", "codeHint": "The six digits we sent you by e-mail. Valid for 15 minutes.",
         "verify": "Confirm", "resend": "Send a new code",
+        "exportReady": "Your data", "download": "Download your data",
         "done.filed": "We received your request and sent you an e-mail.",
         "done.verified": "Thank you: your address is confirmed.", "done.sent": "We sent you a new code.",
         "dnsTitle": "Do Not Sell or Share My Personal Information",
@@ -370,6 +390,7 @@ enum PageTexts {
         "status.in_progress": "En curso", "status.completed": "Completada", "status.denied": "Rechazada",
         "code": "Código de confirmación", "codeHint": "Los seis dígitos que le enviamos por correo. Válido 15 minutos.",
         "verify": "Confirmar", "resend": "Enviar un código nuevo",
+        "exportReady": "Sus datos", "download": "Descargar sus datos",
         "done.filed": "Recibimos su solicitud y le enviamos un correo.",
         "done.verified": "Gracias: su dirección está confirmada.", "done.sent": "Le enviamos un código nuevo.",
         "dnsTitle": "No vender ni compartir mi información personal",

@@ -16,11 +16,13 @@ struct RequestController<Context: RequestContext>: Sendable {
         routes.get("requests/status/:secret", use: status)
         routes.post("requests/status/:secret/verify", use: verify)
         routes.post("requests/status/:secret/code", use: resend)
+        routes.get("requests/status/:secret/export", use: download)
         routes.get("admin/properties/:property/requests", use: list)
         routes.get("admin/properties/:property/export", use: export)
         routes.get("admin/requests/:id", use: show)
         routes.post("admin/requests/:id/status", use: transition)
         routes.post("admin/requests/:id/extend", use: extend)
+        routes.put("admin/requests/:id/export", use: attachExport)
         routes.get("properties/:property/suppression/:hash", use: suppressionOne)
         routes.post("properties/:property/suppression", use: suppressionBulk)
         return routes
@@ -74,6 +76,12 @@ struct RequestController<Context: RequestContext>: Sendable {
             statusSecret: try context.parameters.require("secret"),
             client: clientKey(request, context, header: service.consent.configuration.clientHeader))
         return jsonResponse(status: .accepted, .object([("sent", .bool(true))]))
+    }
+
+    @Sendable func download(_ request: Request, context: Context) async throws -> Response {
+        let (found, document) = try await service.downloadableExport(
+            statusSecret: try context.parameters.require("secret"))
+        return exportResponse(found, document)
     }
 
     // MARK: Admin
@@ -154,6 +162,14 @@ struct RequestController<Context: RequestContext>: Sendable {
         try body.allow(["reason"])
         let changed = try await service.extend(
             id: try context.parameters.require("id"), reason: try body.string("reason"), actor: "admin:" + token.id)
+        return jsonResponse(.object(RequestViews.admin(changed, now: service.clock())))
+    }
+
+    @Sendable func attachExport(_ request: Request, context: Context) async throws -> Response {
+        let token = try await authorize(request, scope: .admin, property: nil)
+        let document = try await Body.json(request, limit: RequestService.maxExportBytes)
+        let changed = try await service.attachExport(
+            id: try context.parameters.require("id"), document: document, actor: "admin:" + token.id)
         return jsonResponse(.object(RequestViews.admin(changed, now: service.clock())))
     }
 
@@ -264,4 +280,14 @@ struct RequestBody {
         }
         return map
     }
+}
+
+/// An attached export as a download: the document exactly as attached, never cached, never rendered by the
+/// browser (nosniff, attachment).
+func exportResponse(_ request: PrivacyRequest, _ document: [UInt8]) -> Response {
+    jsonBytesResponse(
+        headers: [
+            .contentDisposition: "attachment; filename=\"privacy-export-\(request.id).json\"",
+            .cacheControl: "no-store", .xContentTypeOptions: "nosniff",
+        ], document)
 }

@@ -9,22 +9,33 @@ import Logging
 final class ConsentService: Sendable {
     let configuration: ServerConfiguration
     let store: any AssentStorage
-    let writer: LedgerWriter
+    let writer: LedgerShards
     let cache: PropertyCache
-    let jwks: RenderedDocument
-    let decisions = DecisionCache()
+    /// Every published signing key, this server's included (receipts, jwks.json).
+    let keyRing: KeyRing
+    /// This server's view of the latest decisions; off when several servers share the database, since another
+    /// server's newer decision would not reach it.
+    let decisions: DecisionCache
     let vendorLists: VendorListCache
     let signalCache = SignalCache()
-    private let publicKeys: [String: [UInt8]]
+    /// Signed-in readers: the server's subject key and the groups of properties (ConsentService+Identity.swift).
+    let identities = IdentityDirectory()
 
-    init(configuration: ServerConfiguration, store: any AssentStorage, writer: LedgerWriter, signer: TreeHeadSigner) {
+    init(
+        configuration: ServerConfiguration, store: any AssentStorage, writer: LedgerShards, signer: TreeHeadSigner,
+        keyRing: KeyRing? = nil
+    ) {
         self.configuration = configuration
         self.store = store
         self.writer = writer
         self.cache = PropertyCache(store: store)
+        self.decisions = DecisionCache(capacity: configuration.databaseURL == nil ? configuration.decisionCacheSize : 0)
         self.vendorLists = VendorListCache(store: store)
-        self.publicKeys = [signer.keyID: signer.publicKeyBytes]
-        self.jwks = RenderedDocument(.object([("keys", .array([TreeHeadSigner.jwk(signer.publicKey)]))]))
+        self.keyRing =
+            keyRing
+            ?? KeyRing(
+                store: store, own: PublishedKey(keyID: signer.keyID, publicKey: signer.publicKeyBytes, firstUsedAt: 0),
+                published: [])
     }
 
     static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
@@ -86,19 +97,27 @@ final class ConsentService: Sendable {
         let region = Region(ledgerEntry.region) ?? configuration.defaultRegion
         let key = SignalCache.key(
             revision: revision, region: region, regime: ledgerEntry.regime, choices: ledgerEntry.choices,
-            gpc: ledgerEntry.gpc, at: ledgerEntry.recordedAt, lang: ledgerEntry.lang, vendorList: vendorList)
+            gpc: ledgerEntry.gpc, at: ledgerEntry.recordedAt, lang: ledgerEntry.lang, vendorList: vendorList,
+            objections: ledgerEntry.tcfObjections)
         return try signalCache.rendered(key) {
             try ConsentSignals.compute(
                 property: revision.property, regime: ledgerEntry.regime, region: region, choices: ledgerEntry.choices,
-                gpc: ledgerEntry.gpc, at: ledgerEntry.recordedAt, language: ledgerEntry.lang, vendorList: vendorList)
+                gpc: ledgerEntry.gpc, at: ledgerEntry.recordedAt, language: ledgerEntry.lang, vendorList: vendorList,
+                tcfObjections: ledgerEntry.tcfObjections)
         }
     }
 
     // MARK: Recording
 
-    /// Records a decision and returns the rendered 201 body: the decision with its receipt.
-    func record(propertyID: String, body: [UInt8], regionHeader: String?, gpcHeader: Bool) async throws -> [UInt8] {
+    /// Records a decision and returns the rendered 201 body: the decision with its receipt. With a signed-in
+    /// reader's `identity` token, the decision is the reader's (see `recordingSubject`).
+    func record(
+        propertyID: String, body: [UInt8], regionHeader: String?, gpcHeader: Bool, identity: String? = nil
+    ) async throws -> [UInt8] {
         let entry = try await property(propertyID)
+        // The token first: nothing is recorded for a reader it does not prove.
+        var reader: Reader?
+        if let identity { reader = try await self.reader(token: identity, property: entry.current.property) }
         let json: JSONValue
         do {
             json = try JSONParser.parse(body)
@@ -118,8 +137,11 @@ final class ConsentService: Sendable {
                 "policyVersion: property \(propertyID) never had policy version \(submission.policyVersion) (current: \(current))",
                 code: "invalid_consent")
         }
+        // The vendor list matters only to a property with TCF (and is read from memory).
+        let shownList = try await vendorLists.list(for: shown)
         do {
-            try submission.validate(against: shown, knownPolicyVersions: entry.policyVersions, gpcSignal: gpc)
+            try submission.validate(
+                against: shown, knownPolicyVersions: entry.policyVersions, gpcSignal: gpc, vendorList: shownList)
         } catch {
             throw AssentError.badRequest(error.description, code: "invalid_consent")
         }
@@ -130,10 +152,16 @@ final class ConsentService: Sendable {
             gpc: gpc)
         let lang = shown.language(matching: submission.lang)
         let now = Self.now()
+        let subject = try await recordingSubject(
+            submission.subject, reader: reader, decision: decision, property: shown, now: now)
+        let objections = try await tcfObjections(
+            submission.tcf, subject: subject, known: reader != nil || subject == submission.subject, property: shown,
+            vendorList: shownList)
         let ledgerEntry = LedgerEntry(
-            decision: decision, id: RandomID.uuid(milliseconds: now), property: shown,
-            subject: submission.subject ?? RandomID.uuid(milliseconds: now), action: submission.action,
-            regime: regime, region: region, lang: lang, textsHash: cache.textsHash(shown, lang: lang), recordedAt: now)
+            decision: decision, id: RandomID.uuid(milliseconds: now), property: shown, subject: subject,
+            action: submission.action,
+            regime: regime, region: region, lang: lang, textsHash: cache.textsHash(shown, lang: lang), recordedAt: now,
+            tcfObjections: objections)
         // Before the write: a decision is never recorded without an answer to give.
         let signalBytes = try signals(
             ledgerEntry, revision: entry.current, vendorList: try await vendorLists.list(for: entry.current.property))
@@ -147,6 +175,20 @@ final class ConsentService: Sendable {
         bytes.append(contentsOf: receipt.jsonBytes())
         bytes.append(UInt8(ascii: "}"))
         return bytes
+    }
+
+    /// The objections a decision records: those submitted (they replace the earlier ones), else the subject's
+    /// latest ones on the property that still name something it shows. Only a property with TCF enabled reads
+    /// the latest record for that (from memory when this server has it), and only for a subject that existed.
+    func tcfObjections(
+        _ submitted: TCFObjections?, subject: String, known: Bool, property: Property, vendorList: VendorList?
+    ) async throws -> TCFObjections {
+        if let submitted { return submitted }
+        guard known, property.signals.tcf?.enabled == true, let vendorList else { return .none }
+        var earlier = decisions.get(property: property.id, subject: subject)?.entry
+        if earlier == nil { earlier = try await store.latestRecord(property: property.id, subject: subject)?.entry }
+        guard let earlier, !earlier.tcfObjections.isEmpty else { return .none }
+        return earlier.tcfObjections.keeping(property.tcfLegitimateInterests(vendorList))
     }
 
     // MARK: Reading
@@ -168,7 +210,7 @@ final class ConsentService: Sendable {
         return try await remember(record.entry, leafIndex: record.leafIndex, revision: entry.current).bytes
     }
 
-    private func remember(
+    func remember(
         _ ledgerEntry: LedgerEntry, leafIndex: Int, revision: PropertyRevision
     ) async throws -> DecisionCache.Item {
         let vendorList = try await vendorLists.list(for: revision.property)
@@ -178,7 +220,7 @@ final class ConsentService: Sendable {
     }
 
     /// Renders the decision with its `signals` and caches it for reads.
-    private func remember(
+    func remember(
         _ ledgerEntry: LedgerEntry, leafIndex: Int, revision: PropertyRevision, signals: [UInt8]
     ) -> DecisionCache.Item {
         var bytes: [UInt8] = []
@@ -229,7 +271,7 @@ final class ConsentService: Sendable {
         return Receipt(entry: record.entry, leafIndex: record.leafIndex, proof: proof, treeHead: head).jsonValue
     }
 
-    func verify(body: [UInt8]) throws -> JSONValue {
+    func verify(body: [UInt8]) async throws -> JSONValue {
         let json: JSONValue
         do {
             json = try JSONParser.parse(body)
@@ -245,7 +287,10 @@ final class ConsentService: Sendable {
             throw AssentError.badRequest(
                 "expected a receipt with entry, leafIndex, inclusionProof and treeHead", code: "invalid_receipt")
         }
-        let keys = publicKeys.compactMapValues { try? Curve25519PublicKey(rawRepresentation: $0) }
+        let keyID = receipt["treeHead"]?["keyId"]?.stringValue ?? ""
+        let keys = await keyRing.keys(including: keyID).compactMapValues {
+            try? Curve25519PublicKey(rawRepresentation: $0)
+        }
         let result = Receipt.verify(json: receipt, keys: keys)
         if result.malformed {
             throw AssentError.badRequest(result.reason ?? "malformed receipt", code: "invalid_receipt")
@@ -256,8 +301,9 @@ final class ConsentService: Sendable {
     // MARK: Encoding
 
     static func subject(_ raw: String) throws -> String {
-        guard let subject = normalizedUUID(raw) else {
-            throw AssentError.badRequest("\"\(raw)\" is not a subject id (a UUID)", code: "invalid_subject")
+        guard let subject = normalizedSubject(raw) else {
+            throw AssentError.badRequest(
+                "\"\(raw)\" is not a subject id (a UUID, or a signed-in reader's u- subject)", code: "invalid_subject")
         }
         return subject
     }
@@ -312,6 +358,10 @@ final class ConsentService: Sendable {
             string(key)
         }
         out.append(UInt8(ascii: "]"))
+        if !entry.tcfObjections.isEmpty {
+            member("tcf")
+            CanonicalJSON.write(entry.tcfObjections.jsonValue, sorted: false, into: &out)
+        }
         member("regime")
         string(entry.regime.rawValue)
         member("region")

@@ -1,5 +1,6 @@
 import AssentCore
 import AssentSQLite
+import AssentStore
 import Crypto
 import Foundation
 
@@ -7,15 +8,20 @@ import Foundation
     import Glibc
 #endif
 
-/// The data directory of the embedded setup: the SQLite database and the Ed25519 signing key (mode 0600).
+/// The data directory of the embedded setup: the SQLite database and the Ed25519 signing key (mode 0600). With
+/// PostgreSQL it holds the key alone (see `withStorage`).
 public enum DataDirectory {
     public struct Opened: Sendable {
-        public let store: SQLiteStore
+        public let store: any AssentStorage
         public let signer: TreeHeadSigner
         public let createdKey: Bool
     }
 
+    /// Opens (creating if needed) the SQLite store of the data directory and the signing key.
     public static func open(_ configuration: ServerConfiguration) throws -> Opened {
+        if configuration.databaseURL != nil {
+            throw DataDirectoryError("a PostgreSQL store is opened with DataDirectory.withStorage, not open")
+        }
         let fm = FileManager.default
         try fm.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let (signer, created) = try loadOrCreateKey(at: configuration.signingKeyPath)

@@ -6,14 +6,20 @@ import Synchronization
 /// higher leaf index) always replaces an older one and never the reverse. Bounded: two generations, the
 /// older dropped when the newer fills, which keeps recently used subjects.
 ///
-/// Correct for one server per database (the embedded store). With several servers writing one database, each
-/// would need to learn of the others' writes before trusting it.
+/// Correct for one server per database (the embedded store). With several servers writing one database it is
+/// made with capacity 0, which turns it off: each would need to learn of the others' writes before trusting it.
 final class DecisionCache: Sendable {
     struct Item: Sendable {
         let leafIndex: Int
         let revision: Int
         let entry: LedgerEntry
         let bytes: [UInt8]
+
+        /// Later by the time recorded, then by leaf index (one subject's records share a log, but a change of the
+        /// shard count moves where the next ones go, and leaf indexes of two logs say nothing of their order).
+        func isLater(than other: Item) -> Bool {
+            (entry.recordedAt, leafIndex) > (other.entry.recordedAt, other.leafIndex)
+        }
     }
 
     private struct Generations {
@@ -32,6 +38,7 @@ final class DecisionCache: Sendable {
     init(capacity: Int = 200_000) { self.capacity = capacity }
 
     func get(property: String, subject: String) -> Item? {
+        guard capacity > 0 else { return nil }
         let key = Key(property: property, subject: subject)
         return state.withLock { g in
             if let item = g.current[key] { return item }
@@ -42,9 +49,10 @@ final class DecisionCache: Sendable {
     }
 
     func put(property: String, subject: String, _ item: Item) {
+        guard capacity > 0 else { return }
         let key = Key(property: property, subject: subject)
         state.withLock { g in
-            if let existing = g.current[key] ?? g.previous[key], existing.leafIndex > item.leafIndex { return }
+            if let existing = g.current[key] ?? g.previous[key], existing.isLater(than: item) { return }
             if g.current.count >= capacity / 2 && g.current[key] == nil {
                 g.previous = g.current
                 g.current = [:]

@@ -3,9 +3,10 @@ import AssentStore
 import Foundation
 import Synchronization
 
-/// The hot reads of property data, in memory: the current revision (re-read from the store at most every
-/// `ttl` so that an import by the command line is picked up), every policy version's revision, the texts
-/// hashes and the rendered config documents.
+/// The hot reads of property data, in memory: the current revision (re-checked against the store at most every
+/// `ttl`, so that a change made by the command line or by another server on the same database is served
+/// everywhere within a second), every policy version's revision, the texts hashes and the rendered config
+/// documents. The check is one indexed read of a revision number per property and interval, not per request.
 final class PropertyCache: Sendable {
     struct Entry: Sendable {
         var current: PropertyRevision
@@ -41,7 +42,7 @@ final class PropertyCache: Sendable {
         let vendorList: Int
     }
 
-    init(store: any PropertyStore, ttl: Duration = .seconds(2)) {
+    init(store: any PropertyStore, ttl: Duration = .milliseconds(500)) {
         self.store = store
         self.ttl = ttl
     }

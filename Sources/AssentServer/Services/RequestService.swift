@@ -301,7 +301,7 @@ final class RequestService: Sendable {
     }
 
     /// The webhook call announcing a change, written with the change itself; nil without a webhook.
-    private func delivery(_ request: PrivacyRequest, event: String, now: Int64) -> WebhookDelivery? {
+    func delivery(_ request: PrivacyRequest, event: String, now: Int64) -> WebhookDelivery? {
         guard let webhook else { return nil }
         let id = RandomID.uuid(milliseconds: now)
         let body = CanonicalJSON.orderedBytes(
@@ -400,7 +400,11 @@ final class RequestService: Sendable {
                 "Reason: \(request.denialReason ?? "")",
             ].joined(separator: "\n")
         default:
-            "Your request is complete: \(label(request.type))."
+            request.exportDownloadable
+                ? [
+                    "Your request is complete: \(label(request.type)).", "",
+                    "Your data is ready: download it from your request's page, the link in our first message.",
+                ].joined(separator: "\n") : "Your request is complete: \(label(request.type))."
         }
     }
 }

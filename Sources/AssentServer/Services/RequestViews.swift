@@ -14,6 +14,7 @@ enum RequestViews {
         ]
         if let reason = r.extensionReason { members.append(("extensionReason", .string(reason))) }
         if let reason = r.denialReason { members.append(("denialReason", .string(reason))) }
+        if r.exportDownloadable, let export = r.export { members.append(("export", exportView(export))) }
         return members
     }
 
@@ -32,7 +33,16 @@ enum RequestViews {
             ("extensionReason", r.extensionReason.map(JSONValue.string) ?? .null),
             ("denialReason", r.denialReason.map(JSONValue.string) ?? .null),
             ("overdue", .bool(r.isOverdue(at: now))), ("revision", .int(r.revision)),
+            ("export", r.export.map(exportView) ?? .null),
         ]
+    }
+
+    /// An attached export without its document: when, how large, and the SHA-256 of the bytes served.
+    static func exportView(_ e: RequestExportSummary) -> JSONValue {
+        .object([
+            ("attachedAt", .string(Timestamp.iso8601(milliseconds: e.attachedAt))), ("bytes", .int(e.bytes)),
+            ("sha256", .string(e.sha256)),
+        ])
     }
 
     static func event(_ e: RequestEvent) -> JSONValue {

@@ -22,6 +22,8 @@ final class SignalCache: Sendable {
         let lang: String
         /// The vendor list version available, 0 for none.
         let vendorList: Int
+        /// The legitimate-interest objections (TCF) in force.
+        let objections: TCFObjections
     }
 
     private let capacity: Int
@@ -31,7 +33,7 @@ final class SignalCache: Sendable {
 
     static func key(
         revision: PropertyRevision, region: Region, regime: Regime, choices: [String: Bool], gpc: Bool,
-        at milliseconds: Int64, lang: String, vendorList: VendorList?
+        at milliseconds: Int64, lang: String, vendorList: VendorList?, objections: TCFObjections = .none
     ) -> Key {
         var allowed: UInt64 = 0
         var more: [Bool] = []
@@ -46,7 +48,7 @@ final class SignalCache: Sendable {
         return Key(
             property: revision.property.id, revision: revision.revision, region: region.code, regime: regime,
             allowed: allowed, more: more, gpc: gpc, day: milliseconds / Timestamp.millisecondsPerDay, lang: lang,
-            vendorList: vendorList?.vendorListVersion ?? 0)
+            vendorList: vendorList?.vendorListVersion ?? 0, objections: objections)
     }
 
     func rendered(_ key: Key, compute: () throws -> ConsentSignals) throws -> [UInt8] {

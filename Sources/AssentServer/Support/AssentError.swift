@@ -1,4 +1,5 @@
 import AssentCore
+import AssentStore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -114,6 +115,13 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 response.headers.append(field)
             }
             return response
+        } catch StoreError.unavailable(let why) {
+            // Not the client's fault and not a bug: the database is away (restarting, failing over).
+            context.logger.warning("database unavailable", metadata: ["error": "\(why)"])
+            return try AssentError(
+                .serviceUnavailable, "unavailable", "the database is unavailable; try again shortly",
+                headers: [.retryAfter: "1"]
+            ).response(from: request, context: context)
         } catch is NIOTooManyBytesError {
             return try AssentError(.contentTooLarge, "body_too_large", "request body too large").response(
                 from: request, context: context)

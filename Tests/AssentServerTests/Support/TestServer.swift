@@ -1,4 +1,5 @@
 import AssentCore
+import AssentPostgres
 import AssentSQLite
 import AssentStore
 import Foundation
@@ -7,21 +8,51 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import Synchronization
 import Testing
 
 @testable import AssentServer
 
-/// The real application on a fresh data directory (SQLite file and signing key in a temporary folder),
-/// removed when the test is done.
+/// The real application on a fresh data directory (signing key and outbox in a temporary folder, and the SQLite
+/// file there too), removed when the test is done. With `ASSENT_TEST_SERVER_STORE=postgres` (and
+/// `ASSENT_TEST_DATABASE_URL`, an administrator's URL) each server runs on a fresh PostgreSQL database instead,
+/// dropped when the test is done.
 enum TestServer {
     /// The port the demo property's origins are seeded with; the router tests open no socket.
     static let port = 8080
     static let allowedOrigin = "http://localhost:8080"
 
-    static func configuration(port: Int = port) -> ServerConfiguration {
+    enum StoreKind: String, Sendable {
+        case sqlite
+        case postgres
+    }
+
+    /// The store the servers run on, from `ASSENT_TEST_SERVER_STORE` (`sqlite`, the default, or `postgres`).
+    static let storeKind: StoreKind = {
+        let text = ProcessInfo.processInfo.environment["ASSENT_TEST_SERVER_STORE"] ?? ""
+        switch text {
+        case "", "sqlite":
+            return .sqlite
+        case "postgres":
+            guard TestPostgres.isAvailable else {
+                fatalError("ASSENT_TEST_SERVER_STORE=postgres needs ASSENT_TEST_DATABASE_URL (an administrator's URL)")
+            }
+            return .postgres
+        default:
+            fatalError("ASSENT_TEST_SERVER_STORE=\(text): expected sqlite or postgres")
+        }
+    }()
+
+    /// A configuration on a fresh data directory. On PostgreSQL its database is named here and made when a
+    /// server first starts on it; `store: .sqlite` keeps a test that works on the SQLite file on SQLite.
+    static func configuration(port: Int = port, store: StoreKind = storeKind) -> ServerConfiguration {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("assent-server-tests-\(UUID().uuidString)").path
-        return ServerConfiguration(port: port, dataDirectory: directory)
+        var configuration = ServerConfiguration(port: port, dataDirectory: directory)
+        if store == .postgres {
+            configuration.databaseURL = try! TestPostgres.urlText(database: TestPostgres.freshName())
+        }
+        return configuration
     }
 
     /// Builds the application and runs `body` with a router test client.
@@ -34,6 +65,9 @@ enum TestServer {
         try await run(configuration, setup: .router, metrics: metrics, prepare: prepare, body)
     }
 
+    /// Builds the application, runs `prepare` and then `body` with a test client. The data directory (and the
+    /// PostgreSQL database) are removed afterwards unless `keepDirectory`, for a server started again on them;
+    /// `removingData` removes them then.
     static func run<T: Sendable>(
         _ configuration: ServerConfiguration, setup: TestingSetup, metrics: (@Sendable () -> [UInt8])? = nil,
         keepDirectory: Bool = false, prepare: @Sendable (ServerConfiguration) async throws -> Void = { _ in },
@@ -42,17 +76,131 @@ enum TestServer {
         defer { if !keepDirectory { try? FileManager.default.removeItem(atPath: configuration.dataDirectory) } }
         var logger = Logger(label: "assent-test")
         logger.logLevel = .error
-        let app = try await buildApplication(configuration, logger: logger, metrics: metrics)
-        try await prepare(configuration)
-        return try await app.test(setup, body)
+        guard let database = try databaseName(configuration) else {
+            let app = try await buildApplication(configuration, logger: logger, metrics: metrics)
+            try await prepare(configuration)
+            return try await app.test(setup, body)
+        }
+        await postgresSlots.enter()
+        defer { postgresSlots.leave() }
+        if try await !TestPostgres.databaseExists(database) { try await TestPostgres.createDatabase(database) }
+        let result: T
+        do {
+            result = try await DataDirectory.withStorage(configuration, logger: logger) { opened in
+                try await serving(opened.store, on: configuration) {
+                    let app = try await buildApplication(
+                        configuration, opened: opened, logger: logger, metrics: metrics)
+                    try await prepare(configuration)
+                    return try await app.test(setup, body)
+                }
+            }
+        } catch {
+            if !keepDirectory { try? await TestPostgres.dropDatabase(database) }
+            throw error
+        }
+        if !keepDirectory { try await TestPostgres.dropDatabase(database) }
+        return result
+    }
+
+    /// Runs `body` (servers started with `keepDirectory`), then removes the data directory and the database.
+    static func removingData<T: Sendable>(
+        _ configuration: ServerConfiguration, _ body: () async throws -> T
+    ) async throws -> T {
+        func remove() async throws {
+            try? FileManager.default.removeItem(atPath: configuration.dataDirectory)
+            if let database = try databaseName(configuration) { try await TestPostgres.dropDatabase(database) }
+        }
+        let result: T
+        do {
+            result = try await body()
+        } catch {
+            try? await remove()
+            throw error
+        }
+        try await remove()
+        return result
+    }
+
+    /// How many servers run on PostgreSQL at once. Swift Testing runs the tests in parallel, and a hundred
+    /// servers making databases and pools at the same time on a small machine keep each other from a connection
+    /// longer than the store waits for one (`PostgresStore.defaultLeaseTimeout`); eight keep two cores busy.
+    private static let postgresSlots = Slots(8)
+
+    /// The PostgreSQL database of the configuration, nil for SQLite.
+    private static func databaseName(_ configuration: ServerConfiguration) throws -> String? {
+        try configuration.databaseURL.map { try PostgresURL($0).database }
+    }
+
+    /// The stores of the PostgreSQL servers running now, by data directory.
+    private static let running = Mutex<[String: any AssentStorage]>([:])
+
+    private static func serving<T>(
+        _ store: any AssentStorage, on configuration: ServerConfiguration, _ body: () async throws -> T
+    ) async throws -> T {
+        running.withLock { $0[configuration.dataDirectory] = store }
+        defer { running.withLock { _ = $0.removeValue(forKey: configuration.dataDirectory) } }
+        return try await body()
+    }
+
+    /// The database of the server running on `configuration`, for what a test does beside the API (as the
+    /// command line would): on SQLite a store of its own on the file; on PostgreSQL the running server's store,
+    /// whose connection pool lives as long as the server.
+    static func store(_ configuration: ServerConfiguration) throws -> any AssentStorage {
+        guard configuration.databaseURL != nil else { return try SQLiteStore(path: configuration.databasePath) }
+        guard let store = running.withLock({ $0[configuration.dataDirectory] }) else {
+            throw TestServerError("no server is running on \(configuration.dataDirectory)")
+        }
+        return store
     }
 
     /// A second property, imported straight into the server's database the way `assent property import` does.
     static func importProperty(_ property: Property, into configuration: ServerConfiguration) async throws -> Int {
-        let store = try SQLiteStore(path: configuration.databasePath)
+        let store = try store(configuration)
         let (revision, _) = try await store.saveProperty(property, at: Int64(Date().timeIntervalSince1970 * 1000))
         return revision.property.policyVersion
     }
+}
+
+/// A counting semaphore: `enter` waits, first come first served, while every slot is taken.
+final class Slots: Sendable {
+    private struct State {
+        var free: Int
+        var waiting: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state: Mutex<State>
+
+    init(_ count: Int) { state = Mutex(State(free: count)) }
+
+    func enter() async {
+        await withCheckedContinuation { continuation in
+            let now = state.withLock { state -> Bool in
+                guard state.free > 0 else {
+                    state.waiting.append(continuation)
+                    return false
+                }
+                state.free -= 1
+                return true
+            }
+            if now { continuation.resume() }
+        }
+    }
+
+    func leave() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.waiting.isEmpty else {
+                state.free += 1
+                return nil
+            }
+            return state.waiting.removeFirst()
+        }
+        next?.resume()
+    }
+}
+
+struct TestServerError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 // MARK: Requests

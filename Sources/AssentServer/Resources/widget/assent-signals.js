@@ -105,6 +105,27 @@ const tcPing = (g, c, st) => {
     apiVersion: "2.2", cmpVersion: m.cmpVersion, cmpId: m.cmpId, gvlVersion: m.gvlVersion, tcfPolicyVersion: m.tcfPolicyVersion,
   }
 };
+// The right to object to legitimate interest. What can be objected to, counted as the server counts it: the purposes
+// shown that a vendor shown declares a legitimate interest for (never 1 or 3-6, consent only since TCF 2.2), and the
+// vendors declaring one of those ({p, v}: ascending ids)
+const interests = t => {
+  const vs = t && t.vendors || [], d = new Set(vs.flatMap(v => v.legIntPurposes || []));
+  const p = ids(t && t.purposes).filter(i => d.has(i) && ![1, 3, 4, 5, 6].includes(i)).sort((a, b) => a - b);
+  return { p, v: vs.filter(v => (v.legIntPurposes || []).some(i => p.includes(i))).map(v => v.id).sort((a, b) => a - b) }
+};
+// the objections in force, as the signals carry them (tcf: {vendorLIObjections, purposeLIObjections}), as sets
+const saved = g => { const o = g && g.tcf || {}; return { v: new Set(o.vendorLIObjections || []), p: new Set(o.purposeLIObjections || []), k: 0 } };
+// what a consent body adds for action a where TCF applies (t: the config's tcf): Accept All withdraws every objection,
+// Reject All objects to every legitimate interest shown, Save sends the visitor's objections o once one was changed
+// (o.k); nothing otherwise, and the server keeps the objections in force
+const extra = (a, t, o) => {
+  if (!t) return;
+  const i = interests(t), tcf = (v, p) => ({ tcf: { vendorLIObjections: v, purposeLIObjections: p } });
+  if (a == "accept_all") return tcf([], []);
+  if (a == "reject_all") return tcf(i.v, i.p);
+  if (a == "save" && o && o.k) return tcf(i.v.filter(x => o.v.has(x)), i.p.filter(x => o.p.has(x)))
+};
+
 // GPP pingData (CMP API 1.1)
 const gppPing = (g, c, st) => ({
   gppVersion: "1.1", cmpStatus: "loaded", cmpDisplayStatus: st.vis ? "visible" : "hidden", signalStatus: st.rdy ? "ready" : "not ready",
@@ -113,11 +134,12 @@ const gppPing = (g, c, st) => ({
 });
 
 // The APIs over the bridge B that assent.js shares (queued calls q, early GPP listeners l and their counter n, signals g,
-// whether a user action made them a, config c(), decision d()), and their events: B.f(1) when a user action starts,
-// B.f() when it ends (new signals or a failed request); the preference center's coming and going is seen in the DOM.
+// whether a user action made them a, config c(), decision d()), and their events: B.f(1, action) when a user action
+// starts (B.x is then what its consent body adds, see extra), B.f() when it ends (new signals or a failed request); the
+// preference center's coming and going is seen in the DOM.
 const api = (B, W, D) => {
   const st = { vis: false, rdy: false, pend: false }, T = new Map();
-  let tn = 0, es, last = B.g;
+  let tn = 0, es, last = B.g, ob = null;
   const c = () => B.c() || {};
   const g = () => B.g || {};
   const decided = () => { const d = B.d(), k = B.c(); return !!d && +d.e > Date.now() / 1e3 && (!k || k.policyVersion == d.v) };
@@ -163,6 +185,7 @@ const api = (B, W, D) => {
       else if (!vis && !st.pend && decided()) es = "tcloaded";
     }
     if (o) inject();
+    else if (!st.pend) ob = null; // the preference center closed: changes it did not save are forgotten
     if (!st.rdy && rdy) { st.rdy = true; fireG("signalStatus", "ready") }
   };
   const update = () => {
@@ -178,11 +201,11 @@ const api = (B, W, D) => {
   };
   const inject = () => {
     const b = D.querySelector(".assent-o .assent-c"), t = c().tcf;
-    if (b && t && !b.querySelector(".assent-tcf")) b.append(tcfSection(D, c(), g()))
+    if (b && t && !b.querySelector(".assent-tcf")) b.append(tcfSection(D, c(), g(), ob = saved(g())))
   };
 
   es = decided() && !ui("body > .assent-o, body > .assent-b") ? "tcloaded" : "cmpuishown";
-  B.f = k => { st.pend = k === 1; k === 1 ? upd() : update() };
+  B.f = (k, a) => { if (st.pend = k === 1) B.x = extra(a, c().tcf, ob); k === 1 ? upd() : update() };
   W.__tcfapi = tcfapi; W.__gpp = gpp; W.__uspapi = uspapi;
   for (const [n, a] of B.q.splice(0)) call(W[n], ...a);
   fireG("cmpStatus", "loaded");
@@ -199,25 +222,40 @@ const LABELS = {
     tcfConsent: "Consent", tcfLegInt: "Legitimate interest", tcfFlexible: "Consent or legitimate interest", tcfSpecialPurposes: "Special purposes",
     tcfFeatures: "Features", tcfRetention: "Data retention", tcfDays: "days", tcfPolicy: "Privacy policy", tcfGiven: "given",
     tcfNotGiven: "not given", tcfEstablished: "established", tcfObjected: "objected", tcfThrough: "Given by allowing",
-    tcfObject: "You have the right to object to processing based on legitimate interest; the status shows whether you have.",
-    tcfClaim: "Legitimate interest claim",
+    tcfObject: "You have the right to object to processing based on legitimate interest: tick the box below and save your choices.",
+    tcfClaim: "Legitimate interest claim", tcfObjectTo: "I object to processing based on legitimate interest",
   },
   es: {
     tcfTitle: "Proveedores y finalidades (IAB TCF)", tcfPurposes: "Finalidades", tcfSpecialFeatures: "Características especiales", tcfVendors: "Proveedores",
     tcfConsent: "Consentimiento", tcfLegInt: "Interés legítimo", tcfFlexible: "Consentimiento o interés legítimo", tcfSpecialPurposes: "Finalidades especiales",
     tcfFeatures: "Características", tcfRetention: "Conservación de datos", tcfDays: "días", tcfPolicy: "Política de privacidad", tcfGiven: "otorgado",
     tcfNotGiven: "no otorgado", tcfEstablished: "establecido", tcfObjected: "con oposición", tcfThrough: "Se otorga al permitir",
-    tcfObject: "Tiene derecho a oponerse al tratamiento basado en el interés legítimo; el estado indica si lo ha hecho.",
-    tcfClaim: "Declaración de interés legítimo",
+    tcfObject: "Tiene derecho a oponerse al tratamiento basado en el interés legítimo: marque la casilla de abajo y guarde sus preferencias.",
+    tcfClaim: "Declaración de interés legítimo", tcfObjectTo: "Me opongo al tratamiento basado en el interés legítimo",
   },
 };
 // a label: the property's own text when the config carries one, else the built-in one for the language
 const label = (c, k) => c.texts && c.texts[k] || (LABELS[c.lang] || LABELS.en)[k];
 const safeUrl = u => { try { const x = new URL(u); return /^https?:$/.test(x.protocol) ? x.href : null } catch (e) { return null } };
 
-const tcfSection = (D, c, g) => {
-  const t = c.tcf, s = sections(g).tcfeuv2 || {}, L = k => label(c, k);
+// o: the visitor's objections ({v, p}: sets of ids), changed by the section's checkboxes (and then o.k set)
+const tcfSection = (D, c, g, o = saved(g)) => {
+  const t = c.tcf, s = sections(g).tcfeuv2 || {}, L = k => label(c, k), can = interests(t);
   const el = (tag, cls, x) => { const e = D.createElement(tag); if (cls) e.className = cls; if (x != null) e.textContent = x; return e };
+  // a labelled checkbox to object to the legitimate interest of vendor or purpose id (named by the element nid), or nothing
+  const objection = (kind, id, nid) => {
+    if (!can[kind].includes(id)) return [];
+    const q = el("p", "assent-li"), i = el("input"), l = el("label", 0, L("tcfObjectTo")), set = o[kind];
+    i.type = "checkbox"; i.id = "assent-li-" + kind + id; l.id = i.id + "-l"; l.htmlFor = i.id;
+    i.setAttribute("aria-labelledby", l.id + " " + nid);
+    i.checked = set.has(id);
+    Object.assign(q.style, { display: "flex", alignItems: "center", gap: ".5rem" });
+    Object.assign(i.style, { flex: "none", width: "1.25rem", height: "1.25rem", margin: "0" });
+    i.onchange = () => { i.checked ? set.add(id) : set.delete(id); o.k = 1 };
+    q.append(i, l);
+    return [q]
+  };
+  const named = (x, kind, id) => { const e = el("p", "assent-rt", x); e.id = "assent-li-" + kind + id + "-n"; return e };
   const names = (l, list) => (list || []).map(id => ((l || []).find(x => x.id == id) || {}).name || "#" + id).join(", ");
   const titles = keys => (keys || []).map(k => ((c.categories || []).find(x => x.key == k) || {}).title || k).join(", ");
   const state = (on, id, yes, no) => L((on || []).includes(id) ? yes : no);
@@ -234,10 +272,10 @@ const tcfSection = (D, c, g) => {
   w.append(group(L("tcfPurposes"), (t.purposes || []).length, u => {
     for (const p of t.purposes || []) {
       const li = el("li");
-      li.append(el("p", "assent-rt", p.name), el("p", 0, p.description));
+      li.append(named(p.name, "p", p.id), el("p", 0, p.description));
       let x = L("tcfConsent") + ": " + state(s.purposesConsent, p.id, "tcfGiven", "tcfNotGiven");
       if (liPurposes.has(p.id)) x += " \u00b7 " + L("tcfLegInt") + ": " + state(s.purposesLITransparency, p.id, "tcfEstablished", "tcfObjected");
-      li.append(el("p", 0, x));
+      li.append(el("p", 0, x), ...objection("p", p.id, "assent-li-p" + p.id + "-n"));
       if ((p.categories || []).length) li.append(el("p", 0, L("tcfThrough") + ": " + titles(p.categories)));
       u.append(li)
     }
@@ -253,7 +291,7 @@ const tcfSection = (D, c, g) => {
   w.append(group(L("tcfVendors"), (t.vendors || []).length, u => {
     for (const v of t.vendors || []) {
       const li = el("li");
-      li.append(el("p", "assent-rt", v.name));
+      li.append(named(v.name, "v", v.id));
       vendor(li, v);
       u.append(li)
     }
@@ -263,7 +301,8 @@ const tcfSection = (D, c, g) => {
     if ((v.purposes || []).length) line("tcfConsent", state(s.vendorConsents, v.id, "tcfGiven", "tcfNotGiven") + " \u2014 " + names(t.purposes, v.purposes));
     if ((v.legIntPurposes || []).length) {
       line("tcfLegInt", state(s.vendorLegitimateInterests, v.id, "tcfEstablished", "tcfObjected") + " \u2014 " + names(t.purposes, v.legIntPurposes));
-      d.append(el("p", 0, L("tcfObject")))
+      const box = objection("v", v.id, "assent-li-v" + v.id + "-n");
+      if (box.length) d.append(el("p", 0, L("tcfObject")), ...box)
     }
     line("tcfFlexible", names(t.purposes, v.flexiblePurposes));
     line("tcfSpecialPurposes", names(t.specialPurposes, v.specialPurposes));
@@ -281,7 +320,7 @@ const tcfSection = (D, c, g) => {
   return w
 };
 
-const X = { sid, subsections, section, parsed, sectionList, field, changed, cmp, tcData, tcPing, gppPing, restrictions, api, tcfSection, label, safeUrl, SUPPORTED };
+const X = { sid, subsections, section, parsed, sectionList, field, changed, cmp, tcData, tcPing, gppPing, restrictions, api, tcfSection, label, safeUrl, interests, saved, extra, SUPPORTED };
 if (typeof module == "object" && module.exports) module.exports = X;
 if (typeof document == "undefined" || !window.assent || !window.assent._s || window.assent._s.f) return;
 api(window.assent._s, window, document);

@@ -74,7 +74,7 @@ const L = (ds.lang || (H.lang || "").split("-")[0] || "en").toLowerCase(), TTL =
 const GPC = navigator.globalPrivacyControl === true, CK = "assent_" + P, LS = "assent:" + P + ":" + L;
 const now = () => Math.floor(Date.now() / 1e3);
 const E = encodeURIComponent, API = O + "/v1/properties/" + E(P);
-let ch = {}, cf = null, cache = null, fx = null, net = 0, css = null, seq = 0, q = Promise.resolve(), d = pick(D.cookie, CK);
+let ch = {}, cf = null, cache = null, fx = null, net = 0, css = null, seq = 0, q = Promise.resolve(), d = pick(D.cookie, CK), I = ds.identity || window.assentIdentity;
 const fns = [], ui = {}, W = window, SK = "assent:" + P + "#s";
 // shared with assent-signals.js, which loads once signals are known and an API is called or TCF UI shows
 const B = { q: [], l: [], n: 0, g: null, c: () => cf, d: () => d };
@@ -106,9 +106,10 @@ const sig = (g, a, k) => {
   if (g) { B.g = g; B.a = a; W.gtag("consent", "update", g.consentMode); need(); B.f && B.f() }
 };
 const fresh = () => cache && Date.now() - cache.at < TTL;
+const get = (u, b) => fetch(u, { method: b && "POST", credentials: "omit", headers: { ...b && { "content-type": "application/json" }, ...I && { "assent-identity": I } }, body: b })
+  .then(r => r.ok ? r.json() : I ? (I = 0, get(u, b)) : Promise.reject());
 const load = () => fx || (fx = fresh() ? Promise.resolve(cf) :
-  (net = 1, fetch(API + "/config?lang=" + E(L) + (R ? "&region=" + E(R) : ""), { credentials: "omit" })
-    .then(r => { if (!r.ok) throw r.status; return r.json() })
+  (net = 1, get(API + "/config?lang=" + E(L) + (R ? "&region=" + E(R) : ""))
     .then(v => { cf = v; cache = { at: Date.now(), v }; try { localStorage.setItem(LS, JSON.stringify(cache)) } catch (e) {} return v },
       e => { fx = null; if (cf) return cf; throw e })));
 
@@ -170,18 +171,17 @@ const write = d => {
 const post = (a, n) => { const my = ++seq; return q = q.then(() => {
   const c = {};
   for (const x of cf.categories) if (!x.required) c[x.key] = !!n[x.key];
-  const b = { choices: c, action: a, policyVersion: cf.policyVersion, lang: cf.lang || L, gpc: GPC };
+  const b = { ...B.x, choices: c, action: a, policyVersion: cf.policyVersion, lang: cf.lang || L, gpc: GPC };
   if (d && d.s) b.subject = d.s;
   if (R) b.region = R;
-  return fetch(API + "/consents", { method: "POST", credentials: "omit", headers: { "content-type": "application/json" }, body: JSON.stringify(b) })
-    .then(r => { if (!r.ok) throw r.status; return r.json() })
+  return get(API + "/consents", JSON.stringify(b))
     .then(r => {
-      d = fromResp(r); write(d); sig(r.signals, a != "gpc", 1);
-      const m = eff(cf, bools(r.choices), GPC);
+      const m = use(r, a != "gpc");
       if (my == seq && JSON.stringify(m) != JSON.stringify(ch)) set(m)
     })
 }).catch(() => B.f && B.f()) };
-const decide = (a, n) => { n = eff(cf, n, GPC); B.f && B.f(1); hide(); set(n); return post(a, n) };
+const use = (r, a) => { write(d = fromResp(r)); sig(r.signals, a, 1); return eff(cf, bools(r.choices), GPC) };
+const decide = (a, n) => { n = eff(cf, n, GPC); B.f && B.f(1, a); hide(); set(n); return post(a, n) };
 const ask = k => { const n = eff(cf, k, GPC); set(n); if (GPC && cf.regime != "opt-in") post("gpc", n); else banner() };
 
 const loadCss = () => css || (css = new Promise(r => {
@@ -266,12 +266,13 @@ new MutationObserver(ms => {
 D.addEventListener("DOMContentLoaded", gate);
 
 if (valid(d, now())) {
-  // a valid stored decision applies at once, with no network request unless GPC overrides it or the cached config is stale
+  // a valid stored decision applies at once; a request only for GPC or a stale config
   const n = bools(d.c);
   let gp = 0;
   if (GPC) for (const k of gpcKeys(cf)) if (n[k]) { n[k] = false; gp = 1 }
   set(n);
   const chk = c => {
+    if (sec(c.decision?.recordedAt) > d.t) return set(use(c.decision));
     if (c.policyVersion != d.v) return net ? (sig(c.signals), ask(ch)) : (cache = fx = null, load().then(chk));
     const m = { ...ch };
     let x = 0;
@@ -284,6 +285,6 @@ if (valid(d, now())) {
 } else {
   // no decision yet: the regime depends on where the visitor is now, so never trust a cached config
   cache = cf = null;
-  load().then(() => { sig(cf.signals); ask(null) }).catch(() => {})
+  load().then(() => cf.decision ? set(use(cf.decision)) : (sig(cf.signals), ask(null))).catch(() => {})
 }
 })();

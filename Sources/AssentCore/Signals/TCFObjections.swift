@@ -1,0 +1,115 @@
+/// A visitor's objections to processing based on legitimate interest under IAB TCF (the right to object, GDPR
+/// Art. 21): vendors and purposes by id, each list ascending without repeats. An objected vendor gets no
+/// legitimate interest at all; an objected purpose is not established for anyone (see `Property.tcString`).
+public struct TCFObjections: Sendable, Hashable {
+    /// GVL vendor ids, ascending, distinct.
+    public private(set) var vendors: [Int]
+    /// TCF purpose ids, ascending, distinct.
+    public private(set) var purposes: [Int]
+
+    public static let none = TCFObjections()
+
+    /// Sorts the ids and drops repeats.
+    public init(vendors: [Int] = [], purposes: [Int] = []) {
+        self.vendors = Array(Set(vendors)).sorted()
+        self.purposes = Array(Set(purposes)).sorted()
+    }
+
+    public var isEmpty: Bool { vendors.isEmpty && purposes.isEmpty }
+
+    /// The objections that are still about something in `interests` (what can be objected to now).
+    public func keeping(_ interests: TCFLegitimateInterests) -> TCFObjections {
+        TCFObjections(
+            vendors: vendors.filter(interests.vendors.contains), purposes: purposes.filter(interests.purposes.contains))
+    }
+
+    public static let vendorsMember = "vendorLIObjections"
+    public static let purposesMember = "purposeLIObjections"
+
+    /// `{"vendorLIObjections": [ids], "purposeLIObjections": [ids]}`, both lists always present.
+    public var jsonValue: JSONValue {
+        .object([
+            (Self.vendorsMember, .array(vendors.map(JSONValue.int))),
+            (Self.purposesMember, .array(purposes.map(JSONValue.int))),
+        ])
+    }
+
+    /// Writes `jsonValue` with its members in canonical order (`purposeLIObjections` first).
+    func writeCanonical(into out: inout [UInt8]) {
+        func ids(_ list: [Int]) {
+            out.append(UInt8(ascii: "["))
+            for (i, id) in list.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: String(id).utf8)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(contentsOf: #"{"purposeLIObjections":"#.utf8)
+        ids(purposes)
+        out.append(contentsOf: #","vendorLIObjections":"#.utf8)
+        ids(vendors)
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// Reads the object form, `path` naming it in errors (`tcf`, so a bad id is `tcf.vendorLIObjections[2]`).
+    /// A list left out is empty; ids must be positive integers (vendors at most 65535, purposes at most 24, what
+    /// the TC string can carry), ascending, without repeats; any other member is refused.
+    public static func parse(_ value: JSONValue, path: String) throws(SubmissionError) -> TCFObjections {
+        guard case .object(let members) = value else {
+            throw SubmissionError(
+                field: path,
+                message:
+                    "expected an object with \(vendorsMember) and \(purposesMember), found \(value.typeName)")
+        }
+        var vendors: [Int] = []
+        var purposes: [Int] = []
+        for (name, list) in members {
+            let field = "\(path).\(name)"
+            let maximum: Int
+            switch name {
+            case vendorsMember: maximum = 65535
+            case purposesMember: maximum = 24
+            default:
+                throw SubmissionError(
+                    field: field, message: "unknown field (expected \(vendorsMember) or \(purposesMember))")
+            }
+            guard case .array(let items) = list else {
+                throw SubmissionError(field: field, message: "expected an array of ids, found \(list.typeName)")
+            }
+            var ids: [Int] = []
+            ids.reserveCapacity(items.count)
+            for (i, item) in items.enumerated() {
+                let at = "\(field)[\(i)]"
+                guard let id = item.intValue else {
+                    throw SubmissionError(field: at, message: "expected an integer id, found \(item.typeName)")
+                }
+                guard (1...maximum).contains(id) else {
+                    throw SubmissionError(field: at, message: "\(id) is not an id (1 to \(maximum))")
+                }
+                if let last = ids.last, id <= last {
+                    throw SubmissionError(
+                        field: at, message: "ids must be ascending without repeats (\(id) follows \(last))")
+                }
+                ids.append(id)
+            }
+            if name == vendorsMember { vendors = ids } else { purposes = ids }
+        }
+        return TCFObjections(vendors: vendors, purposes: purposes)
+    }
+}
+
+/// What a visitor can object to on a property: the legitimate interests it shows (see
+/// `Property.tcfLegitimateInterests`).
+public struct TCFLegitimateInterests: Sendable, Equatable {
+    /// The purposes shown that some vendor shown declares a legitimate interest for, ascending.
+    public var purposes: [Int]
+    /// The vendors shown that declare a legitimate interest for one of `purposes`, ascending.
+    public var vendors: [Int]
+
+    public init(purposes: [Int], vendors: [Int]) {
+        self.purposes = purposes
+        self.vendors = vendors
+    }
+
+    public static let none = TCFLegitimateInterests(purposes: [], vendors: [])
+}

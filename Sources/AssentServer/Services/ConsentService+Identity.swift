@@ -1,0 +1,185 @@
+import AssentCore
+import AssentStore
+import Foundation
+import HTTPTypes
+import Synchronization
+
+/// What signed-in readers need in memory: the server's key for their subjects (made once, kept in the store so
+/// that every server derives the same subjects) and the list of property ids, re-read at most every two seconds.
+final class IdentityDirectory: Sendable {
+    static let secretOwner = "*"
+    static let secretKind = "identity-subject"
+
+    private let secret = Mutex<[UInt8]?>(nil)
+    private let ids = Mutex<(ids: [String], at: ContinuousClock.Instant)?>(nil)
+    private let ttl = Duration.seconds(2)
+
+    func subjectSecret(_ load: () async throws -> [UInt8]) async throws -> [UInt8] {
+        if let known = secret.withLock({ $0 }) { return known }
+        let loaded = try await load()
+        secret.withLock { $0 = loaded }
+        return loaded
+    }
+
+    func propertyIDs(_ load: () async throws -> [String]) async throws -> [String] {
+        let now = ContinuousClock.now
+        if let cached = ids.withLock({ $0 }), now - cached.at < ttl { return cached.ids }
+        let loaded = try await load()
+        ids.withLock { $0 = (loaded, now) }
+        return loaded
+    }
+}
+
+/// Signed-in readers (issue 4 §6): a publisher passes a token it signs (`IdentityToken`); the reader's decisions
+/// are then recorded under a subject derived from it, follow them to every property of the group (the properties
+/// with the same identity settings) and to every device, and a GPC signal from any of their browsers opts the
+/// reader out of sale and sharing everywhere.
+extension ConsentService {
+    static let identityHeader = HTTPField.Name("Assent-Identity")!
+
+    /// A verified reader on a property.
+    struct Reader: Sendable {
+        /// The ledger subject derived from the token (`IdentitySubject`).
+        let subject: String
+    }
+
+    /// Checks a token against the property's identity settings: 400 for a property that takes none or a token
+    /// that is not one, 401 for a token that does not prove a reader here (signature, issuer, expiry).
+    func reader(token: String, property: Property) async throws -> Reader {
+        guard let settings = property.identity else {
+            throw AssentError.badRequest(
+                "property \(property.id) takes no identity tokens (its document has no identity section); send none",
+                code: "identity_not_configured")
+        }
+        let verified: IdentityToken
+        do {
+            verified = try IdentityToken.verify(token, settings: settings, now: Self.now())
+        } catch {
+            switch error {
+            case .malformed: throw AssentError.badRequest(error.description, code: "invalid_identity")
+            case .badSignature, .wrongIssuer, .expired:
+                throw AssentError(
+                    .unauthorized, "identity_rejected", error.description,
+                    headers: [.wwwAuthenticate: "Assent-Identity"])
+            }
+        }
+        let secret = try await identities.subjectSecret {
+            try await store.secret(
+                property: IdentityDirectory.secretOwner, kind: IdentityDirectory.secretKind,
+                candidate: Secrets.randomBytes())
+        }
+        return Reader(
+            subject: IdentitySubject.derive(secret: secret, issuer: verified.issuer, subject: verified.subject))
+    }
+
+    /// The subject a decision is recorded under. With a token: the reader's. A reader's subject named without a
+    /// token (a browser that once had one, say a shared computer after signing out) is kept only for a decision
+    /// that narrows the reader's latest one on this property, such as an opt-out; anything else starts a new
+    /// browser subject, so that without a token a choice stays with one browser.
+    func recordingSubject(
+        _ named: String?, reader: Reader?, decision: EffectiveDecision, property: Property, now: Int64
+    ) async throws -> String {
+        if let reader { return reader.subject }
+        guard let named else { return RandomID.uuid(milliseconds: now) }
+        guard IdentitySubject.isValid(named) else { return named }
+        var earlier = decisions.get(property: property.id, subject: named)?.entry
+        if earlier == nil { earlier = try await store.latestRecord(property: property.id, subject: named)?.entry }
+        let chosen = Dictionary(uniqueKeysWithValues: decision.choices.map { ($0.key, $0.allowed) })
+        if let earlier, CarriedDecision.onlyNarrows(chosen, from: earlier.choices, categories: property.categories) {
+            return named
+        }
+        return RandomID.uuid(milliseconds: now)
+    }
+
+    /// The properties whose readers are this property's: those with the same identity settings, itself included.
+    func identityGroup(of property: Property) async throws -> [Property] {
+        guard let settings = property.identity else { return [property] }
+        var group = [property]
+        for id in try await identities.propertyIDs({ try await store.propertyIDs() }) where id != property.id {
+            if let other = try await cache.current(id)?.current.property, other.identity == settings {
+                group.append(other)
+            }
+        }
+        return group
+    }
+
+    /// The config for a signed-in reader: the visitor's config with `decision`, the reader's decision that governs
+    /// this property (rendered as the subject route renders one), or null when the reader has none that holds.
+    func identityConfig(
+        propertyID: String, lang: String?, region: Region, gpc: Bool, token: String
+    ) async throws -> [UInt8] {
+        let entry = try await property(propertyID)
+        let reader = try await reader(token: token, property: entry.current.property)
+        let document = try await config(propertyID: propertyID, lang: lang, region: region, gpc: gpc)
+        let decision = try await readerDecision(reader, entry: entry, region: region, lang: lang, gpc: gpc)
+        var bytes = document.bytes
+        bytes.removeLast()  // the closing brace
+        bytes.append(contentsOf: #","decision":"#.utf8)
+        bytes.append(contentsOf: decision ?? Array("null".utf8))
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
+
+    /// The reader's latest decision across the group, as it applies here: their own record on this property, or
+    /// one made on another property of the group carried onto this property's categories by key (`carriedFrom`
+    /// names that property; `id` is the record that proves it). Only a decision that still holds where it was made
+    /// (the policy version then in force, not expired) is carried; nil when there is none. With GPC, a decision
+    /// that allows sale, sharing or targeted advertising is first overridden by a GPC decision recorded for the
+    /// reader here (CCPA §7025: the signal applies to the linked identity), which then reaches their other
+    /// browsers and properties.
+    func readerDecision(
+        _ reader: Reader, entry: PropertyCache.Entry, region: Region, lang: String?, gpc: Bool
+    ) async throws -> [UInt8]? {
+        let property = entry.current.property
+        let now = Self.now()
+        let group = try await identityGroup(of: property)
+        guard let latest = try await store.latestRecord(subject: reader.subject, properties: group.map(\.id)),
+            let origin = group.first(where: { $0.id == latest.entry.property }),
+            latest.entry.policyVersion == origin.policyVersion, latest.entry.expiresAt(under: origin) > now
+        else { return nil }
+        let regime = property.regimes.regime(for: region)
+        let language = property.language(matching: lang)
+        var governing = latest.entry
+        if origin.id != property.id {
+            let base = try await store.latestRecord(property: property.id, subject: reader.subject)
+            governing = LedgerEntry(
+                id: latest.entry.id, property: property.id, subject: reader.subject,
+                choices: CarriedDecision.choices(
+                    source: latest.entry.choices, base: base?.entry.choices, categories: property.categories,
+                    regime: regime),
+                action: latest.entry.action, regime: regime, region: region.code, gpc: latest.entry.gpc,
+                gpcConflicts: [], policyVersion: property.policyVersion, textsHash: latest.entry.textsHash,
+                lang: language, recordedAt: latest.entry.recordedAt,
+                // Objections name this property's vendors and purposes: the reader's own here, if any.
+                tcfObjections: base?.entry.tcfObjections ?? .none)
+        }
+        if gpc, property.categories.contains(where: { $0.optedOutByGPC && governing.choices[$0.key] == true }) {
+            let decision = Policy.evaluate(
+                regime: regime, categories: property.categories, action: .gpc, choices: governing.choices, gpc: true)
+            let optOut = LedgerEntry(
+                decision: decision, id: RandomID.uuid(milliseconds: now), property: property, subject: reader.subject,
+                action: .gpc, regime: regime, region: region, lang: language,
+                textsHash: cache.textsHash(property, lang: language), recordedAt: now,
+                tcfObjections: governing.tcfObjections)
+            let signalBytes = try signals(
+                optOut, revision: entry.current, vendorList: try await vendorLists.list(for: property))
+            let receipt = try await writer.append(optOut)
+            return remember(optOut, leafIndex: receipt.leafIndex, revision: entry.current, signals: signalBytes).bytes
+        }
+        if origin.id == property.id {
+            return try await remember(latest.entry, leafIndex: latest.leafIndex, revision: entry.current).bytes
+        }
+        // Carried: rendered like a decision, never cached as this property's record (it is not one).
+        var bytes: [UInt8] = []
+        Self.writeDecision(governing, property: property, into: &bytes)
+        bytes.removeLast()
+        bytes.append(contentsOf: #","signals":"#.utf8)
+        bytes.append(
+            contentsOf: try signals(
+                governing, revision: entry.current, vendorList: try await vendorLists.list(for: property)))
+        bytes.append(contentsOf: #","carriedFrom":"#.utf8)
+        CanonicalJSON.writeString(origin.id, into: &bytes)
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
+}

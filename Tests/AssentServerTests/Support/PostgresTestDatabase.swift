@@ -1,0 +1,1 @@
+../../AssentStoreTests/PostgresTestDatabase.swift

@@ -1,0 +1,192 @@
+"""PostgreSQL end to end: `assent serve --database-url` on a fresh database records a decision and reads it back,
+two servers starting together on an empty database both come up (migrations and the demo property once), and
+`assent ledger verify --database-url` checks the ledger afterwards. Needs ASSENT_TEST_DATABASE_URL, an
+administrator's URL to make databases with (`scripts/test` starts a PostgreSQL of its own and sets it)."""
+
+import glob
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+BIN = os.environ.get("ASSENT_BIN", os.path.join(os.path.dirname(__file__), "../../.build/debug/assent"))
+ADMIN_URL = os.environ.get("ASSENT_TEST_DATABASE_URL", "")
+
+pytestmark = pytest.mark.skipif(
+    not ADMIN_URL, reason="ASSENT_TEST_DATABASE_URL is not set (scripts/test starts a PostgreSQL and sets it)")
+
+
+def psql_binary():
+    found = shutil.which("psql") or next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"), reverse=True)), None)
+    if not found:
+        pytest.fail("psql is not installed")
+    return found
+
+
+def with_database(url, name):
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+
+
+def psql(url, sql):
+    return subprocess.run([psql_binary(), url, "-v", "ON_ERROR_STOP=1", "-qAtc", sql],
+                          capture_output=True, text=True, timeout=60, check=True).stdout.strip()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def call(method, url, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def run(*args):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSENT_")}
+    return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=60, env=env)
+
+
+class Server:
+    def __init__(self, data_dir, database_url):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ASSENT_")}
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            [BIN, "serve", "--port", str(self.port), "--data-dir", data_dir, "--database-url", database_url,
+             "--log-level", "warning"],
+            env=env, stdout=subprocess.DEVNULL, stderr=self.log)
+
+    def wait_ready(self):
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(self.base + "/healthz", timeout=1).read()
+                return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.log.seek(0)
+                    raise AssertionError("the server did not start:\n" + self.log.read().decode(errors="replace"))
+                time.sleep(0.05)  # polling for readiness
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                raise AssertionError("the server did not stop on SIGTERM")
+        self.log.close()
+
+
+@pytest.fixture
+def database():
+    name = "assent_system_" + secrets.token_hex(6)
+    psql(ADMIN_URL, f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
+    data_dir = tempfile.mkdtemp(prefix="assent-postgres-")
+    servers = []
+    try:
+        yield with_database(ADMIN_URL, name), data_dir, servers
+    finally:
+        for server in servers:
+            server.stop()
+        psql(ADMIN_URL, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def test_serve_records_and_reads_back_and_the_ledger_verifies(database):
+    url, data_dir, servers = database
+    server = Server(data_dir, url)
+    servers.append(server)
+    server.wait_ready()
+
+    status, recorded = call("POST", server.base + "/v1/properties/demo/consents",
+                            {"action": "save", "choices": {"performance": True, "targeting": False},
+                             "policyVersion": 1})
+    assert status == 201, recorded
+    status, latest = call("GET", f"{server.base}/v1/properties/demo/subjects/{recorded['subject']}")
+    assert status == 200, latest
+    assert latest["id"] == recorded["id"] and latest["choices"] == recorded["choices"]
+    status, receipt = call("GET", f"{server.base}/v1/receipts/{recorded['id']}")
+    assert status == 200, receipt
+    status, checked = call("POST", server.base + "/v1/receipts/verify", receipt)
+    assert status == 200 and checked["valid"], checked
+
+    # The decision is in PostgreSQL; the data directory holds the signing key and no SQLite database.
+    assert psql(url, "SELECT count(*) FROM ledger_records") == "1"
+    assert psql(url, "SELECT id FROM ledger_records") == recorded["id"]
+    assert not os.path.exists(os.path.join(data_dir, "assent.sqlite"))
+    assert os.path.exists(os.path.join(data_dir, "signing-key.ed25519"))
+
+    server.stop()
+    servers.remove(server)
+    verify = run("ledger", "verify", "--data-dir", data_dir, "--database-url", url)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert "ok: 1 records" in verify.stdout, verify.stdout
+
+    # A restarted server reads what the first one wrote.
+    again = Server(data_dir, url)
+    servers.append(again)
+    again.wait_ready()
+    status, latest = call("GET", f"{again.base}/v1/properties/demo/subjects/{recorded['subject']}")
+    assert status == 200 and latest["id"] == recorded["id"], latest
+
+
+def test_two_servers_starting_together_on_an_empty_database(database):
+    url, data_dir, servers = database
+    # Two servers, each with its own data directory (and so its own signing key), as on two machines.
+    other_dir = tempfile.mkdtemp(prefix="assent-postgres-")
+    try:
+        first = Server(data_dir, url)
+        second = Server(other_dir, url)
+        servers.extend([first, second])
+        first.wait_ready()
+        second.wait_ready()
+        assert psql(url, "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations") == \
+            "1,2,3,4"
+        assert psql(url, "SELECT count(DISTINCT id) FROM properties") == "1"
+        for server in (first, second):
+            status, recorded = call("POST", server.base + "/v1/properties/demo/consents",
+                                    {"action": "reject_all", "policyVersion": 1})
+            assert status == 201, recorded
+        for server in (first, second):
+            server.stop()
+        servers.clear()
+        verify = run("ledger", "verify", "--data-dir", data_dir, "--database-url", url)
+        assert verify.returncode == 0 and "ok: 2 records" in verify.stdout, verify.stdout + verify.stderr
+    finally:
+        shutil.rmtree(other_dir, ignore_errors=True)
+
+
+def test_a_database_url_that_cannot_work_is_named_and_refused(database):
+    url, data_dir, _ = database
+    unreachable = urllib.parse.urlunsplit(
+        urllib.parse.urlsplit(url)._replace(netloc=f"nobody@127.0.0.1:{free_port()}"))
+    result = run("ledger", "verify", "--data-dir", data_dir, "--database-url", unreachable)
+    assert result.returncode != 0 and "cannot connect" in result.stderr, result.stderr
+    result = run("ledger", "verify", "--data-dir", data_dir, "--database-url", url)
+    assert result.returncode != 0 and "no Assent schema" in result.stderr, result.stderr
+    result = run("serve", "--data-dir", data_dir, "--database-url", "postgres://u@h/d?sslmode=sometimes")
+    assert result.returncode == 64 and "sslmode" in result.stderr, result.stderr
