@@ -239,16 +239,9 @@ public final class PostgresStore: AssentStorage, Service {
             for row in try await rows(CurrentProperty(id: property.id), on: connection) {
                 current = try Self.propertyRevision(row)
             }
-            var next = property
-            if let current {
-                next.policyVersion =
-                    property.policyContentDiffers(from: current.property)
-                    ? current.property.policyVersion + 1 : current.property.policyVersion
-                if next == current.property { return (current, false) }
-            } else {
-                next.policyVersion = 1
+            guard let (next, revision) = PropertyRevision.next(saving: property, over: current) else {
+                return (current!, false)
             }
-            let revision = (current?.revision ?? 0) + 1
             let document = ByteBuffer(bytes: CanonicalJSON.orderedBytes(next.jsonValue))
             try await rows(
                 """

@@ -86,16 +86,9 @@ public final class SQLiteStore: AssentStorage {
         try await pool.write { db in
             let current = try Self.fetchProperty(
                 db, sql: "SELECT * FROM properties WHERE id = ? ORDER BY revision DESC LIMIT 1", [property.id])
-            var next = property
-            if let current {
-                next.policyVersion =
-                    property.policyContentDiffers(from: current.property)
-                    ? current.property.policyVersion + 1 : current.property.policyVersion
-                if next == current.property { return (current, false) }
-            } else {
-                next.policyVersion = 1
+            guard let (next, revision) = PropertyRevision.next(saving: property, over: current) else {
+                return (current!, false)
             }
-            let revision = (current?.revision ?? 0) + 1
             let document = Data(CanonicalJSON.orderedBytes(next.jsonValue))
             try db.execute(
                 sql:

@@ -277,3 +277,23 @@ extension Merkle {
         return positions
     }
 }
+
+extension PropertyRevision {
+    /// What saving `property` over `current` stores, the same rule for every store: nil when nothing changed;
+    /// else the next revision, whose policy version is the current one when the visitor-facing content is
+    /// unchanged, one more when it changed, and 1 for a new property.
+    public static func next(saving property: Property, over current: PropertyRevision?) -> (
+        property: Property, revision: Int
+    )? {
+        var next = property
+        if let current {
+            next.policyVersion =
+                property.policyContentDiffers(from: current.property)
+                ? current.property.policyVersion + 1 : current.property.policyVersion
+            if next == current.property { return nil }
+        } else {
+            next.policyVersion = 1
+        }
+        return (next, (current?.revision ?? 0) + 1)
+    }
+}
