@@ -122,22 +122,29 @@ public final class LedgerWriter: Sendable {
     }
 
     /// How often a batch is tried again when another server appended to the log first.
-    static let maxMovedRetries = 8
+    static let maxMovedRetries = 32
 
     private func commit(_ batch: [Pending]) async throws -> [Receipt] {
         var attempt = 0
         while true {
             do {
                 return try await commitOnce(batch)
-            } catch StoreError.logMoved(let log, let expected, let actual) where attempt < Self.maxMovedRetries {
+            } catch StoreError.logMoved(let log, let expected, let actual) {
                 // Another writer (another server on the same database) appended first: the tree we hold is
-                // stale. Read the stored one and build the batch again on top of it.
-                attempt += 1
+                // stale. Read the stored one and build the batch again on top of it, after a short random pause
+                // so that two writers that keep meeting on one log fall out of step.
+                tree.withLock { $0 = nil }
                 movedCounter.increment()
+                attempt += 1
+                guard attempt <= Self.maxMovedRetries else {
+                    // Not a failure of the request: the log is contended. The client is told to try again.
+                    throw StoreError.unavailable(
+                        "log \(log) kept moving under other writers (\(attempt) tries); try again")
+                }
                 logger.debug(
                     "log moved; rebuilding the batch",
                     metadata: ["log": "\(log)", "expected": "\(expected)", "actual": "\(actual)"])
-                tree.withLock { $0 = nil }
+                try await Task.sleep(for: .microseconds(Int.random(in: 0...(250 * min(attempt, 8)))))
             }
         }
     }
