@@ -3,7 +3,6 @@ import AssentCore
 import AssentServer
 import AssentStore
 import Foundation
-import Logging
 
 extension Assent {
     struct Key: AsyncParsableCommand {
@@ -22,11 +21,9 @@ extension Assent {
             @OptionGroup var database: DatabaseOptions
 
             func run() async throws {
-                var configuration = ServerConfiguration(dataDirectory: data.dataDirectory)
-                configuration.databaseURL = database.databaseURL
-                var logger = Logger(label: "assent")
-                logger.logLevel = .warning
-                let rotation = try await DataDirectory.withStorage(configuration, logger: logger) { opened in
+                let configuration = database.configuration(data)
+                let rotation = try await DataDirectory.withStorage(configuration, logger: DatabaseOptions.logger) {
+                    opened in
                     try await DataDirectory.rotateKey(configuration, store: opened.store)
                 }
                 if let old = rotation.retiredKeyID, let path = rotation.retiredPath {
@@ -44,11 +41,7 @@ extension Assent {
             @OptionGroup var database: DatabaseOptions
 
             func run() async throws {
-                var configuration = ServerConfiguration(dataDirectory: data.dataDirectory)
-                configuration.databaseURL = database.databaseURL
-                var logger = Logger(label: "assent")
-                logger.logLevel = .warning
-                try await DataDirectory.withExistingStorage(configuration, logger: logger) { store, publicKey in
+                try await database.withExistingStore(data) { store, publicKey in
                     let own = publicKey.map(TreeHeadSignerID.keyID)
                     for key in try await store.publishedKeys() {
                         print(

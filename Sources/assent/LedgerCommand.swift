@@ -3,7 +3,6 @@ import AssentSQLite
 import AssentServer
 import AssentStore
 import Foundation
-import Logging
 
 extension Assent {
     struct Ledger: AsyncParsableCommand {
@@ -19,11 +18,7 @@ extension Assent {
             @OptionGroup var database: DatabaseOptions
 
             func run() async throws {
-                var configuration = ServerConfiguration(dataDirectory: data.dataDirectory)
-                configuration.databaseURL = database.databaseURL
-                var logger = Logger(label: "assent")
-                logger.logLevel = .warning
-                try await DataDirectory.withExistingStorage(configuration, logger: logger) { store, publicKey in
+                try await database.withExistingStore(data) { store, publicKey in
                     try await verify(store: store, publicKey: publicKey)
                 }
             }
