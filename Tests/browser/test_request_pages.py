@@ -85,6 +85,18 @@ def test_access_request_and_code_without_javascript(server, nojs):
     assert d.find_elements(By.ID, "code") == [], "no code form once confirmed"
 
 
+def test_fields_follow_the_chosen_type_without_javascript(server, nojs):
+    d = nojs
+    d.get(server.base + "/privacy/demo/requests")
+    name, correction = d.find_element(By.ID, "name"), d.find_element(By.ID, "correction")
+    assert name.is_displayed() and correction.is_displayed(), "before a choice, every data point shows"
+    shown = {}
+    for kind in ("opt_out_lists", "access", "correct"):
+        d.find_element(By.CSS_SELECTOR, f"input[name=type][value={kind}]").click()
+        shown[kind] = (name.is_displayed(), correction.is_displayed())
+    assert shown == {"opt_out_lists": (False, False), "access": (True, False), "correct": (True, True)}
+
+
 def test_missing_choice_keeps_what_was_typed(server, nojs):
     d = nojs
     d.get(server.base + "/privacy/demo/requests?lang=es")

@@ -135,12 +135,15 @@ public struct Property: Sendable, Equatable {
     public var signals: SignalSettings
     /// Signed-in readers: the key the publisher's reader tokens are checked with; nil: tokens are refused.
     public var identity: IdentitySettings?
+    /// What privacy requests ask for beyond the address; nil: the standard data points (`requestSettings`).
+    public var requests: RequestSettings?
 
     public init(
         id: String, name: String, origins: [String], cookieDomain: String? = nil, policyVersion: Int = 1,
         languages: [String], regimes: RegimeRules, categories: [Category], texts: [String: [String: String]],
         links: PropertyLinks = PropertyLinks(), expiry: DecisionExpiry = DecisionExpiry(),
-        signals: SignalSettings = SignalSettings(), identity: IdentitySettings? = nil
+        signals: SignalSettings = SignalSettings(), identity: IdentitySettings? = nil,
+        requests: RequestSettings? = nil
     ) {
         self.id = id
         self.name = name
@@ -155,6 +158,7 @@ public struct Property: Sendable, Equatable {
         self.expiry = expiry
         self.signals = signals
         self.identity = identity
+        self.requests = requests
     }
 
     public var defaultLanguage: String { languages.first ?? "en" }

@@ -13,15 +13,6 @@ public enum RequestType: String, Sendable, CaseIterable {
     /// (CCPA §§7026(d), 7027(f)): asking for verification would be an unlawful hurdle.
     public var isOptOut: Bool { self == .optOutSaleSharing || self == .optOutLists || self == .limitSensitive }
 
-    /// The data points a request must carry beyond the address, to find the person's data.
-    public var requiredDetails: [String] {
-        switch self {
-        case .access, .delete: ["name"]
-        case .correct: ["name", "correction"]
-        case .optOutSaleSharing, .optOutLists, .limitSensitive: []
-        }
-    }
-
     /// Access, deletion and correction reveal or change data: only for a verified requester (§§7060–7062).
     public var needsVerification: Bool { !isOptOut }
 }

@@ -48,10 +48,12 @@ struct PageController<Context: RequestContext>: Sendable {
                 page, "requests", title: page.t["requestsTitle"]!, values: formValues(page, form),
                 error: page.t["chooseType"]!, status: .badRequest)
         }
+        // Only what this type asks for: a field the requester filled in before choosing another type is not
+        // sent.
         var details: [String: String] = [:]
-        for key in ["name", "correction"] {
-            if let value = form[key]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty {
-                details[key] = value
+        for point in page.requests.dataPoints(for: type) {
+            if let value = form[point.key]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty {
+                details[point.key] = value
             }
         }
         do {
@@ -174,10 +176,23 @@ struct PageController<Context: RequestContext>: Sendable {
         let types: [[String: Any]] = RequestType.allCases.map {
             ["value": $0.rawValue, "label": page.t["type." + $0.rawValue]!, "checked": $0.rawValue == chosen]
         }
-        return [
-            "types": types, "email": form["email"] ?? "", "name": form["name"] ?? "",
-            "correction": form["correction"] ?? "",
-        ]
+        // Every data point of the property, each marked with the types that ask for it: the page's style hides
+        // those the chosen type does not ask for, without a script.
+        let dataPoints: [[String: Any]] = page.requests.dataPoints.map { point in
+            var values: [String: Any] = [
+                "key": point.key, "label": point.label(in: page.lang),
+                "hint": point.hint(in: page.lang)
+                    ?? PageTexts.dataPointHint(point.types, required: point.required, texts: page.t),
+                "multiline": point.multiline, "value": form[point.key] ?? "",
+                "typeClasses": point.types.map { "for-" + $0.rawValue }.joined(separator: " "),
+            ]
+            if let autocomplete = point.autocomplete {
+                values["autocomplete"] = autocomplete
+                values["hasAutocomplete"] = true
+            }
+            return values
+        }
+        return ["types": types, "email": form["email"] ?? "", "dataPoints": dataPoints]
     }
 
     private func renderStatus(
@@ -248,6 +263,8 @@ private struct Page {
     static let csrfCookie = "assent_csrf"
     let propertyID: String
     let propertyName: String
+    /// What the property's requests ask for beyond the address.
+    let requests: RequestSettings
     let lang: String
     let t: [String: String]
     let csrf: String
@@ -258,6 +275,7 @@ private struct Page {
         propertyID = try context.parameters.require("property")
         let property = try await service.consent.property(propertyID).current.property
         propertyName = property.name
+        requests = property.requestSettings
         let wanted =
             request.uri.queryParameters["lang"].map(String.init)
             ?? request.headers[.acceptLanguage].flatMap { $0.split(separator: ",").first }.map {
@@ -335,6 +353,16 @@ extension HTTPField.Name {
 enum PageTexts {
     static func texts(_ lang: String) -> [String: String] { lang == "es" ? spanish : english }
 
+    /// The line under a data point the property gave no hint for: which requests need it ("Needed when you ask
+    /// to see or delete your data.").
+    static func dataPointHint(_ types: [RequestType], required: Bool, texts t: [String: String]) -> String {
+        let verbs = types.map { t["verb." + $0.rawValue] ?? $0.rawValue }
+        let list =
+            verbs.count < 2 ? verbs.joined() : verbs.dropLast().joined(separator: ", ") + " \(t["or"]!) " + verbs.last!
+        let sentence = required ? t["dataPointNeeded"]! : t["dataPointOptional"]!
+        return sentence.replacingOccurrences(of: "{types}", with: list)
+    }
+
     static let english: [String: String] = [
         "requestsTitle": "Exercise your privacy rights",
         "requestsIntro":
@@ -346,8 +374,9 @@ enum PageTexts {
         "type.access": "Tell me what personal information you hold about me",
         "type.delete": "Delete my personal information", "type.correct": "Correct my personal information",
         "email": "E-mail address", "emailHint": "We use it only for this request.",
-        "name": "Full name", "nameHint": "Needed to find your data when you ask to see, delete or correct it.",
-        "correction": "What should be corrected", "correctionHint": "Only for a correction.",
+        "dataPointNeeded": "Needed when you ask to {types} your data.",
+        "dataPointOptional": "Optional, when you ask to {types} your data.",
+        "verb.access": "see", "verb.delete": "delete", "verb.correct": "correct", "or": "or",
         "submit": "Send request", "chooseType": "Choose what you want us to do.",
         "statusTitle": "Your privacy request", "notFound": "Request not found", "request": "Request",
         "status": "Status", "received": "Received", "respondBy": "We answer by",
@@ -379,9 +408,9 @@ enum PageTexts {
         "type.access": "Decirme qué información personal tienen sobre mí",
         "type.delete": "Eliminar mi información personal", "type.correct": "Corregir mi información personal",
         "email": "Correo electrónico", "emailHint": "Solo lo usamos para esta solicitud.",
-        "name": "Nombre completo",
-        "nameHint": "Necesario para encontrar sus datos si pide verlos, eliminarlos o corregirlos.",
-        "correction": "Qué hay que corregir", "correctionHint": "Solo para una corrección.",
+        "dataPointNeeded": "Necesario si pide {types} sus datos.",
+        "dataPointOptional": "Opcional, si pide {types} sus datos.",
+        "verb.access": "ver", "verb.delete": "eliminar", "verb.correct": "corregir", "or": "o",
         "submit": "Enviar solicitud", "chooseType": "Elija qué quiere que hagamos.",
         "statusTitle": "Su solicitud de privacidad", "notFound": "Solicitud no encontrada", "request": "Solicitud",
         "status": "Estado", "received": "Recibida", "respondBy": "Responderemos antes del",

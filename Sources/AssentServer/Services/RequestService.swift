@@ -67,8 +67,6 @@ final class RequestService: Sendable {
         var statusURL: String
     }
 
-    static let maxDetailLength = 2_000
-
     func file(_ filing: Filing) async throws -> Filed {
         let entry = try await consent.property(filing.propertyID)
         let property = entry.current.property
@@ -78,19 +76,10 @@ final class RequestService: Sendable {
                     ? "email: an e-mail address is required to send the status link"
                     : "email: not an e-mail address", code: "invalid_request")
         }
-        for (key, value) in filing.details {
-            guard key.count <= 40, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
-                throw AssentError.badRequest("details: \"\(key)\" is not a field name", code: "invalid_request")
-            }
-            guard value.count <= Self.maxDetailLength else {
-                throw AssentError.badRequest(
-                    "details.\(key): longer than \(Self.maxDetailLength) characters", code: "invalid_request")
-            }
-        }
-        for key in filing.type.requiredDetails
-        where (filing.details[key] ?? "").allSatisfy(\.isWhitespace) {
-            throw AssentError.badRequest(
-                "details.\(key): required for a \(filing.type.rawValue) request", code: "invalid_request")
+        do throws(RequestDetailsError) {
+            try property.requestSettings.check(filing.details, for: filing.type)
+        } catch {
+            throw AssentError.badRequest(error.description, code: "invalid_request")
         }
         let subject = try filing.subject.map(ConsentService.subject)
         let now = clock()
