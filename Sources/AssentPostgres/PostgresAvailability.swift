@@ -42,6 +42,7 @@ extension PostgresStore {
         // The lease waits in a task of its own, so that a deadline or the circuit can end the wait without waiting
         // for the pool to take a cancellation in; the connection is handed over to this task, which uses it, and
         // goes back to the pool when this task gives it back (at once, should it come too late).
+        let asked = ContinuousClock.now
         let handoff = LeaseHandoff()
         let waiter = try availability.wait { why in handoff.fail(CircuitOpen(reason: why)) }
         let lease = Task { [client] in
@@ -73,12 +74,18 @@ extension PostgresStore {
             probeTimer.cancel()
             limitTimer.cancel()
             lease.cancel()
+            if error is LeaseTimedOut { poolCounts.leaseTimedOut() }
             throw leaseFailure(error)
         }
         availability.doneWaiting(waiter)
         probeTimer.cancel()
         limitTimer.cancel()
-        defer { handoff.giveBack() }
+        // Counted as in use from here until the connection is given back, however `body` ends.
+        poolCounts.leased(after: ContinuousClock.now - asked)
+        defer {
+            handoff.giveBack()
+            poolCounts.released()
+        }
         do {
             return try await body(connection)
         } catch {

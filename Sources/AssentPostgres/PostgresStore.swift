@@ -1,6 +1,7 @@
 import AssentCore
 import AssentStore
 import Logging
+import Metrics
 import PostgresNIO
 import ServiceLifecycle
 
@@ -26,11 +27,13 @@ public final class PostgresStore: AssentStorage, Service {
     public let leaseLimit: Duration
     let availability: PostgresAvailability
     let statements: StatementWatch
+    let poolCounts: PoolUsageCounts
 
-    /// A store for the database at `url`; nothing connects until `run()` runs and a query is made.
+    /// A store for the database at `url`; nothing connects until `run()` runs and a query is made. Its pool usage
+    /// goes to `metrics` (see `poolUsage`).
     public init(
         url: PostgresURL, maximumConnections: Int = 20, leaseTimeout: Duration = defaultLeaseTimeout,
-        leaseLimit: Duration = defaultLeaseLimit, logger: Logger
+        leaseLimit: Duration = defaultLeaseLimit, logger: Logger, metrics: any MetricsFactory = MetricsSystem.factory
     ) {
         var configuration = PostgresClient.Configuration(
             host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
@@ -44,8 +47,12 @@ public final class PostgresStore: AssentStorage, Service {
         let availability = PostgresAvailability(logger: logger)
         self.availability = availability
         statements = StatementWatch(onClose: { availability.requestProbe() })
+        poolCounts = PoolUsageCounts(maximumConnections: maximumConnections, metrics: metrics)
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
+
+    /// The connections the store's calls hold now, the pool's maximum, and the leases taken and timed out so far.
+    public var poolUsage: PostgresPoolUsage { poolCounts.usage }
 
     private static func tls(_ mode: PostgresURL.TLSMode) -> PostgresClient.Configuration.TLS {
         switch mode {

@@ -1,0 +1,68 @@
+import Metrics
+import Synchronization
+
+/// How the store uses its connection pool. PostgresNIO reports nothing about its pool, but every lease the store
+/// takes goes through `withPooledConnection`, which counts it here.
+public struct PostgresPoolUsage: Sendable, Equatable {
+    /// Connections the store's calls hold now (leased and not yet given back).
+    public var connectionsInUse: Int
+    /// The most connections the pool opens.
+    public var maximumConnections: Int
+    /// Leases taken since the store was made.
+    public var leases: Int
+    /// Calls that waited `leaseLimit` for a connection and got none.
+    public var leaseTimeouts: Int
+
+    public init(connectionsInUse: Int, maximumConnections: Int, leases: Int, leaseTimeouts: Int) {
+        self.connectionsInUse = connectionsInUse
+        self.maximumConnections = maximumConnections
+        self.leases = leases
+        self.leaseTimeouts = leaseTimeouts
+    }
+}
+
+/// The counts behind `PostgresPoolUsage`, and the metrics `assent_db_pool_connections_in_use`,
+/// `assent_db_pool_connections_max`, `assent_db_pool_lease_wait_seconds` and `assent_db_pool_lease_timeouts_total`.
+/// Every query passes here, so the counts are atomics: no lock held while the metrics backend records, no actor.
+final class PoolUsageCounts: Sendable {
+    let maximumConnections: Int
+    private let inUse = Atomic<Int>(0)
+    private let leases = Atomic<Int>(0)
+    private let timeouts = Atomic<Int>(0)
+    private let inUseMeter: Meter
+    private let waitTimer: Timer
+    private let timeoutCounter: Counter
+
+    init(maximumConnections: Int, metrics: any MetricsFactory) {
+        self.maximumConnections = maximumConnections
+        inUseMeter = Meter(label: "assent_db_pool_connections_in_use", factory: metrics)
+        waitTimer = Timer(label: "assent_db_pool_lease_wait_seconds", factory: metrics)
+        timeoutCounter = Counter(label: "assent_db_pool_lease_timeouts_total", factory: metrics)
+        Gauge(label: "assent_db_pool_connections_max", factory: metrics).record(maximumConnections)
+    }
+
+    /// A call got a connection after waiting `wait` for it; it calls `released()` when it gives it back.
+    func leased(after wait: Duration) {
+        inUse.wrappingAdd(1, ordering: .relaxed)
+        leases.wrappingAdd(1, ordering: .relaxed)
+        inUseMeter.increment()
+        let (seconds, attoseconds) = wait.components
+        waitTimer.recordNanoseconds(seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000)
+    }
+
+    func released() {
+        inUse.wrappingSubtract(1, ordering: .relaxed)
+        inUseMeter.decrement()
+    }
+
+    func leaseTimedOut() {
+        timeouts.wrappingAdd(1, ordering: .relaxed)
+        timeoutCounter.increment()
+    }
+
+    var usage: PostgresPoolUsage {
+        PostgresPoolUsage(
+            connectionsInUse: inUse.load(ordering: .relaxed), maximumConnections: maximumConnections,
+            leases: leases.load(ordering: .relaxed), leaseTimeouts: timeouts.load(ordering: .relaxed))
+    }
+}

@@ -1,0 +1,137 @@
+import AssentStore
+import Metrics
+import MetricsTestKit
+import PostgresNIO
+import Testing
+
+@testable import AssentPostgres
+
+/// The store counts the connections its calls hold, in `poolUsage` and in the metrics it was given: the count
+/// rises while a lease is held and falls back however the call ends (a result, a failing query, a cancellation),
+/// and a call that gets no connection within the lease limit counts as a lease timeout.
+@Suite("PostgreSQL pool usage")
+struct PostgresPoolUsageTests {
+    /// Runs `body` with a store on a fresh database whose pool runs beside it, reporting to `metrics`.
+    static func withRunningStore<Result: Sendable>(
+        metrics: TestMetrics, maximumConnections: Int = 3, leaseTimeout: Duration = PostgresStore.defaultLeaseTimeout,
+        leaseLimit: Duration = PostgresStore.defaultLeaseLimit, _ body: (PostgresStore) async throws -> Result
+    ) async throws -> Result {
+        try await TestPostgres.withDatabase { url in
+            let store = PostgresStore(
+                url: url, maximumConnections: maximumConnections, leaseTimeout: leaseTimeout, leaseLimit: leaseLimit,
+                logger: TestPostgres.logger, metrics: metrics)
+            return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
+                group.addTask { await store.run() }
+                defer { group.cancelAll() }
+                return try await body(store)
+            }
+        }
+    }
+
+    /// The store's count and the `assent_db_pool_connections_in_use` metric, which must agree.
+    static func inUse(_ store: PostgresStore, _ metrics: TestMetrics) throws -> Int {
+        let meter = try metrics.expectMeter("assent_db_pool_connections_in_use").lastValue ?? 0
+        #expect(Int(meter) == store.poolUsage.connectionsInUse, "the metric and the store's count disagree")
+        return store.poolUsage.connectionsInUse
+    }
+
+    /// A lease held until `release` is yielded to; returns once the lease is held.
+    static func holdLease(
+        _ store: PostgresStore, until released: AsyncStream<Void>
+    ) async -> Task<Void, any Error> {
+        let (holding, held) = AsyncStream<Void>.makeStream()
+        let task = Task {
+            try await store.withPooledConnection { connection in
+                try await store.rows("SELECT 1", on: connection)
+                held.yield()
+                for await _ in released { break }
+            }
+        }
+        for await _ in holding { break }
+        return task
+    }
+
+    @Test(.enabled(if: TestPostgres.isAvailable, "ASSENT_TEST_DATABASE_URL is not set"))
+    func theInUseCountRisesWhileALeaseIsHeldAndFallsBackHoweverTheCallEnds() async throws {
+        let metrics = TestMetrics()
+        try await Self.withRunningStore(metrics: metrics) { store in
+            #expect(
+                store.poolUsage
+                    == PostgresPoolUsage(connectionsInUse: 0, maximumConnections: 3, leases: 0, leaseTimeouts: 0))
+            #expect(try metrics.expectGauge("assent_db_pool_connections_max").lastValue == 3)
+            #expect(try Self.inUse(store, metrics) == 0)
+
+            let (released, release) = AsyncStream<Void>.makeStream()
+            let holder = await Self.holdLease(store, until: released)
+            #expect(try Self.inUse(store, metrics) == 1)
+            // A second call while the first holds its lease.
+            let inside = try await store.withPooledConnection { connection in
+                try await store.rows("SELECT 1", on: connection)
+                return try Self.inUse(store, metrics)
+            }
+            #expect(inside == 2)
+            #expect(try Self.inUse(store, metrics) == 1)
+            release.yield()
+            try await holder.value
+            #expect(try Self.inUse(store, metrics) == 0)
+
+            // A failing query, alone and in a transaction.
+            await #expect(throws: PSQLError.self) { try await store.rows("SELECT * FROM no_such_table") }
+            #expect(try Self.inUse(store, metrics) == 0)
+            await #expect(throws: PSQLError.self) {
+                try await store.transaction { connection in
+                    #expect(try Self.inUse(store, metrics) == 1)
+                    try await store.rows("SELECT 1 / 0", on: connection)
+                }
+            }
+            #expect(try Self.inUse(store, metrics) == 0)
+
+            // A call cancelled while it holds its connection.
+            let (holding, held) = AsyncStream<Void>.makeStream()
+            let cancelled = Task {
+                try await store.withPooledConnection { _ in
+                    held.yield()
+                    try await Task.sleep(for: .seconds(600))
+                }
+            }
+            for await _ in holding { break }
+            #expect(try Self.inUse(store, metrics) == 1)
+            cancelled.cancel()
+            await #expect(throws: CancellationError.self) { try await cancelled.value }
+            #expect(try Self.inUse(store, metrics) == 0)
+
+            // Every lease's wait was timed; none timed out.
+            let usage = store.poolUsage
+            #expect(usage.leases == 5)
+            #expect(try metrics.expectTimer("assent_db_pool_lease_wait_seconds").values.count == usage.leases)
+            #expect(usage.leaseTimeouts == 0)
+        }
+    }
+
+    @Test(.enabled(if: TestPostgres.isAvailable, "ASSENT_TEST_DATABASE_URL is not set"))
+    func aCallThatGetsNoConnectionWithinTheLimitCountsAsALeaseTimeout() async throws {
+        let metrics = TestMetrics()
+        try await Self.withRunningStore(
+            metrics: metrics, maximumConnections: 1, leaseTimeout: .milliseconds(100), leaseLimit: .milliseconds(300)
+        ) { store in
+            let (released, release) = AsyncStream<Void>.makeStream()
+            let holder = await Self.holdLease(store, until: released)
+            // The pool's only connection is taken: the call waits out the lease limit and is answered unavailable.
+            await #expect {
+                try await store.rows("SELECT 1")
+            } throws: { error in
+                if case StoreError.unavailable = error { return true }
+                return false
+            }
+            #expect(store.poolUsage.leaseTimeouts == 1)
+            #expect(try metrics.expectCounter("assent_db_pool_lease_timeouts_total").totalValue == 1)
+            #expect(try Self.inUse(store, metrics) == 1, "a call that got no connection holds none")
+            release.yield()
+            try await holder.value
+            #expect(try Self.inUse(store, metrics) == 0)
+            #expect(
+                store.poolUsage
+                    == PostgresPoolUsage(connectionsInUse: 0, maximumConnections: 1, leases: 1, leaseTimeouts: 1))
+        }
+    }
+}
