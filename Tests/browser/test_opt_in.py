@@ -2,9 +2,12 @@ import urllib.request
 """Opt-in (EU, here France via the trusted region header): nothing non-essential before a choice, and
 each choice does exactly what it says, on the page, in the cookies, on the server and after a reload."""
 
+import http.server
+import threading
+
 import pytest
 
-from conftest import CATEGORIES, DEMO_COOKIES, expected_choices
+from conftest import CATEGORIES, DEMO_COOKIES, WAIT, expected_choices
 
 BLOCKED = {"functional": "Preferences: blocked", "performance": "Analytics: blocked",
            "targeting": "Ads: blocked", "social": "Social: blocked"}
@@ -156,6 +159,90 @@ def test_dynamically_added_script_runs_once_allowed_exactly_once(browser):
     b.wait(lambda d: b.runs()["targeting"] == 1 and b.js("return window.__dynAds") == 1, "targeting to run")
     assert b.js("return [window.__dyn, window.__dyn2, window.__dynAds]") == [1, 1, 1]
     assert b.runs() == {k: 1 for k in CATEGORIES}
+
+
+class HeldPage:
+    """A publisher page, on a server of its own, whose body stops inside a gated script until the widget has
+    started: the widget is sent once the parser has reached that script, and the rest of the page once the widget
+    asks its origin for the config. A stored decision then applies while the script is still arriving, as on a
+    reload (the widget comes from the cache and starts while the page is still parsed)."""
+
+    HEAD = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Held page</title>
+<script src="/assent.js" data-property="demo" async></script>
+</head><body>
+<p>Above the held script.</p>
+<script>fetch("/parsed")</script>
+<script type="text/plain" data-assent="performance">
+window.heldRuns = (window.heldRuns || 0) + 1;
+"""
+    TAIL = """window.heldComplete = true;
+</script>
+<p>Below the held script.</p>
+</body></html>
+"""
+
+    def __init__(self, widget):
+        self.widget = widget
+        self.parsed, self.started = threading.Event(), threading.Event()
+        self.held_until_started = None
+        page = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                if self.path == "/page":
+                    self.answer(200, "text/html; charset=utf-8", page.HEAD.encode())
+                    page.held_until_started = page.started.wait(WAIT)
+                    self.wfile.write(page.TAIL.encode())
+                elif self.path == "/assent.js":
+                    page.parsed.wait(WAIT)
+                    self.answer(200, "text/javascript", page.widget)
+                else:
+                    if self.path == "/parsed":
+                        page.parsed.set()
+                    elif self.path.startswith("/v1/"):  # the widget asks its origin for the config: it has started
+                        page.started.set()
+                    self.answer(404, "application/json", b"{}")
+
+            def answer(self, status, content_type, body):
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Cache-Control", "no-store")
+                self.end_headers()
+                self.wfile.write(body)
+                self.wfile.flush()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/page"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_a_script_still_arriving_when_the_widget_starts_runs_once_in_full(browser, server):
+    """The widget once put the IAB locator frames at the end of the body while the page was still parsed: a gated
+    script then open looked complete (something followed it) and ran cut short, and its whole text never ran.
+    With a stored decision that happened on a reload now and then (the analytics of the demo never ran)."""
+    b = browser
+    b.region("FR")
+    b.demo()
+    b.wait_banner()
+    b.click_button("Accept All", ".assent-b")
+    b.wait_decision()  # the decision cookie is the host's, so the held page on another port has it too
+    with urllib.request.urlopen(server.base + "/assent.js", timeout=WAIT) as r:
+        page = HeldPage(r.read())
+    try:
+        b.d.get(page.url)
+        b.wait(lambda d: b.js("return window.heldComplete === true"), "the held script to run in full")
+        assert page.held_until_started, "the widget must start while the script is still arriving"
+        assert b.js("return window.heldRuns") == 1
+        assert b.js("return document.querySelectorAll('script[data-assent-ran]').length") == 1
+    finally:
+        page.close()
 
 
 def test_video_placeholder_allows_social(browser):

@@ -24,6 +24,7 @@ class El {
       if (n.tagName == "LINK") queueMicrotask(() => n.onload && n.onload()); // the stylesheet "loads" at once
     }
   }
+  prepend(...nodes) { const rest = this.children.splice(0); this.append(...nodes); this.children.push(...rest) }
   before() {}
   after() {}
   remove() { if (this.parentNode) this.parentNode.children = this.parentNode.children.filter(c => c != this); this.parentNode = null }

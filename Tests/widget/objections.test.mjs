@@ -85,6 +85,7 @@ class El {
     this.changed();
   }
   changed() { if (this.tagName == "BODY") queueMicrotask(() => { for (const f of observers) f([]) }) }
+  prepend(...nodes) { const rest = this.children.splice(0); this.append(...nodes); this.children.push(...rest) }
   before() {}
   after() {}
   remove() {

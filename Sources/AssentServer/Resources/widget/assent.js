@@ -257,7 +257,7 @@ D.addEventListener("click", e => {
   const t = e.target.closest && e.target.closest("[data-assent-preferences],[data-assent-do-not-sell]");
   if (t) { e.preventDefault(); prefs(t.hasAttribute("data-assent-do-not-sell")) }
 });
-const loc = () => { for (const n of APIS) if (!W.frames[n + "Locator"]) { const f = el("iframe"); f.name = n + "Locator"; f.style.display = "none"; D.body.append(f) } };
+const loc = () => { for (const n of APIS) if (!W.frames[n + "Locator"]) { const f = el("iframe"); f.name = n + "Locator"; f.style.display = "none"; D.body.prepend(f) } };
 D.body ? loc() : D.addEventListener("DOMContentLoaded", loc);
 new MutationObserver(ms => {
   for (const m of ms) for (const n of m.addedNodes)
