@@ -35,19 +35,26 @@ struct PostgresPoolUsageTests {
         return store.poolUsage.connectionsInUse
     }
 
-    /// A lease held until `release` is yielded to; returns once the lease is held.
+    /// A lease held until `release` is yielded to; returns once the lease is held, and throws the lease's error
+    /// when it could not be taken (the stream ends either way, so a failed lease never leaves the test waiting).
     static func holdLease(
         _ store: PostgresStore, until released: AsyncStream<Void>
-    ) async -> Task<Void, any Error> {
+    ) async throws -> Task<Void, any Error> {
         let (holding, held) = AsyncStream<Void>.makeStream()
         let task = Task {
+            defer { held.finish() }
             try await store.withPooledConnection { connection in
                 try await store.rows("SELECT 1", on: connection)
                 held.yield()
                 for await _ in released { break }
             }
         }
-        for await _ in holding { break }
+        var leased = false
+        for await _ in holding {
+            leased = true
+            break
+        }
+        if !leased { try await task.value }
         return task
     }
 
@@ -62,7 +69,7 @@ struct PostgresPoolUsageTests {
             #expect(try Self.inUse(store, metrics) == 0)
 
             let (released, release) = AsyncStream<Void>.makeStream()
-            let holder = await Self.holdLease(store, until: released)
+            let holder = try await Self.holdLease(store, until: released)
             #expect(try Self.inUse(store, metrics) == 1)
             // A second call while the first holds its lease.
             let inside = try await store.withPooledConnection { connection in
@@ -89,6 +96,7 @@ struct PostgresPoolUsageTests {
             // A call cancelled while it holds its connection.
             let (holding, held) = AsyncStream<Void>.makeStream()
             let cancelled = Task {
+                defer { held.finish() }
                 try await store.withPooledConnection { _ in
                     held.yield()
                     try await Task.sleep(for: .seconds(600))
@@ -112,10 +120,10 @@ struct PostgresPoolUsageTests {
     func aCallThatGetsNoConnectionWithinTheLimitCountsAsALeaseTimeout() async throws {
         let metrics = TestMetrics()
         try await Self.withRunningStore(
-            metrics: metrics, maximumConnections: 1, leaseTimeout: .milliseconds(100), leaseLimit: .milliseconds(300)
+            metrics: metrics, maximumConnections: 1, leaseTimeout: .milliseconds(200), leaseLimit: .seconds(1)
         ) { store in
             let (released, release) = AsyncStream<Void>.makeStream()
-            let holder = await Self.holdLease(store, until: released)
+            let holder = try await Self.holdLease(store, until: released)
             // The pool's only connection is taken: the call waits out the lease limit and is answered unavailable.
             await #expect {
                 try await store.rows("SELECT 1")
