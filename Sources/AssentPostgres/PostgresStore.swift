@@ -308,6 +308,13 @@ public final class PostgresStore: AssentStorage, Service {
 
     /// Level 0 (leaf hashes) lives in the records table, higher levels in `ledger_nodes`; all in one query.
     public func nodes(log: Int, positions: [(level: Int, index: Int)]) async throws -> [MerkleHash] {
+        try await nodes(log: log, positions: positions, on: nil)
+    }
+
+    /// Node hashes, read on `connection` (inside its transaction) or on any pooled one.
+    func nodes(
+        log: Int, positions: [(level: Int, index: Int)], on connection: PostgresConnection?
+    ) async throws -> [MerkleHash] {
         if positions.isEmpty { return [] }
         var leaves: [Int] = []
         var levels: [Int] = []
@@ -320,17 +327,22 @@ public final class PostgresStore: AssentStorage, Service {
                 indexes.append(position.index)
             }
         }
-        var found: [NodePosition: MerkleHash] = [:]
-        for (level, index, bytes) in try await rows(
-            Nodes(log: log, leaves: leaves, levels: levels, indexes: indexes))
-        {
+        let statement = Nodes(log: log, leaves: leaves, levels: levels, indexes: indexes)
+        let found: [(Int, Int, ByteBuffer)]
+        if let connection {
+            found = try await rows(statement, on: connection)
+        } else {
+            found = try await rows(statement)
+        }
+        var hashes: [NodePosition: MerkleHash] = [:]
+        for (level, index, bytes) in found {
             guard let hash = MerkleHash(bytes: Self.bytes(bytes)) else {
                 throw StoreError.corrupt("tree node \(level)/\(index) of log \(log) is malformed")
             }
-            found[NodePosition(level: level, index: index)] = hash
+            hashes[NodePosition(level: level, index: index)] = hash
         }
         return try positions.map { position in
-            guard let hash = found[NodePosition(level: position.level, index: position.index)] else {
+            guard let hash = hashes[NodePosition(level: position.level, index: position.index)] else {
                 throw StoreError.corrupt("tree node \(position.level)/\(position.index) of log \(log) missing")
             }
             return hash
@@ -338,6 +350,54 @@ public final class PostgresStore: AssentStorage, Service {
     }
 
     public func append(_ batch: LedgerBatch) async throws {
+        let statement = try Self.appendStatement(batch)
+        try await withNamedConflicts(statement) {
+            try await transaction { connection in
+                let size = try await lockLog(batch.log, connection: connection)
+                guard size == batch.startIndex else {
+                    throw StoreError.logMoved(log: batch.log, expected: batch.startIndex, actual: size)
+                }
+                try await insert(statement, on: connection)
+            }
+        }
+    }
+
+    /// Several servers write the same logs: under the log's row lock, the batch is built on the stored tree. When
+    /// another server appended since this writer's last batch, the stored frontier is read on the same
+    /// connection and the batch built again there, so the writers take turns on the lock and never retry.
+    public func append<Result: Sendable>(
+        log: Int, expected: MerkleFrontier?, build: @Sendable (MerkleFrontier) throws -> (LedgerBatch, Result)
+    ) async throws -> Result {
+        var ids: [String] = []
+        do {
+            return try await transaction { connection in
+                let size = try await lockLog(log, connection: connection)
+                let base: MerkleFrontier
+                if let expected, expected.size == size {
+                    base = expected
+                } else {
+                    let positions = MerkleFrontier.positions(size: size)
+                    base = try MerkleFrontier(
+                        size: size, nodes: try await nodes(log: log, positions: positions, on: connection))
+                }
+                let (batch, result) = try build(base)
+                guard batch.log == log, batch.startIndex == size else {
+                    throw StoreError.corrupt(
+                        "a batch for log \(log) at \(size) was built for log \(batch.log) at \(batch.startIndex)")
+                }
+                let statement = try Self.appendStatement(batch)
+                ids = statement.ids
+                try await insert(statement, on: connection)
+                return result
+            }
+        } catch let error where Self.isUniqueViolation(error, constraint: "ledger_records_id_key") {
+            throw try await namedDuplicate(ids: ids, error)
+        } catch let error where Self.isUniqueViolation(error) {
+            throw StoreError.corrupt("log \(log) holds records or tree heads beyond its recorded size: \(error)")
+        }
+    }
+
+    private static func appendStatement(_ batch: LedgerBatch) throws -> AppendBatch {
         var leaves = [MerkleHash?](repeating: nil, count: batch.entries.count)
         var statement = AppendBatch(log: batch.log, startIndex: batch.startIndex, head: batch.treeHead)
         for node in batch.nodes {
@@ -361,28 +421,32 @@ public final class PostgresStore: AssentStorage, Service {
             statement.entries.append(ByteBuffer(bytes: batch.entryBytes[i]))
             statement.leaves.append(ByteBuffer(bytes: leaf.bytes))
         }
-        let append = statement
-        let repeated = Self.firstRepeated(statement.ids)
+        return statement
+    }
+
+    private func insert(_ statement: AppendBatch, on connection: PostgresConnection) async throws {
+        if let repeated = Self.firstRepeated(statement.ids) { throw StoreError.duplicateRecordID(repeated) }
+        try await rows(statement, on: connection)
+    }
+
+    /// Runs an append, naming the record whose id is taken when the database refuses one.
+    private func withNamedConflicts(_ statement: AppendBatch, _ body: () async throws -> Void) async throws {
         do {
-            try await transaction { connection in
-                let size = try await lockLog(batch.log, connection: connection)
-                guard size == batch.startIndex else {
-                    throw StoreError.logMoved(log: batch.log, expected: batch.startIndex, actual: size)
-                }
-                if let repeated { throw StoreError.duplicateRecordID(repeated) }
-                try await rows(append, on: connection)
-            }
+            try await body()
         } catch let error where Self.isUniqueViolation(error, constraint: "ledger_records_id_key") {
-            // Name the record whose id is taken (the transaction is gone; the taken id is not).
-            let taken = Set(
-                try await rows("SELECT id FROM ledger_records WHERE id = ANY(\(statement.ids))").map {
-                    try $0.decode(String.self)
-                })
-            if let id = statement.ids.first(where: taken.contains) { throw StoreError.duplicateRecordID(id) }
-            throw error
+            throw try await namedDuplicate(ids: statement.ids, error)
         } catch let error where Self.isUniqueViolation(error) {
-            throw StoreError.corrupt("log \(batch.log) holds records or tree heads beyond its recorded size: \(error)")
+            throw StoreError.corrupt(
+                "log \(statement.log) holds records or tree heads beyond its recorded size: \(error)")
         }
+    }
+
+    /// The transaction is gone; the taken id is not.
+    private func namedDuplicate(ids: [String], _ error: any Error) async throws -> any Error {
+        let taken = Set(
+            try await rows("SELECT id FROM ledger_records WHERE id = ANY(\(ids))").map { try $0.decode(String.self) })
+        if let id = ids.first(where: taken.contains) { return StoreError.duplicateRecordID(id) }
+        return error
     }
 
     private static func firstRepeated(_ ids: [String]) -> String? {

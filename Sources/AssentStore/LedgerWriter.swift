@@ -31,6 +31,8 @@ public final class LedgerWriter: Sendable {
         var draining = false
         var batchesCommitted = 0
         var recordsCommitted = 0
+        var batchesRebuilt = 0
+        var batchesRetried = 0
     }
 
     private let state = Mutex(State())
@@ -65,6 +67,11 @@ public final class LedgerWriter: Sendable {
 
     public var batchesCommitted: Int { state.withLock { $0.batchesCommitted } }
     public var recordsCommitted: Int { state.withLock { $0.recordsCommitted } }
+    /// Batches the store built again under the log's lock because another writer had appended first.
+    public var batchesRebuilt: Int { state.withLock { $0.batchesRebuilt } }
+    /// Batches tried again after the store refused them because the log had moved (stores without a locked
+    /// rebuild).
+    public var batchesRetried: Int { state.withLock { $0.batchesRetried } }
 
     /// Appends one decision; returns its receipt once the batch holding it is durable.
     public func append(_ entry: LedgerEntry) async throws -> Receipt {
@@ -135,6 +142,7 @@ public final class LedgerWriter: Sendable {
                 // so that two writers that keep meeting on one log fall out of step.
                 tree.withLock { $0 = nil }
                 movedCounter.increment()
+                state.withLock { $0.batchesRetried += 1 }
                 attempt += 1
                 guard attempt <= Self.maxMovedRetries else {
                     // Not a failure of the request: the log is contended. The client is told to try again.
@@ -149,26 +157,46 @@ public final class LedgerWriter: Sendable {
         }
     }
 
+    private struct Built: Sendable {
+        let frontier: MerkleFrontier
+        let start: Int
+        let proofs: [[MerkleHash]]
+        let head: SignedTreeHead
+        /// The store handed over a frontier other than the one this writer held: another writer had appended.
+        let rebuilt: Bool
+    }
+
     private func commitOnce(_ batch: [Pending]) async throws -> [Receipt] {
-        var frontier: MerkleFrontier
-        if let current = tree.withLock({ $0 }) {
-            frontier = current
-        } else {
-            frontier = try await store.frontier(log: log)
-        }
-        let start = frontier.size
+        let held = tree.withLock { $0 }
         let entries = batch.map(\.entry)
-        let (nodes, proofs) = frontier.appendBatch(batch.map(\.leaf))
-        let head = try signer.sign(TreeHead(log: log, size: frontier.size, root: frontier.root(), timestamp: clock()))
-        try await store.append(
-            LedgerBatch(
-                log: log, startIndex: start, entries: entries, entryBytes: batch.map(\.bytes), nodes: nodes,
-                treeHead: head))
-        let committed = frontier
-        tree.withLock { $0 = committed }
-        sizeGauge.record(committed.size)
+        let bytes = batch.map(\.bytes)
+        let leaves = batch.map(\.leaf)
+        let (log, signer, clock) = (self.log, self.signer, self.clock)
+        // The tree work and the signature run inside the store's append, on the frontier the store has under the
+        // log's lock: a store shared by several servers builds the batch again there when the log moved.
+        let built = try await store.append(log: log, expected: held) { base in
+            var frontier = base
+            let start = frontier.size
+            let (nodes, proofs) = frontier.appendBatch(leaves)
+            let head = try signer.sign(
+                TreeHead(log: log, size: frontier.size, root: frontier.root(), timestamp: clock()))
+            let ledgerBatch = LedgerBatch(
+                log: log, startIndex: start, entries: entries, entryBytes: bytes, nodes: nodes, treeHead: head)
+            return (
+                ledgerBatch,
+                Built(
+                    frontier: frontier, start: start, proofs: proofs, head: head,
+                    rebuilt: held.map { $0.size != base.size } ?? false)
+            )
+        }
+        if built.rebuilt {
+            movedCounter.increment()
+            state.withLock { $0.batchesRebuilt += 1 }
+        }
+        tree.withLock { $0 = built.frontier }
+        sizeGauge.record(built.frontier.size)
         return entries.indices.map { i in
-            Receipt(entry: entries[i], leafIndex: start + i, proof: proofs[i], treeHead: head)
+            Receipt(entry: entries[i], leafIndex: built.start + i, proof: built.proofs[i], treeHead: built.head)
         }
     }
 }

@@ -127,6 +127,15 @@ public protocol LedgerStore: Sendable {
     /// Writes the batch atomically and durably; throws `StoreError.logMoved` if the log is not at
     /// `batch.startIndex`.
     func append(_ batch: LedgerBatch) async throws
+    /// Appends a batch built on the log as stored. `build` is given the frontier the batch must extend and returns
+    /// the batch with whatever the caller wants back. `expected` is the frontier the caller believes current (nil
+    /// when it has none). A store shared by several servers checks the stored size under the log's lock and,
+    /// when another writer moved the log, reads the stored frontier and builds again there, so that a moved log
+    /// costs one read and never a retry. The default builds on `expected` (or the stored frontier) and calls
+    /// `append(_:)`, which throws `StoreError.logMoved` when the log moved.
+    func append<Result: Sendable>(
+        log: Int, expected: MerkleFrontier?, build: @Sendable (MerkleFrontier) throws -> (LedgerBatch, Result)
+    ) async throws -> Result
     func record(id: String) async throws -> StoredRecord?
     func latestRecord(property: String, subject: String) async throws -> StoredRecord?
     /// The latest record of `subject` on any of `properties` (a signed-in reader's decisions across a group of
@@ -211,6 +220,16 @@ public protocol VendorListStore: Sendable {
 public typealias AssentStorage = PropertyStore & LedgerStore & VendorListStore & RequestStore & SigningKeyStore
 
 extension LedgerStore {
+    public func append<Result: Sendable>(
+        log: Int, expected: MerkleFrontier?, build: @Sendable (MerkleFrontier) throws -> (LedgerBatch, Result)
+    ) async throws -> Result {
+        let base: MerkleFrontier
+        if let expected { base = expected } else { base = try await frontier(log: log) }
+        let (batch, result) = try build(base)
+        try await append(batch)
+        return result
+    }
+
     /// One `latestRecord(property:subject:)` per property: correct for any store, one round trip each.
     public func latestRecord(subject: String, properties: [String]) async throws -> StoredRecord? {
         var latest: StoredRecord?

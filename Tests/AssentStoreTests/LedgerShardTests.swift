@@ -44,6 +44,31 @@ struct LedgerShardTests {
         }
     }
 
+    /// A writer whose log another writer moved: PostgreSQL (shared by several servers) builds the batch again on
+    /// the stored tree under the log's lock, with no retry; SQLite (one server) refuses it and the writer retries.
+    /// Either way the record lands after the other writer's and the ledger verifies.
+    @Test(arguments: StoreKind.allCases)
+    func aMovedLogIsBuiltAgainOnTheStoredTree(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let first = makeWriter(store)
+            let second = makeWriter(store)
+            _ = try await first.append(makeEntry(0))
+            _ = try await second.append(makeEntry(1))
+            let receipt = try await first.append(makeEntry(2))
+            #expect(receipt.leafIndex == 2)
+            #expect(try Self.holds(receipt))
+            switch kind {
+            case .postgres:
+                #expect(first.batchesRebuilt == 1 && first.batchesRetried == 0)
+            case .sqlite:
+                #expect(first.batchesRetried == 1 && first.batchesRebuilt == 0)
+            }
+            #expect(second.batchesRebuilt == 0 && second.batchesRetried == 0, "a writer with no tree yet reads it")
+            let report = try await LedgerVerifier.verify(store: store, publicKeys: testKeys)
+            #expect(report.ok && report.records == 3, "\(report.problem ?? "")")
+        }
+    }
+
     @Test(arguments: StoreKind.allCases)
     func shardsSplitTheLedgerAndEachVerifies(kind: StoreKind) async throws {
         try await kind.withStore { store in
