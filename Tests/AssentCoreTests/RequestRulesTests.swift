@@ -68,10 +68,10 @@ struct RequestDeadlineTests {
         ("2026-11-29", .delete, .ccpa, "2027-01-13", "2027-02-27"),
         // CCPA opt-outs: 15 business days, and no extension.
         ("2026-11-27", .optOutSaleSharing, .ccpa, "2026-12-18", "2026-12-18"),
-        // GDPR: one month; 28 February 2027 is a Sunday, so Monday 1 March. Extended: three months.
-        ("2027-01-31", .access, .gdpr, "2027-03-01", "2027-04-30"),
-        // A leap day: 29 March 2028 is a Wednesday.
-        ("2028-02-29", .correct, .gdpr, "2028-03-29", "2028-05-29"),
+        // GDPR: one month; 28 February 2027 is a Sunday, so Monday 1 March. Extended: 45 days more, Thursday.
+        ("2027-01-31", .access, .gdpr, "2027-03-01", "2027-04-15"),
+        // A leap day: 29 March 2028 is a Wednesday; 45 days later is Saturday 13 May, so Monday 15 May.
+        ("2028-02-29", .correct, .gdpr, "2028-03-29", "2028-05-15"),
     ])
     func responseDeadline(
         received: String, type: RequestType, law: RequestLaw, respondBy: String, extended: String

@@ -150,7 +150,9 @@ struct RequestRouteTests {
             #expect(extended.status == .ok)
             #expect(
                 try extended.json()["respondBy"]?.stringValue
-                    == BusinessCalendar().onOrAfter(day.adding(months: 3)).description)
+                    == BusinessCalendar().onOrAfter(
+                        BusinessCalendar().onOrAfter(day.adding(months: 1)).adding(days: 45)
+                    ).description)
             let mails = try Outbox.messages(in: configuration).filter { $0.contains("eu@example.com") }
             #expect(mails.last?.contains("backups to search") == true, "the requester is told why")
             #expect(

@@ -3,8 +3,8 @@ public enum RequestLaw: String, Sendable, CaseIterable {
     /// California (CCPA/CPRA regulations, 11 CCR): days are calendar days, business days skip weekends and
     /// holidays.
     case ccpa
-    /// GDPR Art. 12(3): one month, extendable by two further months; periods counted as Regulation 1182/71
-    /// counts them.
+    /// GDPR Art. 12(3): one month, periods counted as Regulation 1182/71 counts them. The one extension is 45
+    /// days, as under the CCPA: well inside the two further months Art. 12(3) allows, so one rule serves both.
     case gdpr
 
     /// Opt-in (EU/EEA, UK, CH) regimes answer under the GDPR; everything else under the CCPA's deadlines,
@@ -51,7 +51,8 @@ public struct RequestDeadlines: Sendable, Equatable {
     /// The answer. Opt-outs: 15 business days (CCPA §7026(f)). Other requests: 45 calendar days from receipt,
     /// counted even while verification is pending (§7021(b)), or one month under the GDPR.
     public let respondBy: CivilDate
-    /// After the one extension: 90 days from receipt under the CCPA, three months under the GDPR.
+    /// After the one extension, 45 days more: 90 days from receipt under the CCPA; under the GDPR, 45 days after
+    /// the one-month deadline, moved to the next working day like it.
     public let extendedRespondBy: CivilDate
 
     public init(received: CivilDate, type: RequestType, law: RequestLaw, calendar: BusinessCalendar) {
@@ -64,7 +65,7 @@ public struct RequestDeadlines: Sendable, Equatable {
             extendedRespondBy = type.isOptOut ? respondBy : received.adding(days: 90)
         case .gdpr:
             respondBy = calendar.onOrAfter(received.adding(months: 1))
-            extendedRespondBy = calendar.onOrAfter(received.adding(months: 3))
+            extendedRespondBy = calendar.onOrAfter(respondBy.adding(days: 45))
         }
     }
 
