@@ -51,14 +51,19 @@ final class DecisionCache: Sendable {
     func put(property: String, subject: String, _ item: Item) {
         guard capacity > 0 else { return }
         let key = Key(property: property, subject: subject)
-        state.withLock { g in
-            if let existing = g.current[key] ?? g.previous[key], existing.isLater(than: item) { return }
+        let dropped = state.withLock { g -> [Key: Item] in
+            if let existing = g.current[key] ?? g.previous[key], existing.isLater(than: item) { return [:] }
+            var dropped: [Key: Item] = [:]
             if g.current.count >= capacity / 2 && g.current[key] == nil {
-                g.previous = g.current
-                g.current = [:]
+                swap(&dropped, &g.previous)
+                swap(&g.previous, &g.current)
                 g.current.reserveCapacity(capacity / 2)
             }
             g.current[key] = item
+            return dropped
         }
+        // The oldest generation (up to half the capacity) is freed here, after the lock: every other request
+        // would otherwise wait for its items to be released.
+        _ = consume dropped
     }
 }
