@@ -350,15 +350,11 @@ public final class PostgresStore: AssentStorage, Service {
     }
 
     public func append(_ batch: LedgerBatch) async throws {
-        let statement = try Self.appendStatement(batch)
-        try await withNamedConflicts(statement) {
-            try await transaction { connection in
-                let size = try await lockLog(batch.log, connection: connection)
-                guard size == batch.startIndex else {
-                    throw StoreError.logMoved(log: batch.log, expected: batch.startIndex, actual: size)
-                }
-                try await insert(statement, on: connection)
+        try await appendLocked(log: batch.log) { size, _ in
+            guard size == batch.startIndex else {
+                throw StoreError.logMoved(log: batch.log, expected: batch.startIndex, actual: size)
             }
+            return (try Self.appendStatement(batch), ())
         }
     }
 
@@ -368,30 +364,47 @@ public final class PostgresStore: AssentStorage, Service {
     public func append<Result: Sendable>(
         log: Int, expected: MerkleFrontier?, build: @Sendable (MerkleFrontier) throws -> (LedgerBatch, Result)
     ) async throws -> Result {
+        try await appendLocked(log: log) { size, connection in
+            let base: MerkleFrontier
+            if let expected, expected.size == size {
+                base = expected
+            } else {
+                let positions = MerkleFrontier.positions(size: size)
+                base = try MerkleFrontier(
+                    size: size, nodes: try await nodes(log: log, positions: positions, on: connection))
+            }
+            let (batch, result) = try build(base)
+            guard batch.log == log, batch.startIndex == size else {
+                throw StoreError.corrupt(
+                    "a batch for log \(log) at \(size) was built for log \(batch.log) at \(batch.startIndex)")
+            }
+            return (try Self.appendStatement(batch), result)
+        }
+    }
+
+    /// One append transaction: locks the log's row, lets `prepare` turn the log's size into the rows to insert,
+    /// inserts them, and names the record whose id is taken when the database refuses one.
+    private func appendLocked<Result: Sendable>(
+        log: Int, _ prepare: (Int, PostgresConnection) async throws -> (AppendBatch, Result)
+    ) async throws -> Result {
         var ids: [String] = []
         do {
             return try await transaction { connection in
                 let size = try await lockLog(log, connection: connection)
-                let base: MerkleFrontier
-                if let expected, expected.size == size {
-                    base = expected
-                } else {
-                    let positions = MerkleFrontier.positions(size: size)
-                    base = try MerkleFrontier(
-                        size: size, nodes: try await nodes(log: log, positions: positions, on: connection))
-                }
-                let (batch, result) = try build(base)
-                guard batch.log == log, batch.startIndex == size else {
-                    throw StoreError.corrupt(
-                        "a batch for log \(log) at \(size) was built for log \(batch.log) at \(batch.startIndex)")
-                }
-                let statement = try Self.appendStatement(batch)
+                let (statement, result) = try await prepare(size, connection)
                 ids = statement.ids
-                try await insert(statement, on: connection)
+                if let repeated = Self.firstRepeated(statement.ids) { throw StoreError.duplicateRecordID(repeated) }
+                try await rows(statement, on: connection)
                 return result
             }
         } catch let error where Self.isUniqueViolation(error, constraint: "ledger_records_id_key") {
-            throw try await namedDuplicate(ids: ids, error)
+            // The transaction is gone; the taken id is not.
+            let taken = Set(
+                try await rows("SELECT id FROM ledger_records WHERE id = ANY(\(ids))").map {
+                    try $0.decode(String.self)
+                })
+            if let id = ids.first(where: taken.contains) { throw StoreError.duplicateRecordID(id) }
+            throw error
         } catch let error where Self.isUniqueViolation(error) {
             throw StoreError.corrupt("log \(log) holds records or tree heads beyond its recorded size: \(error)")
         }
@@ -422,31 +435,6 @@ public final class PostgresStore: AssentStorage, Service {
             statement.leaves.append(ByteBuffer(bytes: leaf.bytes))
         }
         return statement
-    }
-
-    private func insert(_ statement: AppendBatch, on connection: PostgresConnection) async throws {
-        if let repeated = Self.firstRepeated(statement.ids) { throw StoreError.duplicateRecordID(repeated) }
-        try await rows(statement, on: connection)
-    }
-
-    /// Runs an append, naming the record whose id is taken when the database refuses one.
-    private func withNamedConflicts(_ statement: AppendBatch, _ body: () async throws -> Void) async throws {
-        do {
-            try await body()
-        } catch let error where Self.isUniqueViolation(error, constraint: "ledger_records_id_key") {
-            throw try await namedDuplicate(ids: statement.ids, error)
-        } catch let error where Self.isUniqueViolation(error) {
-            throw StoreError.corrupt(
-                "log \(statement.log) holds records or tree heads beyond its recorded size: \(error)")
-        }
-    }
-
-    /// The transaction is gone; the taken id is not.
-    private func namedDuplicate(ids: [String], _ error: any Error) async throws -> any Error {
-        let taken = Set(
-            try await rows("SELECT id FROM ledger_records WHERE id = ANY(\(ids))").map { try $0.decode(String.self) })
-        if let id = ids.first(where: taken.contains) { return StoreError.duplicateRecordID(id) }
-        return error
     }
 
     private static func firstRepeated(_ ids: [String]) -> String? {
