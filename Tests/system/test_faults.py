@@ -11,11 +11,9 @@ scripts/lib/postgres.sh, so the shared one is never restarted. `scripts/faults` 
 scenario prints what it saw (requests acknowledged, 503s, longest request, reconnect time)."""
 
 import collections
-import glob
 import http.client
 import json
 import os
-import secrets
 import shutil
 import signal
 import socket
@@ -26,10 +24,10 @@ import time
 import urllib.parse
 
 import pytest
+from pg_support import ADMIN_URL, free_port, fresh_database, psql
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 BIN = os.environ.get("ASSENT_BIN", os.path.join(ROOT, ".build/debug/assent"))
-ADMIN_URL = os.environ.get("ASSENT_TEST_DATABASE_URL", "")
 POSTGRES_LIB = os.path.join(ROOT, "scripts/lib/postgres.sh")
 
 pytestmark = pytest.mark.skipif(
@@ -45,29 +43,6 @@ OUTAGE = 3.0
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------
-
-
-def psql_binary():
-    found = shutil.which("psql") or next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"), reverse=True)), None)
-    if not found:
-        pytest.fail("psql is not installed")
-    return found
-
-
-def psql(url, sql):
-    return subprocess.run([psql_binary(), url, "-v", "ON_ERROR_STOP=1", "-qAtc", sql],
-                          capture_output=True, text=True, timeout=60, check=True).stdout.strip()
-
-
-def with_database(url, name):
-    parts = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def request(port, method, path, body=None, timeout=30):
@@ -292,12 +267,8 @@ def summary(outcomes):
 @pytest.fixture
 def database():
     """A fresh database on the shared PostgreSQL."""
-    name = "assent_faults_" + secrets.token_hex(6)
-    psql(ADMIN_URL, f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
-    try:
-        yield with_database(ADMIN_URL, name)
-    finally:
-        psql(ADMIN_URL, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with fresh_database("assent_faults_") as url:
+        yield url
 
 
 class OwnPostgres:

@@ -3,13 +3,10 @@ two servers starting together on an empty database both come up (migrations and 
 `assent ledger verify --database-url` checks the ledger afterwards. Needs ASSENT_TEST_DATABASE_URL, an
 administrator's URL to make databases with (`scripts/test` starts a PostgreSQL of its own and sets it)."""
 
-import glob
 import json
 import os
-import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -18,35 +15,12 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from pg_support import ADMIN_URL, free_port, fresh_database, psql
 
 BIN = os.environ.get("ASSENT_BIN", os.path.join(os.path.dirname(__file__), "../../.build/debug/assent"))
-ADMIN_URL = os.environ.get("ASSENT_TEST_DATABASE_URL", "")
 
 pytestmark = pytest.mark.skipif(
     not ADMIN_URL, reason="ASSENT_TEST_DATABASE_URL is not set (scripts/test starts a PostgreSQL and sets it)")
-
-
-def psql_binary():
-    found = shutil.which("psql") or next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"), reverse=True)), None)
-    if not found:
-        pytest.fail("psql is not installed")
-    return found
-
-
-def with_database(url, name):
-    parts = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
-
-
-def psql(url, sql):
-    return subprocess.run([psql_binary(), url, "-v", "ON_ERROR_STOP=1", "-qAtc", sql],
-                          capture_output=True, text=True, timeout=60, check=True).stdout.strip()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def call(method, url, body=None):
@@ -103,17 +77,15 @@ class Server:
 
 @pytest.fixture
 def database():
-    name = "assent_system_" + secrets.token_hex(6)
-    psql(ADMIN_URL, f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
-    data_dir = tempfile.mkdtemp(prefix="assent-postgres-")
-    servers = []
-    try:
-        yield with_database(ADMIN_URL, name), data_dir, servers
-    finally:
-        for server in servers:
-            server.stop()
-        psql(ADMIN_URL, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        shutil.rmtree(data_dir, ignore_errors=True)
+    with fresh_database("assent_system_") as url:
+        data_dir = tempfile.mkdtemp(prefix="assent-postgres-")
+        servers = []
+        try:
+            yield url, data_dir, servers
+        finally:
+            for server in servers:
+                server.stop()
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def test_serve_records_and_reads_back_and_the_ledger_verifies(database):
