@@ -153,6 +153,7 @@ let package = Package(
                 "AssentServer", "AssentCore", "AssentStore", "AssentSQLite", "AssentPostgres",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: upcoming
         ),

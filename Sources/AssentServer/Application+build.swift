@@ -101,11 +101,7 @@ func buildRouter(
 ) throws -> Router<AssentRequestContext> {
     let router = Router(context: AssentRequestContext.self, options: .autoGenerateHeadEndpoints)
     let routes = RouteTable()
-    router.addMiddleware {
-        RequestIDMiddleware()
-        ErrorMiddleware(routes: routes)
-        MetricsMiddleware()
-    }
+    router.addMiddleware { ServerMiddleware(routes: routes) }
     router.addRoutes(ConsentController(service: service).endpoints, atPath: "/v1")
     router.addRoutes(RequestController(service: requests).endpoints, atPath: "/v1")
     try PageController(service: requests).addRoutes(to: router)

@@ -73,7 +73,8 @@ func jsonBytesResponse(status: HTTPResponse.Status = .ok, headers: HTTPFields = 
 }
 
 /// Maps every error to the JSON error body: our own errors as they are, Hummingbird's (unknown route, method
-/// not allowed, body too large) to the same shape, and anything else to a logged 500.
+/// not allowed, body too large) to the same shape, and anything else to a logged 500. The server itself does
+/// this in `ServerMiddleware`; this form serves routers built without it (tests of a single controller).
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     /// When given, a miss on a routed path with another method is a 405 naming the methods it allows.
     var routes: RouteTable? = nil
@@ -83,52 +84,62 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     {
         do {
             return try await next(request, context)
-        } catch let error as AssentError {
-            return try error.response(from: request, context: context)
-        } catch let error as HTTPError {
-            let code: String
-            let message: String
-            var status = error.status
-            var headers = error.headers
-            if error.status == .notFound, error.body == nil,
-                let allowed = routes?.allowedMethods(path: request.uri.path), !allowed.isEmpty
-            {
-                status = .methodNotAllowed
-                headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
-            }
-            switch status {
-            case .notFound:
-                code = "not_found"
-                message = error.body ?? "no route for \(request.method) \(request.uri.path)"
-            case .methodNotAllowed:
-                code = "method_not_allowed"
-                message = error.body ?? "\(request.method) is not allowed on \(request.uri.path)"
-            case .contentTooLarge:
-                code = "body_too_large"
-                message = error.body ?? "request body too large"
-            default:
-                code = status.code < 500 ? "bad_request" : "internal"
-                message = error.body ?? status.reasonPhrase
-            }
-            var response = try AssentError(status, code, message).response(from: request, context: context)
-            for field in headers where field.name != .contentType && field.name != .contentLength {
-                response.headers.append(field)
-            }
-            return response
-        } catch StoreError.unavailable(let why) {
-            // Not the client's fault and not a bug: the database is away (restarting, failing over).
-            context.logger.warning("database unavailable", metadata: ["error": "\(why)"])
-            return try AssentError(
-                .serviceUnavailable, "unavailable", "the database is unavailable; try again shortly",
-                headers: [.retryAfter: "1"]
-            ).response(from: request, context: context)
-        } catch is NIOTooManyBytesError {
-            return try AssentError(.contentTooLarge, "body_too_large", "request body too large").response(
-                from: request, context: context)
         } catch {
-            context.logger.error(
-                "unhandled error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
-            return try AssentError.internalError.response(from: request, context: context)
+            return try errorResponse(error, request: request, context: context, routes: routes)
         }
+    }
+}
+
+/// The JSON error answer for anything a handler threw.
+func errorResponse(_ error: any Error, request: Request, context: some RequestContext, routes: RouteTable?) throws
+    -> Response
+{
+    switch error {
+    case let error as AssentError:
+        return try error.response(from: request, context: context)
+    case let error as HTTPError:
+        let code: String
+        let message: String
+        var status = error.status
+        var headers = error.headers
+        if error.status == .notFound, error.body == nil,
+            let allowed = routes?.allowedMethods(path: request.uri.path), !allowed.isEmpty
+        {
+            status = .methodNotAllowed
+            headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+        }
+        switch status {
+        case .notFound:
+            code = "not_found"
+            message = error.body ?? "no route for \(request.method) \(request.uri.path)"
+        case .methodNotAllowed:
+            code = "method_not_allowed"
+            message = error.body ?? "\(request.method) is not allowed on \(request.uri.path)"
+        case .contentTooLarge:
+            code = "body_too_large"
+            message = error.body ?? "request body too large"
+        default:
+            code = status.code < 500 ? "bad_request" : "internal"
+            message = error.body ?? status.reasonPhrase
+        }
+        var response = try AssentError(status, code, message).response(from: request, context: context)
+        for field in headers where field.name != .contentType && field.name != .contentLength {
+            response.headers.append(field)
+        }
+        return response
+    case StoreError.unavailable(let why):
+        // Not the client's fault and not a bug: the database is away (restarting, failing over).
+        context.logger.warning("database unavailable", metadata: ["error": "\(why)"])
+        return try AssentError(
+            .serviceUnavailable, "unavailable", "the database is unavailable; try again shortly",
+            headers: [.retryAfter: "1"]
+        ).response(from: request, context: context)
+    case is NIOTooManyBytesError:
+        return try AssentError(.contentTooLarge, "body_too_large", "request body too large").response(
+            from: request, context: context)
+    default:
+        context.logger.error(
+            "unhandled error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+        return try AssentError.internalError.response(from: request, context: context)
     }
 }
