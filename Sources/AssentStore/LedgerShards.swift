@@ -36,8 +36,8 @@ public final class LedgerShards: Sendable {
     }
 
     /// Appends to the decision's shard; returns the receipt once its batch is durable.
-    public func append(_ entry: LedgerEntry) async throws -> Receipt {
+    public func append(_ entry: LedgerEntry, canonicalBytes: [UInt8]? = nil) async throws -> Receipt {
         let index = Self.shard(property: entry.property, subject: entry.subject, count: writers.count)
-        return try await writers[index].append(entry)
+        return try await writers[index].append(entry, canonicalBytes: canonicalBytes)
     }
 }

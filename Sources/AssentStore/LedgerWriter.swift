@@ -73,11 +73,12 @@ public final class LedgerWriter: Sendable {
     /// rebuild).
     public var batchesRetried: Int { state.withLock { $0.batchesRetried } }
 
-    /// Appends one decision; returns its receipt once the batch holding it is durable.
-    public func append(_ entry: LedgerEntry) async throws -> Receipt {
+    /// Appends one decision; returns its receipt once the batch holding it is durable. A caller that has the
+    /// entry's canonical bytes already (to render the receipt) passes them in.
+    public func append(_ entry: LedgerEntry, canonicalBytes: [UInt8]? = nil) async throws -> Receipt {
         // Serializing and hashing happen here, in the caller's task and in parallel; only the tree work and
         // the transaction are serial.
-        let bytes = entry.canonicalBytes
+        let bytes = canonicalBytes ?? entry.canonicalBytes
         let leaf = Merkle.leafHash(bytes)
         return try await withCheckedThrowingContinuation { continuation in
             let startDrain = state.withLock { state -> Bool in

@@ -16,8 +16,10 @@ public struct Receipt: Sendable, Equatable {
     }
 
     /// The receipt as JSON bytes, written directly: the entry in its canonical form (valid JSON, and exactly
-    /// what the leaf hash covers), then the proof and the signed tree head.
-    public func jsonBytes(entryBytes: [UInt8]? = nil) -> [UInt8] {
+    /// what the leaf hash covers), then the proof and the signed tree head. A caller that has the entry's
+    /// canonical bytes or the tree head's rendering already (every receipt of a batch shares its head) passes
+    /// them in.
+    public func jsonBytes(entryBytes: [UInt8]? = nil, treeHeadBytes: [UInt8]? = nil) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(1024 + proof.count * 68)
         out.append(contentsOf: #"{"entry":"#.utf8)
@@ -28,11 +30,15 @@ public struct Receipt: Sendable, Equatable {
         for (i, hash) in proof.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: hash.hex.utf8)
+            hash.writeHex(into: &out)
             out.append(UInt8(ascii: "\""))
         }
         out.append(contentsOf: #"],"treeHead":"#.utf8)
-        CanonicalJSON.write(treeHead.jsonValue, sorted: false, into: &out)
+        if let treeHeadBytes {
+            out.append(contentsOf: treeHeadBytes)
+        } else {
+            CanonicalJSON.write(treeHead.jsonValue, sorted: false, into: &out)
+        }
         out.append(UInt8(ascii: "}"))
         return out
     }

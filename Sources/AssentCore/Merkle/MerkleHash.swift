@@ -40,14 +40,21 @@ public struct MerkleHash: Hashable, Sendable, CustomStringConvertible {
 
     /// The 64 lowercase hexadecimal digits of the hash.
     public var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(Self.byteCount * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
+        writeHex(into: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the 64 lowercase hexadecimal digits to `out` (receipts write a proof's worth per answer).
+    public func writeHex(into out: inout [UInt8]) {
+        let digits: StaticString = "0123456789abcdef"
+        digits.withUTF8Buffer { digits in
+            for byte in bytes {
+                out.append(digits[Int(byte >> 4)])
+                out.append(digits[Int(byte & 0x0F)])
+            }
+        }
     }
 
     public var description: String { hex }

@@ -4,6 +4,7 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Logging
+import Synchronization
 
 /// Orchestrates Core and Store for the consent routes. Routes decode, call one method, encode.
 final class ConsentService: Sendable {
@@ -20,6 +21,7 @@ final class ConsentService: Sendable {
     let signalCache = SignalCache()
     /// Signed-in readers: the server's subject key and the groups of properties (ConsentService+Identity.swift).
     let identities = IdentityDirectory()
+    private let lastTreeHead = Mutex<(head: SignedTreeHead, bytes: [UInt8])?>(nil)
 
     init(
         configuration: ServerConfiguration, store: any AssentStorage, writer: LedgerShards, signer: TreeHeadSigner,
@@ -165,15 +167,27 @@ final class ConsentService: Sendable {
         // Before the write: a decision is never recorded without an answer to give.
         let signalBytes = try signals(
             ledgerEntry, revision: entry.current, vendorList: try await vendorLists.list(for: entry.current.property))
-        let receipt = try await writer.append(ledgerEntry)
+        let entryBytes = ledgerEntry.canonicalBytes
+        let receipt = try await writer.append(ledgerEntry, canonicalBytes: entryBytes)
         // The decision is rendered once: cached for reads, and with the receipt added for this answer.
         var bytes = remember(
             ledgerEntry, leafIndex: receipt.leafIndex, revision: entry.current, signals: signalBytes
         ).bytes
         bytes.removeLast()  // the closing brace
         bytes.append(contentsOf: #","receipt":"#.utf8)
-        bytes.append(contentsOf: receipt.jsonBytes())
+        bytes.append(
+            contentsOf: receipt.jsonBytes(entryBytes: entryBytes, treeHeadBytes: treeHeadBytes(receipt.treeHead)))
         bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
+
+    /// The tree head rendered as JSON. Every receipt of a batch shares its head, so the last one rendered is kept.
+    func treeHeadBytes(_ head: SignedTreeHead) -> [UInt8] {
+        if let last = lastTreeHead.withLock({ $0 }), last.head == head { return last.bytes }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
+        CanonicalJSON.write(head.jsonValue, sorted: false, into: &bytes)
+        lastTreeHead.withLock { $0 = (head, bytes) }
         return bytes
     }
 

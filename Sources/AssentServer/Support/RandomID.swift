@@ -1,3 +1,9 @@
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Record and subject ids: UUID version 7 (RFC 9562), lowercase. The leading 48 bits are the time in
 /// milliseconds, so new ids land at the right edge of the database indexes instead of on a random page each
 /// (with random ids every decision rewrote two random index pages, and page writes were most of the cost of
@@ -5,11 +11,10 @@
 /// Foundation's `UUID()` is not used: it opens /dev/urandom on every call on Linux.
 enum RandomID {
     private static let digits = Array("0123456789abcdef".utf8)
+    private static let pool = RandomPool()
 
     static func uuid(milliseconds: Int64) -> String {
-        var generator = SystemRandomNumberGenerator()
-        let randomA = generator.next() as UInt64
-        let randomB = generator.next() as UInt64
+        let (randomA, randomB) = pool.next2()
         let high = UInt64(truncatingIfNeeded: milliseconds) << 16 | 0x7000 | (randomA & 0x0FFF)
         let low = (randomB & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000  // RFC 9562 variant
         var out = [UInt8]()
@@ -23,5 +28,47 @@ enum RandomID {
             out.append(digits[Int((low >> UInt64(shift)) & 0xF)])
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// Random words from the system generator, drawn 4 KiB at a time: a recorded decision takes two ids, and
+/// `SystemRandomNumberGenerator` makes one `getrandom` call per word, which was a visible share of a write.
+/// The words are the system generator's own, only fetched ahead.
+final class RandomPool: Sendable {
+    private struct Buffer {
+        var words = [UInt64](repeating: 0, count: 512)
+        var next = 512
+    }
+
+    private let buffer = Mutex(Buffer())
+
+    func next2() -> (UInt64, UInt64) {
+        buffer.withLock { buffer in
+            if buffer.next + 2 > buffer.words.count {
+                var generator = SystemRandomNumberGenerator()
+                buffer.words.withUnsafeMutableBytes { generator.fill($0) }
+                buffer.next = 0
+            }
+            defer { buffer.next += 2 }
+            return (buffer.words[buffer.next], buffer.words[buffer.next + 1])
+        }
+    }
+}
+
+extension SystemRandomNumberGenerator {
+    /// Fills `bytes` from the system generator: in one call on Linux (glibc's `arc4random_buf`, which reads
+    /// `getrandom`), a word at a time elsewhere.
+    fileprivate mutating func fill(_ bytes: UnsafeMutableRawBufferPointer) {
+        #if canImport(Glibc)
+            arc4random_buf(bytes.baseAddress!, bytes.count)
+        #else
+            for offset in stride(from: 0, to: bytes.count, by: 8) {
+                let word = next() as UInt64
+                withUnsafeBytes(of: word) { word in
+                    bytes.baseAddress!.advanced(by: offset).copyMemory(
+                        from: word.baseAddress!, byteCount: min(8, bytes.count - offset))
+                }
+            }
+        #endif
     }
 }
