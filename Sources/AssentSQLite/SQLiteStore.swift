@@ -180,59 +180,28 @@ public final class SQLiteStore: AssentStorage {
         }
     }
 
-    /// Rows per multi-row INSERT: one statement execution per chunk instead of one per row.
-    private static let chunk = 16
-
-    private static func insertSQL(_ table: String, _ columns: [String], rows: Int) -> String {
-        let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
-        return "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
-            + Array(repeating: row, count: rows).joined(separator: ",")
-    }
-
-    private static let recordColumns = ["log", "leaf_index", "id", "property", "subject", "entry", "leaf_hash"]
-    private static let nodeColumns = ["log", "level", "idx", "hash"]
-
-    /// Inserts rows in chunks of `chunk`, with cached statements.
-    private static func insert(
-        _ db: Database, table: String, columns: [String], rows: [[DatabaseValue]]
-    ) throws {
-        var start = 0
-        while start < rows.count {
-            let n = min(chunk, rows.count - start)
-            let statement = try db.cachedStatement(sql: insertSQL(table, columns, rows: n))
-            var values: [DatabaseValue] = []
-            values.reserveCapacity(n * columns.count)
-            for row in rows[start..<start + n] { values.append(contentsOf: row) }
-            try statement.execute(arguments: StatementArguments(values))
-            start += n
-        }
-    }
+    private static let recordInsert = RowInsert(
+        table: "ledger_records", columns: ["log", "leaf_index", "id", "property", "subject", "entry", "leaf_hash"])
+    private static let nodeInsert = RowInsert(table: "ledger_nodes", columns: ["log", "level", "idx", "hash"])
 
     public func append(_ batch: LedgerBatch) async throws {
-        var leaves = [MerkleHash?](repeating: nil, count: batch.entries.count)
-        var innerRows: [[DatabaseValue]] = []
+        var found = [MerkleHash?](repeating: nil, count: batch.entries.count)
+        var innerNodes: [MerkleNode] = []
+        innerNodes.reserveCapacity(batch.nodes.count)
         for node in batch.nodes {
             if node.level == 0 {
-                leaves[node.index - batch.startIndex] = node.hash
+                found[node.index - batch.startIndex] = node.hash
             } else {
-                innerRows.append([
-                    batch.log.databaseValue, node.level.databaseValue, node.index.databaseValue,
-                    Data(node.hash.bytes).databaseValue,
-                ])
+                innerNodes.append(node)
             }
         }
-        let inner = innerRows
-        let records: [[DatabaseValue]] = try batch.entries.indices.map { i in
-            guard let leaf = leaves[i] else { throw StoreError.corrupt("batch lacks the leaf hash of record \(i)") }
-            let entry = batch.entries[i]
-            return [
-                batch.log.databaseValue, (batch.startIndex + i).databaseValue, entry.id.databaseValue,
-                entry.property.databaseValue, entry.subject.databaseValue, Data(batch.entryBytes[i]).databaseValue,
-                Data(leaf.bytes).databaseValue,
-            ]
+        let inner = innerNodes
+        let leaves = try found.enumerated().map { i, leaf in
+            guard let leaf else { throw StoreError.corrupt("batch lacks the leaf hash of record \(i)") }
+            return leaf
         }
         try await pool.writeWithoutTransaction { db in
-            try db.inTransaction { try Self.insert(batch, records: records, inner: inner, db) }
+            try db.inTransaction { try Self.insert(batch, leaves: leaves, inner: inner, db) }
             // The background checkpoint copied the WAL up to where it began; this one, between two batches,
             // copies the few frames after that, so that the next transaction starts the WAL again from the
             // beginning instead of letting it grow for as long as writes keep coming.
@@ -242,14 +211,23 @@ public final class SQLiteStore: AssentStorage {
     }
 
     private static func insert(
-        _ batch: LedgerBatch, records: [[DatabaseValue]], inner: [[DatabaseValue]], _ db: Database
+        _ batch: LedgerBatch, leaves: [MerkleHash], inner: [MerkleNode], _ db: Database
     ) throws -> Database.TransactionCompletion {
         let size = try Self.treeSize(db, log: batch.log)
         guard size == batch.startIndex else {
             throw StoreError.logMoved(log: batch.log, expected: batch.startIndex, actual: size)
         }
         do {
-            try Self.insert(db, table: "ledger_records", columns: Self.recordColumns, rows: records)
+            try recordInsert.run(db, rows: batch.entries.count) { i, row in
+                let entry = batch.entries[i]
+                row.int(batch.log)
+                row.int(batch.startIndex + i)
+                row.text(entry.id)
+                row.text(entry.property)
+                row.text(entry.subject)
+                row.blob(batch.entryBytes[i])
+                row.blob(leaves[i].bytes)
+            }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             // Name the record whose id is taken.
             for entry in batch.entries
@@ -261,7 +239,12 @@ public final class SQLiteStore: AssentStorage {
             }
             throw error
         }
-        try Self.insert(db, table: "ledger_nodes", columns: Self.nodeColumns, rows: inner)
+        try nodeInsert.run(db, rows: inner.count) { i, row in
+            row.int(batch.log)
+            row.int(inner[i].level)
+            row.int(inner[i].index)
+            row.blob(inner[i].hash.bytes)
+        }
         let head = batch.treeHead
         try db.execute(
             sql:
