@@ -8,15 +8,21 @@ import Synchronization
 /// everywhere within a second), every policy version's revision, the texts hashes and the rendered config
 /// documents. The check is one indexed read of a revision number per property and interval, not per request.
 final class PropertyCache: Sendable {
-    struct Entry: Sendable {
-        var current: PropertyRevision
-        var policyVersions: Set<Int>
-        var checkedAt: ContinuousClock.Instant
+    /// A class, so that each request holds the property with one reference count instead of copying the
+    /// whole revision (a property has dozens of reference-counted parts).
+    final class Entry: Sendable {
+        let current: PropertyRevision
+        let policyVersions: Set<Int>
+
+        init(current: PropertyRevision, policyVersions: Set<Int>) {
+            self.current = current
+            self.policyVersions = policyVersions
+        }
     }
 
     private let store: any PropertyStore
     private let ttl: Duration
-    private let entries = Mutex<[String: Entry]>([:])
+    private let entries = Mutex<[String: (entry: Entry, checkedAt: ContinuousClock.Instant)]>([:])
     private let versions = Mutex<[VersionKey: Property]>([:])
     private let textsHashes = Mutex<[TextsKey: String]>([:])
     private let configs = Mutex<[ConfigKey: RenderedDocument]>([:])
@@ -53,11 +59,10 @@ final class PropertyCache: Sendable {
         // When the entry is stale, the first caller re-checks it; the others go on with it meanwhile, so a busy
         // server does not re-read the property once per request in flight.
         let (cached, check) = entries.withLock { entries -> (Entry?, Bool) in
-            guard var entry = entries[id] else { return (nil, true) }
-            if now - entry.checkedAt < ttl { return (entry, false) }
-            entry.checkedAt = now
-            entries[id] = entry
-            return (entry, true)
+            guard let cached = entries[id] else { return (nil, true) }
+            if now - cached.checkedAt < ttl { return (cached.entry, false) }
+            entries[id] = (cached.entry, now)
+            return (cached.entry, true)
         }
         if let cached, !check { return cached }
         if let cached, try await store.currentRevision(id: id) == cached.current.revision { return cached }
@@ -66,8 +71,8 @@ final class PropertyCache: Sendable {
             return nil
         }
         let known = try await store.policyVersions(id: id)
-        let entry = Entry(current: current, policyVersions: Set(known), checkedAt: now)
-        entries.withLock { $0[id] = entry }
+        let entry = Entry(current: current, policyVersions: Set(known))
+        entries.withLock { $0[id] = (entry, now) }
         return entry
     }
 
