@@ -9,11 +9,20 @@ import Synchronization
 /// Correct for one server per database (the embedded store). With several servers writing one database it is
 /// made with capacity 0, which turns it off: each would need to learn of the others' writes before trusting it.
 final class DecisionCache: Sendable {
-    struct Item: Sendable {
+    /// A class: a read takes one reference instead of copying the entry's dozen strings, and the tables move
+    /// one pointer per item when they grow.
+    final class Item: Sendable {
         let leafIndex: Int
         let revision: Int
         let entry: LedgerEntry
         let bytes: [UInt8]
+
+        init(leafIndex: Int, revision: Int, entry: LedgerEntry, bytes: [UInt8]) {
+            self.leafIndex = leafIndex
+            self.revision = revision
+            self.entry = entry
+            self.bytes = bytes
+        }
 
         /// Later by the time recorded, then by leaf index (one subject's records share a log, but a change of the
         /// shard count moves where the next ones go, and leaf indexes of two logs say nothing of their order).
@@ -33,9 +42,16 @@ final class DecisionCache: Sendable {
     }
 
     private let capacity: Int
-    private let state = Mutex(Generations())
+    private let state: Mutex<Generations>
 
-    init(capacity: Int = 200_000) { self.capacity = capacity }
+    init(capacity: Int = 200_000) {
+        self.capacity = capacity
+        // Sized for a full generation from the start: growing by doubling rehashed every key under the lock, a
+        // stall of several milliseconds for every request in flight each time the table doubled.
+        var generations = Generations()
+        generations.current.reserveCapacity(capacity / 2)
+        state = Mutex(generations)
+    }
 
     func get(property: String, subject: String) -> Item? {
         guard capacity > 0 else { return nil }
