@@ -100,6 +100,22 @@ import Testing
         #expect(error.description.hasSuffix("at byte \(offset)"))
     }
 
+    /// Small objects are checked by a scan and large ones by a set (from the 17th member): a duplicate is found
+    /// on either side of that switch, and a large object without one parses whole.
+    @Test(arguments: [3, 15, 16, 17, 40])
+    func duplicatesInLargeObjects(at position: Int) throws {
+        let names = (0..<40).map { "m\($0)" }
+        let distinct = "{" + names.map { "\"\($0)\":1" }.joined(separator: ",") + "}"
+        #expect(try JSONParser.parse(distinct).objectValue?.count == 40)
+        var members = names.map { "\"\($0)\":1" }
+        members.insert(#""m2":9"#, at: position)
+        let text = "{" + members.joined(separator: ",") + "}"
+        let error = try #require(throws: JSONParseError.self) { try JSONParser.parse(text) }
+        #expect(error.message == #"duplicate member "m2""#)
+        let offset = Array(text.utf8).indices.filter { text.utf8.dropFirst($0).starts(with: #""m2""#.utf8) }.last
+        #expect(error.offset == offset, "the second occurrence is named")
+    }
+
     @Test func sameNameInDifferentObjectsIsFine() throws {
         #expect(throws: Never.self) { try JSONParser.parse(#"{"a":{"a":1},"b":[{"a":2},{"a":3}]}"#) }
     }

@@ -82,7 +82,9 @@ public struct JSONParser {
         mutating func object(depth: Int) throws(JSONParseError) -> JSONValue {
             index += 1
             var members: [(String, JSONValue)] = []
-            var names = Set<String>()
+            // Duplicate names: a scan of the members so far while the object is small (as every request body
+            // is), a set once it is not.
+            var names: Set<String>? = nil
             skipWhitespace()
             if current == UInt8(ascii: "}") {
                 index += 1
@@ -93,7 +95,14 @@ public struct JSONParser {
                 guard current == UInt8(ascii: "\"") else { throw error("expected a member name") }
                 let nameOffset = index
                 let name = try string()
-                guard names.insert(name).inserted else {
+                let duplicate: Bool
+                if names != nil {
+                    duplicate = !names!.insert(name).inserted
+                } else {
+                    duplicate = members.contains { $0.0 == name }
+                    if members.count >= 16 { names = Set(members.map(\.0) + [name]) }
+                }
+                guard !duplicate else {
                     throw JSONParseError(message: "duplicate member \"\(name)\"", offset: nameOffset)
                 }
                 skipWhitespace()

@@ -136,7 +136,7 @@ enum Body {
         }
         do {
             let buffer = try await request.body.collect(upTo: limit)
-            return Array(buffer.readableBytesView)
+            return buffer.withUnsafeReadableBytes { Array($0) }
         } catch is NIOTooManyBytesError {
             throw AssentError(.contentTooLarge, "body_too_large", "request body exceeds the \(limit)-byte limit")
         }
