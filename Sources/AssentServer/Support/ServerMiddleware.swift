@@ -22,6 +22,7 @@ struct ServerMiddleware<Context: RequestContext>: RouterMiddleware {
     {
         let started = DispatchTime.now().uptimeNanoseconds
         metrics.active.increment()
+        defer { metrics.active.decrement() }
         var response: Response
         let failed: Bool
         do {
@@ -31,7 +32,6 @@ struct ServerMiddleware<Context: RequestContext>: RouterMiddleware {
             response = try errorResponse(error, request: request, context: context, routes: routes)
             failed = true
         }
-        metrics.active.decrement()
         metrics.record(
             route: context.endpointPath ?? (failed ? "NotFound" : "Unknown"), method: request.method,
             status: response.status, failed: failed, nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
