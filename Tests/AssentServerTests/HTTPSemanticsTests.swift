@@ -27,7 +27,7 @@ struct HTTPSemanticsTests {
     }
 
     /// RFC 9110 §15.5.6: a method the target does not support is a 405 that lists the supported ones in `Allow`;
-    /// the router itself answers 404 for any miss (RouteTable.swift, ErrorMiddleware in AssentError.swift).
+    /// the router itself answers 404 for any miss (RouteTable.swift, errorResponse in AssentError.swift).
     @Test(
         "a known path asked with another method is a 405 naming the allowed methods",
         arguments: [

@@ -45,7 +45,7 @@ struct SiteRouteTests {
             ({ @Sendable () async throws -> Void in try await Task.sleep(for: .seconds(60)) }, "did not answer"),
         ] {
             let router = Router()
-            router.addMiddleware { ErrorMiddleware() }
+            router.addMiddleware { ServerMiddleware(routes: nil) }
             ReadinessController<BasicRequestContext>(check: check, timeout: .milliseconds(200)).addRoutes(to: router)
             try await Application(router: router).test(.router) { client in
                 let started = ContinuousClock.now
@@ -65,7 +65,7 @@ struct SiteRouteTests {
     @Test("an unavailable database is a 503 with Retry-After; other store errors are not")
     func unavailableStoreIs503() async throws {
         let router = Router()
-        router.addMiddleware { ErrorMiddleware() }
+        router.addMiddleware { ServerMiddleware(routes: nil) }
         router.get("/down") { _, _ -> String in throw StoreError.unavailable("connection refused") }
         router.get("/corrupt") { _, _ -> String in throw StoreError.corrupt("row 7") }
         try await Application(router: router).test(.router) { client in

@@ -2,15 +2,23 @@ import Crypto
 import Foundation
 
 public enum Hex {
-    private static let digits = Array("0123456789abcdef".utf8)
-
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
         var out: [UInt8] = []
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0xF)])
-        }
+        out.reserveCapacity(bytes.underestimatedCount * 2)
+        write(bytes, into: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the lowercase hexadecimal digits of `bytes` to `out`, without an intermediate string (a receipt
+    /// writes a proof's worth of hashes per answer).
+    public static func write(_ bytes: some Sequence<UInt8>, into out: inout [UInt8]) {
+        let digits: StaticString = "0123456789abcdef"
+        digits.withUTF8Buffer { digits in
+            for b in bytes {
+                out.append(digits[Int(b >> 4)])
+                out.append(digits[Int(b & 0xF)])
+            }
+        }
     }
 
     public static func decode(_ text: String) -> [UInt8]? {

@@ -30,7 +30,7 @@ public struct Receipt: Sendable, Equatable {
         for (i, hash) in proof.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             out.append(UInt8(ascii: "\""))
-            hash.writeHex(into: &out)
+            Hex.write(hash.bytes, into: &out)
             out.append(UInt8(ascii: "\""))
         }
         out.append(contentsOf: #"],"treeHead":"#.utf8)

@@ -72,25 +72,10 @@ func jsonBytesResponse(status: HTTPResponse.Status = .ok, headers: HTTPFields = 
     return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
 }
 
-/// Maps every error to the JSON error body: our own errors as they are, Hummingbird's (unknown route, method
-/// not allowed, body too large) to the same shape, and anything else to a logged 500. The server itself does
-/// this in `ServerMiddleware`; this form serves routers built without it (tests of a single controller).
-struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    /// When given, a miss on a routed path with another method is a 405 naming the methods it allows.
-    var routes: RouteTable? = nil
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
-        -> Response
-    {
-        do {
-            return try await next(request, context)
-        } catch {
-            return try errorResponse(error, request: request, context: context, routes: routes)
-        }
-    }
-}
-
-/// The JSON error answer for anything a handler threw.
+/// The JSON error answer for anything a handler threw (`ServerMiddleware` gives every request this): our own
+/// errors as they are, Hummingbird's (unknown route, method not allowed, body too large) in the same shape, and
+/// anything else a logged 500. With `routes`, a miss on a routed path with another method is a 405 naming the
+/// methods it allows.
 func errorResponse(_ error: any Error, request: Request, context: some RequestContext, routes: RouteTable?) throws
     -> Response
 {
