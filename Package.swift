@@ -111,7 +111,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "assent-echo-bench",
-            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             path: "Benchmarks/EchoServer",
             swiftSettings: upcoming
         ),
