@@ -160,8 +160,10 @@ public final class SQLiteStore: AssentStorage {
         try await pool.read { db in try Self.treeSize(db, log: log) }
     }
 
+    /// A cached statement: the writer asks once per batch.
     private static func treeSize(_ db: Database, log: Int) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT max(size) FROM ledger_heads WHERE log = ?", arguments: [log]) ?? 0
+        try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT max(size) FROM ledger_heads WHERE log = ?"), arguments: [log]) ?? 0
     }
 
     /// Level 0 (leaf hashes) lives in the records table, higher levels in `ledger_nodes`: one insert less
@@ -252,9 +254,9 @@ public final class SQLiteStore: AssentStorage {
             row.blob(inner[i].hash.bytes)
         }
         let head = batch.treeHead
-        try db.execute(
-            sql:
-                "INSERT INTO ledger_heads (log, size, root, timestamp, key_id, signature) VALUES (?, ?, ?, ?, ?, ?)",
+        try db.cachedStatement(
+            sql: "INSERT INTO ledger_heads (log, size, root, timestamp, key_id, signature) VALUES (?, ?, ?, ?, ?, ?)"
+        ).execute(
             arguments: [
                 batch.log, head.head.size, Data(head.head.root.bytes), head.head.timestamp, head.keyID,
                 Data(head.signature),
