@@ -5,7 +5,8 @@
 // A third route, `POST /durable/v1/properties/:property/consents`, is the floor of a durable write on this
 // stack: the same echo, answered only once the echoed bytes are committed to SQLite (GRDB, WAL,
 // synchronous=FULL) with group commit, and nothing else: no policy, no ledger tree, no signature, no receipt.
-// No consent server built on Hummingbird and GRDB can acknowledge durable writes faster than this one does.
+// It does the least a durable write on this stack can do, so its rate is the most a consent server built on
+// Hummingbird and GRDB can expect on the same machine.
 //   assent-echo-bench [PORT=8090] [DATA_DIR=a new temporary directory]
 import Foundation
 import GRDB
