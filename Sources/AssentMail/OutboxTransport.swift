@@ -28,16 +28,71 @@ public struct OutboxTransport: MailTransport {
     }
 
     /// Writes the message and returns the path of its file.
+    ///
+    /// - Parameter tag: what the message is about (letters, digits and `-`, at most 64), put at the end of the
+    ///   file's name so that `remove(tag:)` finds it: `<time>-<random>.<tag>.eml`. Anything else is left out.
     @discardableResult
-    public func write(_ message: MailMessage) async throws -> String {
+    public func write(_ message: MailMessage, tag: String? = nil) async throws -> String {
         let directory = directory
         let bytes = message.rendered()
+        let tag = tag.flatMap { Self.isTag($0) ? $0 : nil }
         return try await NIOThreadPool.singleton.runIfActive {
-            try Self.write(bytes, into: directory, at: Date())
+            try Self.write(bytes, into: directory, at: Date(), tag: tag)
         }
     }
 
-    static func fileName(at date: Date) -> String {
+    /// The tags of the messages in the folder (none when it does not exist).
+    public func tags() throws -> Set<String> {
+        Set(try messageNames().compactMap(Self.tag(ofFileName:)))
+    }
+
+    /// Deletes every message written with one of these tags; returns how many went.
+    @discardableResult
+    public func remove(tags: Set<String>) throws -> Int {
+        var removed = 0
+        for name in try messageNames() {
+            guard let tag = Self.tag(ofFileName: name), tags.contains(tag) else { continue }
+            let path = directory + "/" + name
+            guard unlink(path) == 0 || errno == ENOENT else { throw OutboxError(path: path, errno: errno) }
+            removed += 1
+        }
+        if removed > 0 {
+            let folder = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if folder >= 0 {
+                _ = fsync(folder)
+                close(folder)
+            }
+        }
+        return removed
+    }
+
+    private func messageNames() throws -> [String] {
+        guard FileManager.default.fileExists(atPath: directory) else { return [] }
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".eml") }
+        } catch {
+            throw OutboxError(path: directory, reason: "cannot list the folder (\(error.localizedDescription))")
+        }
+    }
+
+    static func isTag(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.count <= 64
+            && text.utf8.allSatisfy {
+                (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) || $0 == 45
+            }
+    }
+
+    /// `<time>-<random>.<tag>.eml` → the tag; nil for a message written without one.
+    static func tag(ofFileName name: String) -> String? {
+        guard name.hasSuffix(".eml"), !name.hasPrefix(".") else { return nil }
+        let parts = name.dropLast(4).split(separator: ".", omittingEmptySubsequences: false)
+        // `<date>T<time>.<microseconds>Z-<random>` has one dot of its own.
+        guard parts.count == 3 else { return nil }
+        let tag = String(parts[2])
+        return isTag(tag) ? tag : nil
+    }
+
+    static func fileName(at date: Date, tag: String? = nil) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(secondsFromGMT: 0)!
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
@@ -50,17 +105,18 @@ public struct OutboxTransport: MailTransport {
             padded(parts.year, 4) + padded(parts.month, 2) + padded(parts.day, 2) + "T" + padded(parts.hour, 2)
             + padded(parts.minute, 2) + padded(parts.second, 2) + "." + padded(microseconds, 6) + "Z"
         let random = String(UInt32.random(in: .min ... .max), radix: 16)
-        return stamp + "-" + String(repeating: "0", count: 8 - random.count) + random + ".eml"
+        return stamp + "-" + String(repeating: "0", count: 8 - random.count) + random + (tag.map { "." + $0 } ?? "")
+            + ".eml"
     }
 
-    private static func write(_ bytes: [UInt8], into directory: String, at date: Date) throws -> String {
+    private static func write(_ bytes: [UInt8], into directory: String, at date: Date, tag: String?) throws -> String {
         do {
             try FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw OutboxError(path: directory, reason: "cannot create the folder (\(error.localizedDescription))")
         }
-        let name = fileName(at: date)
+        let name = fileName(at: date, tag: tag)
         let path = directory + "/" + name
         let temporary = directory + "/." + name + ".tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)

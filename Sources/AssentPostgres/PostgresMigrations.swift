@@ -280,5 +280,26 @@ extension PostgresStore {
                 )
                 """
             ]),
+        PostgresMigration(
+            version: 6, name: "request limits",
+            statements: [
+                // A request locked after too many wrong codes or new codes; the codes made for it and the
+                // attempts over its life.
+                "ALTER TABLE requests ADD COLUMN locked_at bigint",
+                "ALTER TABLE verification_challenges ADD COLUMN codes_sent bigint NOT NULL DEFAULT 1",
+                "ALTER TABLE verification_challenges ADD COLUMN total_attempts bigint NOT NULL DEFAULT 0",
+                "UPDATE verification_challenges SET total_attempts = attempts",
+                // Retention erases the details too, and the webhook bodies that carry them.
+                "DROP INDEX requests_closed_with_personal_data",
+                """
+                CREATE INDEX requests_closed_with_personal_data ON requests (closed_at)
+                WHERE email IS NOT NULL OR export_sha256 IS NOT NULL OR details <> '{}'::bytea
+                """,
+                "CREATE INDEX webhook_deliveries_by_request ON webhook_deliveries (request_id)",
+                """
+                DELETE FROM webhook_deliveries WHERE request_id IN
+                    (SELECT id FROM requests WHERE email IS NULL AND closed_at IS NOT NULL)
+                """,
+            ]),
     ]
 }

@@ -19,14 +19,14 @@ extension PostgresStore {
                 INSERT INTO requests (id, property, type, law, region, lang, status, email, email_hash, details,
                     subject, received_at, verified_at, closed_at, received_date, acknowledge_by, respond_by,
                     extended_respond_by, due_end, extension_reason, denial_reason, status_token_hash, revision,
-                    export_attached_at, export_bytes, export_sha256)
+                    export_attached_at, export_bytes, export_sha256, locked_at)
                 VALUES (\(r.id), \(r.property), \(r.type.rawValue), \(r.law.rawValue), \(r.region), \(r.lang),
                     \(r.status.rawValue), \(r.email), \(r.emailHash), \(Self.details(r)), \(r.subject), \(r.receivedAt),
                     \(r.verifiedAt), \(r.closedAt), \(r.deadlines.received.description),
                     \(r.deadlines.acknowledgeBy.description), \(r.deadlines.respondBy.description),
                     \(r.deadlines.extendedRespondBy.description), \(r.due.endMilliseconds), \(r.extensionReason),
                     \(r.denialReason), \(r.statusTokenHash), \(r.revision), \(r.export?.attachedAt),
-                    \(r.export?.bytes), \(r.export?.sha256))
+                    \(r.export?.bytes), \(r.export?.sha256), \(r.lockedAt))
                 ON CONFLICT (id) DO NOTHING
                 RETURNING id
                 """, on: connection)
@@ -116,7 +116,7 @@ extension PostgresStore {
                 due_end = \(r.due.endMilliseconds), extension_reason = \(r.extensionReason),
                 denial_reason = \(r.denialReason), status_token_hash = \(r.statusTokenHash),
                 revision = \(r.revision), export_attached_at = \(r.export?.attachedAt),
-                export_bytes = \(r.export?.bytes), export_sha256 = \(r.export?.sha256)
+                export_bytes = \(r.export?.bytes), export_sha256 = \(r.export?.sha256), locked_at = \(r.lockedAt)
             WHERE id = \(r.id)
             """, on: connection)
         try await appendEvent(event, on: connection)
@@ -174,22 +174,45 @@ extension PostgresStore {
 
     // MARK: Verification
 
-    public func saveChallenge(_ challenge: VerificationChallenge) async throws {
-        try await withPooledConnection { connection in try await upsertChallenge(challenge, on: connection) }
+    public func saveChallenge(_ challenge: VerificationChallenge, maxCodes: Int) async throws -> Bool {
+        guard maxCodes > 0 else { return false }
+        let c = challenge
+        // One statement: a first code is inserted; a later one replaces the code only while fewer than
+        // `maxCodes` were made (the row is locked while it changes, so servers asking at once each see the other's
+        // count).
+        return
+            !(try await rows(
+                """
+                INSERT INTO verification_challenges
+                    (request_id, code_hash, salt, expires_at, attempts, codes_sent, total_attempts)
+                VALUES (\(c.requestID), \(c.codeHash), \(c.salt), \(c.expiresAt), 0, 1, 0)
+                ON CONFLICT (request_id) DO UPDATE SET code_hash = excluded.code_hash, salt = excluded.salt,
+                    expires_at = excluded.expires_at, attempts = 0,
+                    codes_sent = verification_challenges.codes_sent + 1
+                WHERE verification_challenges.codes_sent < \(maxCodes)
+                RETURNING request_id
+                """
+            ).isEmpty)
     }
 
-    public func countAttempt(requestID: String) async throws -> VerificationChallenge? {
+    public func countAttempt(requestID: String, at now: Int64) async throws -> VerificationChallenge? {
         // One statement: the row is locked while it counts, so attempts made at once each see another count.
         try await rows(
             """
-            UPDATE verification_challenges SET attempts = attempts + 1 WHERE request_id = \(requestID)
-            RETURNING request_id, code_hash, salt, expires_at, attempts - 1
+            UPDATE verification_challenges SET attempts = attempts + 1,
+                total_attempts = total_attempts
+                    + CASE WHEN \(now) < expires_at AND attempts < \(VerificationChallenge.maxAttempts) THEN 1 ELSE 0 END
+            WHERE request_id = \(requestID)
+            RETURNING request_id, code_hash, salt, expires_at, attempts - 1, codes_sent,
+                total_attempts - CASE WHEN \(now) < expires_at AND attempts - 1 < \(VerificationChallenge.maxAttempts)
+                    THEN 1 ELSE 0 END
             """
         ).first.map { row in
-            let (requestID, codeHash, salt, expiresAt, attempts) = try row.decode(
-                (String, String, String, Int64, Int).self)
+            let (requestID, codeHash, salt, expiresAt, attempts, codesSent, totalAttempts) = try row.decode(
+                (String, String, String, Int64, Int, Int, Int).self)
             return VerificationChallenge(
-                requestID: requestID, codeHash: codeHash, salt: salt, expiresAt: expiresAt, attempts: attempts)
+                requestID: requestID, codeHash: codeHash, salt: salt, expiresAt: expiresAt, attempts: attempts,
+                codesSent: codesSent, totalAttempts: totalAttempts)
         }
     }
 
@@ -212,22 +235,32 @@ extension PostgresStore {
 
     // MARK: Retention
 
-    public func eraseEmails(closedBefore: Int64, at now: Int64) async throws -> Int {
-        try await transaction { connection in
+    public func eraseEmails(closedBefore: Int64, at now: Int64) async throws -> [String] {
+        let none = ByteBuffer(bytes: CanonicalJSON.bytes(.object([])))
+        return try await transaction { connection in
             let due = try await rows(
                 """
-                SELECT id, email IS NOT NULL, export_sha256 IS NOT NULL FROM requests
-                WHERE (email IS NOT NULL OR export_sha256 IS NOT NULL) AND closed_at IS NOT NULL
-                    AND closed_at < \(closedBefore)
+                SELECT id, email IS NOT NULL, export_sha256 IS NOT NULL, details <> '{}'::bytea FROM requests
+                WHERE (email IS NOT NULL OR export_sha256 IS NOT NULL OR details <> '{}'::bytea)
+                    AND closed_at IS NOT NULL AND closed_at < \(closedBefore)
                 ORDER BY id
                 FOR UPDATE
                 """, on: connection
-            ).map { try $0.decode((String, Bool, Bool).self) }
-            for (id, hasEmail, hasExport) in due {
+            ).map { try $0.decode((String, Bool, Bool, Bool).self) }
+            for (id, hasEmail, hasExport, hasDetails) in due {
+                try await rows(
+                    "UPDATE requests SET email = NULL, details = \(none) WHERE id = \(id)", on: connection)
+                // The webhook bodies carry the address and the details.
+                try await rows("DELETE FROM webhook_deliveries WHERE request_id = \(id)", on: connection)
                 if hasEmail {
-                    try await rows("UPDATE requests SET email = NULL WHERE id = \(id)", on: connection)
                     try await appendEvent(
-                        RequestEvent(requestID: id, at: now, actor: "system", action: "email_erased"), on: connection)
+                        RequestEvent(
+                            requestID: id, at: now, actor: "system", action: "email_erased",
+                            note: hasDetails ? "the address and the details" : nil), on: connection)
+                } else if hasDetails {
+                    try await appendEvent(
+                        RequestEvent(requestID: id, at: now, actor: "system", action: "details_erased"),
+                        on: connection)
                 }
                 if hasExport {
                     try await rows(
@@ -240,7 +273,7 @@ extension PostgresStore {
                         RequestEvent(requestID: id, at: now, actor: "system", action: "export_erased"), on: connection)
                 }
             }
-            return due.count
+            return due.map { $0.0 }
         }
     }
 
@@ -263,7 +296,13 @@ extension PostgresStore {
     }
 
     public func saveWebhookAttempt(_ delivery: WebhookDelivery) async throws {
-        try await withPooledConnection { connection in try await upsertWebhook(delivery, on: connection) }
+        let d = delivery
+        try await rows(
+            """
+            UPDATE webhook_deliveries SET attempts = \(d.attempts), next_attempt_at = \(d.nextAttemptAt),
+                delivered_at = \(d.deliveredAt), last_error = \(d.lastError)
+            WHERE id = \(d.id)
+            """)
     }
 
     // MARK: Tokens and secrets
@@ -319,7 +358,7 @@ extension PostgresStore {
     private static let requestColumns = """
         id, property, type, law, region, lang, status, email, email_hash, details, subject, received_at, \
         verified_at, closed_at, received_date, acknowledge_by, respond_by, extended_respond_by, extension_reason, \
-        denial_reason, status_token_hash, revision, export_attached_at, export_bytes, export_sha256
+        denial_reason, status_token_hash, revision, export_attached_at, export_bytes, export_sha256, locked_at
         """
 
     private static func details(_ request: PrivacyRequest) -> ByteBuffer {
@@ -330,11 +369,12 @@ extension PostgresStore {
         let (
             id, property, type, law, region, lang, status, email, emailHash, detailBytes, subject, receivedAt,
             verifiedAt, closedAt, receivedDate, acknowledgeBy, respondBy, extendedRespondBy, extensionReason,
-            denialReason, statusTokenHash, revision, exportAttachedAt, exportBytes, exportSHA256
+            denialReason, statusTokenHash, revision, exportAttachedAt, exportBytes, exportSHA256, lockedAt
         ) = try row.decode(
             (
                 String, String, String, String, String, String, String, String?, String, ByteBuffer, String?, Int64,
-                Int64?, Int64?, String, String, String, String, String?, String?, String, Int, Int64?, Int?, String?
+                Int64?, Int64?, String, String, String, String, String?, String?, String, Int, Int64?, Int?, String?,
+                Int64?
             ).self)
         func field<T>(_ value: T?, _ name: String) throws -> T {
             guard let value else { throw StoreError.corrupt("request \(id): \(name)") }
@@ -366,7 +406,7 @@ extension PostgresStore {
             status: try field(RequestStatus(rawValue: status), "status"), email: email, emailHash: emailHash,
             details: details, subject: subject, receivedAt: receivedAt, verifiedAt: verifiedAt, closedAt: closedAt,
             deadlines: deadlines, extensionReason: extensionReason, denialReason: denialReason,
-            statusTokenHash: statusTokenHash, revision: revision, export: export)
+            statusTokenHash: statusTokenHash, revision: revision, export: export, lockedAt: lockedAt)
     }
 
     private static func decodeToken(_ row: PostgresRow) -> APIToken? {
@@ -391,10 +431,13 @@ extension PostgresStore {
     private func upsertChallenge(_ c: VerificationChallenge, on connection: PostgresConnection) async throws {
         try await rows(
             """
-            INSERT INTO verification_challenges (request_id, code_hash, salt, expires_at, attempts)
-            VALUES (\(c.requestID), \(c.codeHash), \(c.salt), \(c.expiresAt), \(c.attempts))
+            INSERT INTO verification_challenges
+                (request_id, code_hash, salt, expires_at, attempts, codes_sent, total_attempts)
+            VALUES (\(c.requestID), \(c.codeHash), \(c.salt), \(c.expiresAt), \(c.attempts), \(c.codesSent),
+                \(c.totalAttempts))
             ON CONFLICT (request_id) DO UPDATE SET code_hash = excluded.code_hash, salt = excluded.salt,
-                expires_at = excluded.expires_at, attempts = excluded.attempts
+                expires_at = excluded.expires_at, attempts = excluded.attempts, codes_sent = excluded.codes_sent,
+                total_attempts = excluded.total_attempts
             """, on: connection)
     }
 

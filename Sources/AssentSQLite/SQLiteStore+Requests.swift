@@ -116,6 +116,23 @@ extension SQLiteStore {
         }
     }
 
+    /// Per-request code limits (a request's lock, the codes made for it and the attempts over its life), and the
+    /// webhook deliveries findable by request, for erasure; the deliveries of requests already erased go now.
+    static func registerRequestLimitsMigration(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v-request-limits") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE requests ADD COLUMN locked_at INTEGER;
+                    ALTER TABLE verification_challenges ADD COLUMN codes_sent INTEGER NOT NULL DEFAULT 1;
+                    ALTER TABLE verification_challenges ADD COLUMN total_attempts INTEGER NOT NULL DEFAULT 0;
+                    UPDATE verification_challenges SET total_attempts = attempts;
+                    CREATE INDEX webhook_deliveries_by_request ON webhook_deliveries (request_id);
+                    DELETE FROM webhook_deliveries WHERE request_id IN
+                        (SELECT id FROM requests WHERE email IS NULL AND closed_at IS NOT NULL);
+                    """)
+        }
+    }
+
     // MARK: Requests
 
     public func createRequest(
@@ -265,22 +282,49 @@ extension SQLiteStore {
 
     // MARK: Verification
 
-    public func saveChallenge(_ challenge: VerificationChallenge) async throws {
-        try await pool.write { db in try Self.upsertChallenge(db, challenge) }
+    public func saveChallenge(_ challenge: VerificationChallenge, maxCodes: Int) async throws -> Bool {
+        try await pool.write { db in
+            let sent = try Int.fetchOne(
+                db, sql: "SELECT codes_sent FROM verification_challenges WHERE request_id = ?",
+                arguments: [challenge.requestID])
+            guard let sent else {
+                guard maxCodes > 0 else { return false }
+                var first = challenge
+                first.attempts = 0
+                first.codesSent = 1
+                first.totalAttempts = 0
+                try Self.upsertChallenge(db, first)
+                return true
+            }
+            guard sent < maxCodes else { return false }
+            try db.execute(
+                sql: """
+                    UPDATE verification_challenges SET code_hash = ?, salt = ?, expires_at = ?, attempts = 0,
+                        codes_sent = codes_sent + 1
+                    WHERE request_id = ?
+                    """,
+                arguments: [challenge.codeHash, challenge.salt, challenge.expiresAt, challenge.requestID])
+            return true
+        }
     }
 
-    public func countAttempt(requestID: String) async throws -> VerificationChallenge? {
+    public func countAttempt(requestID: String, at now: Int64) async throws -> VerificationChallenge? {
         try await pool.write { db in
             guard
                 let row = try Row.fetchOne(
                     db, sql: "SELECT * FROM verification_challenges WHERE request_id = ?", arguments: [requestID])
             else { return nil }
-            try db.execute(
-                sql: "UPDATE verification_challenges SET attempts = attempts + 1 WHERE request_id = ?",
-                arguments: [requestID])
-            return VerificationChallenge(
+            let challenge = VerificationChallenge(
                 requestID: row["request_id"], codeHash: row["code_hash"], salt: row["salt"],
-                expiresAt: row["expires_at"], attempts: row["attempts"])
+                expiresAt: row["expires_at"], attempts: row["attempts"], codesSent: row["codes_sent"],
+                totalAttempts: row["total_attempts"])
+            try db.execute(
+                sql: """
+                    UPDATE verification_challenges SET attempts = attempts + 1, total_attempts = total_attempts + ?
+                    WHERE request_id = ?
+                    """,
+                arguments: [challenge.checks(at: now) ? 1 : 0, requestID])
+            return challenge
         }
     }
 
@@ -315,21 +359,36 @@ extension SQLiteStore {
 
     // MARK: Retention
 
-    public func eraseEmails(closedBefore: Int64, at now: Int64) async throws -> Int {
-        try await pool.write { db in
+    public func eraseEmails(closedBefore: Int64, at now: Int64) async throws -> [String] {
+        let none = Data(CanonicalJSON.bytes(.object([])))
+        let erased = try await pool.write { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT id, email IS NOT NULL AS has_email, export_sha256 IS NOT NULL AS has_export FROM requests
-                    WHERE (email IS NOT NULL OR export_sha256 IS NOT NULL) AND closed_at IS NOT NULL AND closed_at < ?
+                    SELECT id, email IS NOT NULL AS has_email, export_sha256 IS NOT NULL AS has_export,
+                        details <> ? AS has_details
+                    FROM requests
+                    WHERE (email IS NOT NULL OR export_sha256 IS NOT NULL OR details <> ?) AND closed_at IS NOT NULL
+                        AND closed_at < ?
+                    ORDER BY id
                     """,
-                arguments: [closedBefore])
+                arguments: [none, none, closedBefore])
             for row in rows {
                 let id: String = row["id"]
+                let hasDetails: Bool = row["has_details"]
+                try db.execute(
+                    sql: "UPDATE requests SET email = NULL, details = ? WHERE id = ?", arguments: [none, id])
+                // The webhook bodies carry the address and the details.
+                try db.execute(sql: "DELETE FROM webhook_deliveries WHERE request_id = ?", arguments: [id])
                 if row["has_email"] as Bool {
-                    try db.execute(sql: "UPDATE requests SET email = NULL WHERE id = ?", arguments: [id])
                     try Self.appendEvent(
-                        db, RequestEvent(requestID: id, at: now, actor: "system", action: "email_erased"))
+                        db,
+                        RequestEvent(
+                            requestID: id, at: now, actor: "system", action: "email_erased",
+                            note: hasDetails ? "the address and the details" : nil))
+                } else if hasDetails {
+                    try Self.appendEvent(
+                        db, RequestEvent(requestID: id, at: now, actor: "system", action: "details_erased"))
                 }
                 if row["has_export"] as Bool {
                     try db.execute(
@@ -342,8 +401,15 @@ extension SQLiteStore {
                         db, RequestEvent(requestID: id, at: now, actor: "system", action: "export_erased"))
                 }
             }
-            return rows.count
+            return rows.map { $0["id"] as String }
         }
+        if !erased.isEmpty {
+            // Pages that held the erased values stay in the WAL until it is truncated: copy it into the database
+            // (where `secure_delete` zeroed them) and cut it to nothing. Busy readers only delay this to a later
+            // erasure; the values are gone from every query already.
+            _ = try? await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        }
+        return erased
     }
 
     // MARK: Webhooks
@@ -368,7 +434,16 @@ extension SQLiteStore {
     }
 
     public func saveWebhookAttempt(_ delivery: WebhookDelivery) async throws {
-        try await pool.write { db in try Self.upsertWebhook(db, delivery) }
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE webhook_deliveries SET attempts = ?, next_attempt_at = ?, delivered_at = ?, last_error = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    delivery.attempts, delivery.nextAttemptAt, delivery.deliveredAt, delivery.lastError, delivery.id,
+                ])
+        }
     }
 
     // MARK: Tokens and secrets
@@ -422,8 +497,8 @@ extension SQLiteStore {
                 INSERT INTO requests (id, property, type, law, region, lang, status, email, email_hash, details,
                     subject, received_at, verified_at, closed_at, received_date, acknowledge_by, respond_by,
                     extended_respond_by, due_end, extension_reason, denial_reason, status_token_hash, revision,
-                    export_attached_at, export_bytes, export_sha256)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    export_attached_at, export_bytes, export_sha256, locked_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 r.id, r.property, r.type.rawValue, r.law.rawValue, r.region, r.lang, r.status.rawValue, r.email,
@@ -431,7 +506,7 @@ extension SQLiteStore {
                 r.deadlines.received.description, r.deadlines.acknowledgeBy.description,
                 r.deadlines.respondBy.description, r.deadlines.extendedRespondBy.description, r.due.endMilliseconds,
                 r.extensionReason, r.denialReason, r.statusTokenHash, r.revision, r.export?.attachedAt,
-                r.export?.bytes, r.export?.sha256,
+                r.export?.bytes, r.export?.sha256, r.lockedAt,
             ])
     }
 
@@ -462,7 +537,8 @@ extension SQLiteStore {
             emailHash: row["email_hash"], details: details, subject: row["subject"], receivedAt: row["received_at"],
             verifiedAt: row["verified_at"], closedAt: row["closed_at"], deadlines: deadlines,
             extensionReason: row["extension_reason"], denialReason: row["denial_reason"],
-            statusTokenHash: row["status_token_hash"], revision: row["revision"], export: try exportSummary(row, id))
+            statusTokenHash: row["status_token_hash"], revision: row["revision"], export: try exportSummary(row, id),
+            lockedAt: row["locked_at"])
     }
 
     private static func exportSummary(_ row: Row, _ id: String) throws -> RequestExportSummary? {
@@ -489,10 +565,11 @@ extension SQLiteStore {
     private static func upsertChallenge(_ db: Database, _ c: VerificationChallenge) throws {
         try db.execute(
             sql: """
-                INSERT OR REPLACE INTO verification_challenges (request_id, code_hash, salt, expires_at, attempts)
-                VALUES (?, ?, ?, ?, ?)
+                INSERT OR REPLACE INTO verification_challenges
+                    (request_id, code_hash, salt, expires_at, attempts, codes_sent, total_attempts)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [c.requestID, c.codeHash, c.salt, c.expiresAt, c.attempts])
+            arguments: [c.requestID, c.codeHash, c.salt, c.expiresAt, c.attempts, c.codesSent, c.totalAttempts])
     }
 
     private static func insertSuppression(_ db: Database, _ s: SuppressionEntry) throws {

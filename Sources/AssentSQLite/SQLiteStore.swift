@@ -21,6 +21,8 @@ public final class SQLiteStore: AssentStorage {
             // were, to undo just that statement). Past 64 KiB SQLite spills it to a temporary file, so a batch
             // wrote its pages three times over; in memory it is never written at all.
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            // Deleted and overwritten content is zeroed, so erased personal data does not stay in free pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         config.busyMode = .timeout(10)
         config.maximumReaderCount = 8
@@ -83,6 +85,7 @@ public final class SQLiteStore: AssentStorage {
         registerRequestMigration(&migrator)
         registerRequestExportMigration(&migrator)
         registerSigningKeyMigration(&migrator)
+        registerRequestLimitsMigration(&migrator)
         return migrator
     }
 

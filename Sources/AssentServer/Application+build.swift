@@ -73,7 +73,8 @@ public func buildApplication(
         webhook: configuration.webhook)
     var services: [any Service] = [
         RetentionService(
-            store: store, days: configuration.requestRetentionDays, logger: logger, clock: { ConsentService.now() })
+            store: store, days: configuration.requestRetentionDays, logger: logger, clock: { ConsentService.now() },
+            outbox: TransportMailer.outbox(configuration))
     ]
     if let webhook = configuration.webhook {
         services.append(try WebhookDispatcher(store: store, configuration: webhook, logger: logger))

@@ -142,11 +142,15 @@ public protocol RequestStore: Sendable {
     /// A history line that changes nothing else (a failed code, a mail that could not be sent).
     func appendRequestEvent(_ event: RequestEvent) async throws
 
-    /// Replaces the request's challenge (a new code supersedes the old one).
-    func saveChallenge(_ challenge: VerificationChallenge) async throws
+    /// Replaces the request's challenge with a new code (which supersedes the old one), counting one more code
+    /// for the request and keeping its `totalAttempts`, unless `maxCodes` codes were made for it already: then
+    /// nothing changes and the answer is false. Atomic: of several servers asking at once, at most `maxCodes`
+    /// codes are ever made. The challenge's own `codesSent` and `totalAttempts` are ignored.
+    func saveChallenge(_ challenge: VerificationChallenge, maxCodes: Int) async throws -> Bool
     /// Counts one attempt at the challenge, atomically, and returns it as it was before that attempt (nil:
-    /// none). Two attempts at once both count.
-    func countAttempt(requestID: String) async throws -> VerificationChallenge?
+    /// none). Two attempts at once both count. `totalAttempts` counts only an attempt checked at `now` (see
+    /// `VerificationChallenge.checks(at:)`).
+    func countAttempt(requestID: String, at now: Int64) async throws -> VerificationChallenge?
     func deleteChallenge(requestID: String) async throws
 
     func addSuppression(_ entry: SuppressionEntry) async throws
@@ -163,12 +167,16 @@ public protocol RequestStore: Sendable {
     /// The document attached to a request, byte for byte; nil when there is none (or it was erased).
     func exportDocument(requestID: String) async throws -> [UInt8]?
 
-    /// Erases the address and the attached export (document and summary) of every request closed before
-    /// `closedBefore`, with a history line for each thing erased (`email_erased`, `export_erased`); returns how
-    /// many requests were changed.
-    func eraseEmails(closedBefore: Int64, at now: Int64) async throws -> Int
+    /// Erases the personal data of every request closed before `closedBefore`: the address, the details (set to
+    /// none), the attached export (document and summary) and the webhook deliveries of the request (whose bodies
+    /// carry them), with a history line for each thing erased (`email_erased`, `details_erased` when the address
+    /// was erased before the details were, `export_erased`); returns the ids of the requests changed. The
+    /// address's suppression key stays.
+    func eraseEmails(closedBefore: Int64, at now: Int64) async throws -> [String]
 
     func dueWebhooks(at now: Int64, limit: Int) async throws -> [WebhookDelivery]
+    /// Records an attempt at a stored delivery (attempts, next attempt, delivery time, error; never its body). A
+    /// delivery erased meanwhile stays erased.
     func saveWebhookAttempt(_ delivery: WebhookDelivery) async throws
 
     func saveToken(_ token: APIToken) async throws

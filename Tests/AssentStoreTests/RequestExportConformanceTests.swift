@@ -114,8 +114,8 @@ struct RequestExportConformanceTests {
                 }
                 requests.append(closed)
             }
-            #expect(try await store.eraseEmails(closedBefore: 1_000, at: 5_000) == 0)
-            #expect(try await store.eraseEmails(closedBefore: 1_001, at: 5_000) == 2)
+            #expect(try await store.eraseEmails(closedBefore: 1_000, at: 5_000).count == 0)
+            #expect(try await store.eraseEmails(closedBefore: 1_001, at: 5_000).count == 2)
             for request in requests.prefix(2) {
                 #expect(try await store.exportDocument(requestID: request.id) == nil)
                 let stored = try #require(try await store.request(id: request.id))
@@ -129,7 +129,7 @@ struct RequestExportConformanceTests {
             #expect(!(try await store.requestEvents(requestID: requests[1].id).map(\.action).contains("email_erased")))
             #expect(try await store.exportDocument(requestID: requests[2].id) == Array(#"{"n":3}"#.utf8))
             #expect(try await store.request(id: requests[2].id)?.export != nil, "an open request keeps its export")
-            #expect(try await store.eraseEmails(closedBefore: 1_001, at: 6_000) == 0, "nothing left to erase")
+            #expect(try await store.eraseEmails(closedBefore: 1_001, at: 6_000).count == 0, "nothing left to erase")
         }
     }
 }

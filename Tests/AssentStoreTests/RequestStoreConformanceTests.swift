@@ -135,19 +135,127 @@ struct RequestStoreConformanceTests {
     @Test(arguments: StoreKind.allCases)
     func attemptsAreCountedEvenConcurrently(kind: StoreKind) async throws {
         try await kind.withStore { store in
-            #expect(try await store.countAttempt(requestID: "none") == nil)
+            #expect(try await store.countAttempt(requestID: "none", at: 0) == nil)
             let challenge = VerificationChallenge(requestID: "r1", code: "123456", salt: "salt", now: 0)
-            try await store.saveChallenge(challenge)
+            #expect(try await store.saveChallenge(challenge, maxCodes: 5))
             let seen = try await withThrowingTaskGroup(of: Int.self) { group in
-                for _ in 0..<8 { group.addTask { try await store.countAttempt(requestID: "r1")?.attempts ?? -1 } }
+                for _ in 0..<8 {
+                    group.addTask { try await store.countAttempt(requestID: "r1", at: 1)?.attempts ?? -1 }
+                }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }
             }
             #expect(seen.sorted() == Array(0..<8), "every attempt sees a different count")
-            // A new code starts again from zero attempts.
-            try await store.saveChallenge(VerificationChallenge(requestID: "r1", code: "654321", salt: "salt2", now: 1))
-            #expect(try await store.countAttempt(requestID: "r1")?.attempts == 0)
+            // A new code starts again from zero attempts; the request's count goes on (only the 5 attempts that
+            // were checked against the first code count).
+            #expect(
+                try await store.saveChallenge(
+                    VerificationChallenge(requestID: "r1", code: "654321", salt: "salt2", now: 1), maxCodes: 5))
+            let second = try #require(try await store.countAttempt(requestID: "r1", at: 2))
+            #expect(second.attempts == 0 && second.codesSent == 2 && second.totalAttempts == 5)
             try await store.deleteChallenge(requestID: "r1")
-            #expect(try await store.countAttempt(requestID: "r1") == nil)
+            #expect(try await store.countAttempt(requestID: "r1", at: 2) == nil)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aRequestGetsAtMostMaxCodesEvenFromManyServersAtOnce(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let request = Self.makeRequest(1)
+            try await store.createRequest(
+                request, event: Self.created(request),
+                challenge: VerificationChallenge(requestID: request.id, code: "000001", salt: "s", now: 0),
+                suppression: nil, webhook: nil)
+            let made = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for n in 0..<8 {
+                    group.addTask {
+                        try await store.saveChallenge(
+                            VerificationChallenge(requestID: request.id, code: "00001\(n)", salt: "s\(n)", now: 1),
+                            maxCodes: 5)
+                    }
+                }
+                return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+            }
+            #expect(made == 4, "the first code and four more")
+            let current = try #require(try await store.countAttempt(requestID: request.id, at: 2))
+            #expect(current.codesSent == 5)
+            #expect(
+                !(try await store.saveChallenge(
+                    VerificationChallenge(requestID: request.id, code: "999999", salt: "x", now: 3), maxCodes: 5)))
+            #expect(try await store.countAttempt(requestID: request.id, at: 4)?.salt == current.salt, "code unchanged")
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func onlyCheckedAttemptsCountOverTheRequestsLife(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let challenge = VerificationChallenge(requestID: "r1", code: "123456", salt: "salt", now: 0)
+            #expect(try await store.saveChallenge(challenge, maxCodes: 5))
+            // Five checked attempts, then one at a used-up code: it counts for the code, not for the request.
+            for _ in 0..<6 { _ = try await store.countAttempt(requestID: "r1", at: 1) }
+            #expect(try await store.countAttempt(requestID: "r1", at: 1)?.totalAttempts == 5)
+            #expect(
+                try await store.saveChallenge(
+                    VerificationChallenge(requestID: "r1", code: "654321", salt: "salt2", now: 10), maxCodes: 5))
+            // An attempt after the code expired is not checked either.
+            _ = try await store.countAttempt(requestID: "r1", at: 10 + VerificationChallenge.lifetime)
+            let after = try #require(try await store.countAttempt(requestID: "r1", at: 11))
+            #expect(after.totalAttempts == 5 && after.attempts == 1)
+            #expect(try await store.countAttempt(requestID: "r1", at: 12)?.totalAttempts == 6)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aLockedRequestStaysLocked(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let request = Self.makeRequest(1)
+            try await store.createRequest(
+                request, event: Self.created(request), challenge: nil, suppression: nil, webhook: nil)
+            #expect(try await store.request(id: request.id)?.lockedAt == nil)
+            var locked = request
+            locked.lockedAt = request.receivedAt + 5
+            locked.revision = 2
+            try await store.updateRequest(
+                locked,
+                event: RequestEvent(
+                    requestID: request.id, at: request.receivedAt + 5, actor: "system", action: "locked"),
+                suppression: nil, webhook: nil)
+            #expect(try await store.request(id: request.id) == locked)
+            #expect(try await store.request(statusTokenHash: request.statusTokenHash)?.lockedAt == locked.lockedAt)
+            #expect(try await store.requests(RequestQuery(property: "demo")) == [locked])
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func erasureTakesTheDetailsAndTheWebhookBodies(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            var closed = Self.makeRequest(1)
+            closed.status = .completed
+            closed.closedAt = 1_000
+            let open = Self.makeRequest(2)
+            for (n, r) in [closed, open].enumerated() {
+                try await store.createRequest(
+                    r, event: Self.created(r), challenge: nil, suppression: nil,
+                    webhook: WebhookDelivery(
+                        id: "w\(n)", property: "demo", requestID: r.id, url: "https://hooks.example/a",
+                        body: Array(#"{"email":"ana@example.com","details":{"name":"Ana"}}"#.utf8), nextAttemptAt: 10))
+            }
+            let pending = try await store.dueWebhooks(at: 10, limit: 10)
+            #expect(pending.count == 2)
+            #expect(try await store.eraseEmails(closedBefore: 1_001, at: 5_000) == [closed.id])
+            let erased = try #require(try await store.request(id: closed.id))
+            #expect(erased.email == nil && erased.details.isEmpty)
+            #expect(try await store.request(id: open.id)?.details == open.details, "an open request keeps them")
+            #expect(try await store.dueWebhooks(at: 10, limit: 10).map(\.requestID) == [open.id])
+            // A dispatcher that was calling the erased delivery meanwhile does not bring it back.
+            var attempt = try #require(pending.first { $0.requestID == closed.id })
+            attempt.attempts = 1
+            attempt.nextAttemptAt = 20
+            try await store.saveWebhookAttempt(attempt)
+            #expect(try await store.dueWebhooks(at: 100, limit: 10).map(\.requestID) == [open.id])
+            let events = try await store.requestEvents(requestID: closed.id)
+            #expect(events.map(\.action) == ["created", "email_erased"])
+            #expect(events.last?.note == "the address and the details")
+            #expect(try await store.eraseEmails(closedBefore: 1_001, at: 6_000) == [])
         }
     }
 
@@ -172,14 +280,14 @@ struct RequestStoreConformanceTests {
             for r in [closed, open] {
                 try await store.createRequest(r, event: Self.created(r), challenge: nil, suppression: nil, webhook: nil)
             }
-            #expect(try await store.eraseEmails(closedBefore: 1_000, at: 5_000) == 0)
-            #expect(try await store.eraseEmails(closedBefore: 1_001, at: 5_000) == 1)
+            #expect(try await store.eraseEmails(closedBefore: 1_000, at: 5_000).count == 0)
+            #expect(try await store.eraseEmails(closedBefore: 1_001, at: 5_000).count == 1)
             #expect(try await store.request(id: closed.id)?.email == nil)
             #expect(
                 try await store.request(id: closed.id)?.emailHash == closed.emailHash, "the key outlives the address")
             #expect(try await store.request(id: open.id)?.email == "ana@example.com")
             #expect(try await store.requestEvents(requestID: closed.id).map(\.action) == ["created", "email_erased"])
-            #expect(try await store.eraseEmails(closedBefore: 1_001, at: 6_000) == 0)
+            #expect(try await store.eraseEmails(closedBefore: 1_001, at: 6_000).count == 0)
         }
     }
 
@@ -202,8 +310,11 @@ struct RequestStoreConformanceTests {
             #expect(try await store.secret(property: "other", kind: "suppression", candidate: [7]) == [7])
 
             var delivery = WebhookDelivery(
-                id: "w1", property: "demo", requestID: "r1", url: "https://hooks.example/a", body: [1],
+                id: "w1", property: "demo", requestID: "0190-0001", url: "https://hooks.example/a", body: [1],
                 nextAttemptAt: 10)
+            let request = Self.makeRequest(1)
+            try await store.createRequest(
+                request, event: Self.created(request), challenge: nil, suppression: nil, webhook: delivery)
             try await store.saveWebhookAttempt(delivery)
             delivery.attempts = 1
             delivery.nextAttemptAt = 40

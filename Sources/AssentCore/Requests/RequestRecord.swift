@@ -31,13 +31,16 @@ public struct PrivacyRequest: Sendable, Equatable {
     /// The answer to an access request the publisher attached, for the requester to download; nil: none (or
     /// erased with the address).
     public var export: RequestExportSummary?
+    /// When the request was locked after too many wrong codes or new codes (milliseconds since the epoch); nil:
+    /// not locked. A locked request takes no more codes: the requester files a new one to start again.
+    public var lockedAt: Int64?
 
     public init(
         id: String, property: String, type: RequestType, law: RequestLaw, region: String, lang: String,
         status: RequestStatus = .received, email: String?, emailHash: String, details: [String: String] = [:],
         subject: String? = nil, receivedAt: Int64, verifiedAt: Int64? = nil, closedAt: Int64? = nil,
         deadlines: RequestDeadlines, extensionReason: String? = nil, denialReason: String? = nil,
-        statusTokenHash: String, revision: Int = 1, export: RequestExportSummary? = nil
+        statusTokenHash: String, revision: Int = 1, export: RequestExportSummary? = nil, lockedAt: Int64? = nil
     ) {
         self.id = id
         self.property = property
@@ -59,9 +62,13 @@ public struct PrivacyRequest: Sendable, Equatable {
         self.statusTokenHash = statusTokenHash
         self.revision = revision
         self.export = export
+        self.lockedAt = lockedAt
     }
 
     public var isExtended: Bool { extensionReason != nil }
+
+    /// Whether the requester can still confirm the address with a code.
+    public var awaitingCode: Bool { status == .received && type.needsVerification && lockedAt == nil }
     public var due: CivilDate { deadlines.due(extended: isExtended) }
 
     /// Open and past the end of its deadline's day.
@@ -117,7 +124,7 @@ public struct RequestEvent: Sendable, Equatable {
     /// `requester`, `system`, or `admin:<token id>`.
     public var actor: String
     /// `created`, `verified`, `status`, `extended`, `export_attached`, `code_sent`, `code_failed`, `mail_failed`,
-    /// `email_erased`, `export_erased`.
+    /// `mail_withheld`, `locked`, `email_erased`, `details_erased`, `export_erased`.
     public var action: String
     public var from: RequestStatus?
     public var to: RequestStatus?
@@ -143,18 +150,37 @@ public struct VerificationChallenge: Sendable, Equatable {
     public var codeHash: String
     public var salt: String
     public var expiresAt: Int64
+    /// Attempts at this code.
     public var attempts: Int
+    /// Codes made for the request so far, this one included.
+    public var codesSent: Int
+    /// Attempts checked against any of the request's codes over its whole life (an attempt at an expired or used-up
+    /// code is not checked and does not count).
+    public var totalAttempts: Int
 
     public static let lifetime: Int64 = 15 * 60 * 1000
     public static let maxAttempts = 5
+    /// At most this many codes are mailed for one request, whatever the clients asking.
+    public static let maxCodes = 5
+    /// At most this many codes are checked for one request over its life, whatever the clients: the last one
+    /// wrong locks the request.
+    public static let maxTotalAttempts = 10
 
-    public init(requestID: String, codeHash: String, salt: String, expiresAt: Int64, attempts: Int = 0) {
+    public init(
+        requestID: String, codeHash: String, salt: String, expiresAt: Int64, attempts: Int = 0, codesSent: Int = 1,
+        totalAttempts: Int = 0
+    ) {
         self.requestID = requestID
         self.codeHash = codeHash
         self.salt = salt
         self.expiresAt = expiresAt
         self.attempts = attempts
+        self.codesSent = codesSent
+        self.totalAttempts = totalAttempts
     }
+
+    /// Whether an attempt now is checked against the code (and so counts towards `maxTotalAttempts`).
+    public func checks(at now: Int64) -> Bool { now < expiresAt && attempts < Self.maxAttempts }
 
     /// A challenge for `code` (random digits from the caller), valid for 15 minutes from `now`.
     public init(requestID: String, code: String, salt: String, now: Int64) {

@@ -203,7 +203,7 @@ struct PageController<Context: RequestContext>: Sendable {
             "secret": secret, "typeLabel": page.t["type." + r.type.rawValue]!,
             "statusLabel": page.t["status." + r.status.rawValue]!,
             "received": Timestamp.iso8601(milliseconds: r.receivedAt).prefix(10) + " (UTC)",
-            "respondBy": r.due.description, "awaitingCode": r.status == .received && r.type.needsVerification,
+            "respondBy": r.due.description, "awaitingCode": r.awaitingCode, "locked": r.lockedAt != nil,
         ]
         if let reason = r.extensionReason { values["extensionReason"] = reason }
         if let reason = r.denialReason { values["denialReason"] = reason }
@@ -388,6 +388,9 @@ enum PageTexts {
         "exportReady": "Your data", "download": "Download your data",
         "done.filed": "We received your request and sent you an e-mail.",
         "done.verified": "Thank you: your address is confirmed.", "done.sent": "We sent you a new code.",
+        "locked":
+            "This request is locked: too many wrong codes were entered, or too many new codes asked for. It takes no more codes.",
+        "startAgain": "To start again, file a new request",
         "dnsTitle": "Do Not Sell or Share My Personal Information",
         "dnsIntro":
             "Opt out of the sale and sharing of your personal information, and of targeted advertising. The opt-out applies to this browser at once. Give your e-mail address as well to be taken off lists and lead reports we send to others.",
@@ -422,6 +425,9 @@ enum PageTexts {
         "exportReady": "Sus datos", "download": "Descargar sus datos",
         "done.filed": "Recibimos su solicitud y le enviamos un correo.",
         "done.verified": "Gracias: su dirección está confirmada.", "done.sent": "Le enviamos un código nuevo.",
+        "locked":
+            "Esta solicitud está bloqueada: se introdujeron demasiados códigos erróneos o se pidieron demasiados códigos nuevos. Ya no admite códigos.",
+        "startAgain": "Para empezar de nuevo, presente una nueva solicitud",
         "dnsTitle": "No vender ni compartir mi información personal",
         "dnsIntro":
             "Oponerse a la venta y al intercambio de su información personal y a la publicidad dirigida. Se aplica a este navegador de inmediato. Indique también su correo para salir de las listas e informes que enviamos a terceros.",

@@ -8,9 +8,23 @@ struct TransportMailer: RequestMailer {
     let transport: any MailTransport
     let from: MailAddress
 
-    func send(to address: String, subject: String, body: String) async throws {
-        try await transport.send(
-            MailMessage(from: from, to: try MailAddress(address: address), subject: subject, body: body))
+    func send(to address: String, subject: String, body: String, requestID: String) async throws {
+        let message = try MailMessage(from: from, to: try MailAddress(address: address), subject: subject, body: body)
+        if let outbox = transport as? OutboxTransport {
+            // Named after the request, so retention finds the request's messages and erases them with its data.
+            try await outbox.write(message, tag: requestID)
+        } else {
+            try await transport.send(message)
+        }
+    }
+
+    /// The data directory's outbox, where messages go without SMTP (and may remain from before SMTP was set).
+    static func outboxDirectory(_ configuration: ServerConfiguration) -> String {
+        (configuration.dataDirectory as NSString).appendingPathComponent("outbox")
+    }
+
+    static func outbox(_ configuration: ServerConfiguration) -> OutboxTransport {
+        OutboxTransport(directory: outboxDirectory(configuration))
     }
 
     /// The transport a configuration names; a bad `--smtp-url` fails here, at startup.
@@ -20,8 +34,7 @@ struct TransportMailer: RequestMailer {
             let from = try transport.configuration.from ?? MailAddress(address: configuration.mailFrom)
             return TransportMailer(transport: transport, from: from)
         }
-        let outbox = (configuration.dataDirectory as NSString).appendingPathComponent("outbox")
         return TransportMailer(
-            transport: OutboxTransport(directory: outbox), from: try MailAddress(address: configuration.mailFrom))
+            transport: outbox(configuration), from: try MailAddress(address: configuration.mailFrom))
     }
 }

@@ -6,7 +6,8 @@ import Logging
 
 /// Sends the requester's mail: the code, the status link, notices. `AssentMail` transports sit behind it.
 protocol RequestMailer: Sendable {
-    func send(to address: String, subject: String, body: String) async throws
+    /// `requestID`: the request the message is about, so that it can be erased with the request's data.
+    func send(to address: String, subject: String, body: String, requestID: String) async throws
 }
 
 /// Privacy requests from filing to closing: the requester's side (file, verify, status) and the publisher's
@@ -22,9 +23,13 @@ final class RequestService: Sendable {
     /// Where every change of a request is announced; nil: nowhere.
     let webhook: WebhookConfiguration?
     /// Filing: 20 per client (many readers can share an address) and 3 per address every 10 minutes. Codes: 20 tries and 3 new codes per client
-    /// every 10 minutes (each code allows 5 tries on its own).
+    /// every 10 minutes (each code allows 5 tries on its own; a request allows 10 checked tries and 5 codes over its
+    /// life, whatever the clients, kept in the store). An opt-out is never refused: the same limits, counted apart,
+    /// decide only whether it is mailed.
     let filingPerClient = RateLimiter(limit: 20, windowMilliseconds: 600_000)
     let filingPerAddress = RateLimiter(limit: 3, windowMilliseconds: 600_000)
+    let optOutMailsPerClient = RateLimiter(limit: 20, windowMilliseconds: 600_000)
+    let optOutMailsPerAddress = RateLimiter(limit: 3, windowMilliseconds: 600_000)
     let attemptsPerClient = RateLimiter(limit: 20, windowMilliseconds: 600_000)
     let resendsPerClient = RateLimiter(limit: 3, windowMilliseconds: 600_000)
 
@@ -83,8 +88,10 @@ final class RequestService: Sendable {
         }
         let subject = try filing.subject.map(ConsentService.subject)
         let now = clock()
-        if let wait = filingPerClient.hit("client:" + filing.client, now: now)
-            ?? filingPerAddress.hit("address:" + filing.propertyID + ":" + email.normalized, now: now)
+        let addressKey = "address:" + filing.propertyID + ":" + email.normalized
+        if !filing.type.isOptOut,
+            let wait = filingPerClient.hit("client:" + filing.client, now: now)
+                ?? filingPerAddress.hit(addressKey, now: now)
         {
             throw AssentError.tooManyRequests("too many requests; try again later", retryAfter: wait)
         }
@@ -92,6 +99,21 @@ final class RequestService: Sendable {
             propertyID: filing.propertyID, header: filing.regionHeader, demoOverride: filing.demoRegion)
         let law = RequestLaw(regime: property.regimes.regime(for: region))
         let secret = try await suppressionSecret(filing.propertyID)
+        // An opt-out is honoured whatever the limits (anyone could otherwise block a person's opt-out by filing with
+        // their address): the limits only keep mail from flooding the mailbox, and an address already on the
+        // suppression list is not mailed again. The answer is the same either way.
+        let suppresses = filing.type == .optOutSaleSharing || filing.type == .optOutLists
+        var withheld: String?
+        if filing.type.isOptOut {
+            let hash = email.suppressionHash(secret: secret)
+            if suppresses, try await store.suppressed(property: filing.propertyID, hashes: [hash]).contains(hash) {
+                withheld = "the address is already on the suppression list"
+            } else if optOutMailsPerClient.hit("client:" + filing.client, now: now) != nil
+                || optOutMailsPerAddress.hit(addressKey, now: now) != nil
+            {
+                withheld = "too many opt-outs mailed to this address or from this client lately"
+            }
+        }
         let statusSecret = Secrets.token()
         let id = RandomID.uuid(milliseconds: now)
         let request = PrivacyRequest(
@@ -112,7 +134,7 @@ final class RequestService: Sendable {
         // Opting out of sale, sharing or lists by address takes effect now: the address joins the list that
         // marketing systems check.
         let suppression =
-            filing.type == .optOutSaleSharing || filing.type == .optOutLists
+            suppresses
             ? SuppressionEntry(property: filing.propertyID, hash: request.emailHash, addedAt: now, requestID: id) : nil
         try await store.createRequest(
             request,
@@ -120,9 +142,14 @@ final class RequestService: Sendable {
             challenge: challenge, suppression: suppression,
             webhook: delivery(request, event: "request.created", now: now))
         let url = statusURL(propertyID: filing.propertyID, secret: statusSecret)
-        await mail(
-            request, subject: Self.mailSubject(request),
-            body: Self.filedMail(request, code: code, statusURL: url))
+        if let withheld {
+            try? await store.appendRequestEvent(
+                RequestEvent(requestID: id, at: now, actor: "system", action: "mail_withheld", note: withheld))
+        } else {
+            await mail(
+                request, subject: Self.mailSubject(request),
+                body: Self.filedMail(request, code: code, statusURL: url))
+        }
         return Filed(request: request, statusSecret: statusSecret, statusURL: url)
     }
 
@@ -136,19 +163,26 @@ final class RequestService: Sendable {
         return request
     }
 
-    /// Checks a code. Wrong codes count; the sixth attempt fails even when right; an expired code asks for a
-    /// new one.
+    /// Checks a code. Wrong codes count; the sixth attempt at a code fails even when right; an expired code asks
+    /// for a new one. The tenth wrong code over the request's life, from whatever clients, locks it.
     func verify(statusSecret: String, code: String, client: String) async throws -> PrivacyRequest {
         var request = try await request(statusSecret: statusSecret)
         let now = clock()
         if let wait = attemptsPerClient.hit("client:" + client, now: now) {
             throw AssentError.tooManyRequests("too many attempts; try again later", retryAfter: wait)
         }
+        if request.lockedAt != nil { throw Self.locked }
         guard request.status == .received, request.type.needsVerification else {
             throw AssentError.conflict("this request needs no code now", code: "not_awaiting_code")
         }
-        guard let challenge = try await store.countAttempt(requestID: request.id) else {
+        guard let challenge = try await store.countAttempt(requestID: request.id, at: now) else {
             throw AssentError.conflict("no code is waiting; ask for a new one", code: "no_code")
+        }
+        let maxTotal = VerificationChallenge.maxTotalAttempts
+        if challenge.checks(at: now), challenge.totalAttempts >= maxTotal {
+            // Another server counted the last allowed attempt first.
+            await lock(request, now: now, reason: "\(maxTotal) wrong codes")
+            throw Self.locked
         }
         switch challenge.check(code, now: now) {
         case .accepted:
@@ -162,9 +196,18 @@ final class RequestService: Sendable {
                 RequestEvent(
                     requestID: request.id, at: now, actor: "requester", action: "verified", from: from, to: .verified))
             return request
-        case .wrong(let left):
+        case .wrong(let leftForCode):
             try? await store.appendRequestEvent(
                 RequestEvent(requestID: request.id, at: now, actor: "requester", action: "code_failed"))
+            let leftForRequest = maxTotal - challenge.totalAttempts - 1
+            if leftForRequest <= 0 {
+                await lock(request, now: now, reason: "\(maxTotal) wrong codes")
+                throw AssentError(
+                    .unprocessableContent, "wrong_code",
+                    "that code is not right; after \(maxTotal) wrong codes this request is locked: "
+                        + Self.startAgain)
+            }
+            let left = min(leftForCode, leftForRequest)
             throw AssentError(
                 .unprocessableContent, "wrong_code",
                 left > 0
@@ -176,19 +219,27 @@ final class RequestService: Sendable {
         }
     }
 
-    /// Sends a fresh code (the old one stops working), for a request still waiting for one.
+    /// Sends a fresh code (the old one stops working), for a request still waiting for one. A request gets at
+    /// most `VerificationChallenge.maxCodes` codes, whatever the clients: asking for one more locks it.
     func resendCode(statusSecret: String, client: String) async throws {
         let request = try await request(statusSecret: statusSecret)
         let now = clock()
         if let wait = resendsPerClient.hit("client:" + client, now: now) {
             throw AssentError.tooManyRequests("too many requests; try again later", retryAfter: wait)
         }
+        if request.lockedAt != nil { throw Self.locked }
         guard request.status == .received, request.type.needsVerification, let email = request.email else {
             throw AssentError.conflict("this request needs no code now", code: "not_awaiting_code")
         }
         let code = Self.randomCode()
-        try await store.saveChallenge(
-            VerificationChallenge(requestID: request.id, code: code, salt: Secrets.token(), now: now))
+        guard
+            try await store.saveChallenge(
+                VerificationChallenge(requestID: request.id, code: code, salt: Secrets.token(), now: now),
+                maxCodes: VerificationChallenge.maxCodes)
+        else {
+            await lock(request, now: now, reason: "\(VerificationChallenge.maxCodes) codes sent")
+            throw Self.locked
+        }
         await send(
             to: email, request: request, subject: Self.mailSubject(request),
             body: Self.codeMail(code: code, statusURL: statusURL(propertyID: request.property, secret: statusSecret)))
@@ -277,6 +328,43 @@ final class RequestService: Sendable {
         try await store.secret(property: propertyID, kind: Self.suppressionSecretKind, candidate: Secrets.randomBytes())
     }
 
+    // MARK: Locking
+
+    static let startAgain = "to start again, file a new request"
+
+    /// The answer for a locked request, on every route that would take or send a code.
+    static var locked: AssentError {
+        AssentError.conflict(
+            "this request is locked after too many wrong codes or new codes; " + startAgain, code: "request_locked")
+    }
+
+    /// Locks a request (a stored state: it holds after a restart and on every server), with a history line and a
+    /// webhook. Someone else's change in between is read again and locking tried once more; failures are logged,
+    /// since the counts in the store refuse further codes anyway.
+    private func lock(_ request: PrivacyRequest, now: Int64, reason: String) async {
+        var current = request
+        for _ in 0..<3 {
+            if current.lockedAt != nil { return }
+            var locked = current
+            locked.lockedAt = now
+            locked.revision += 1
+            do {
+                try await store.updateRequest(
+                    locked,
+                    event: RequestEvent(requestID: locked.id, at: now, actor: "system", action: "locked", note: reason),
+                    suppression: nil, webhook: delivery(locked, event: "request.locked", now: now))
+                try? await store.deleteChallenge(requestID: locked.id)
+                return
+            } catch RequestStoreError.conflict {
+                guard let fresh = try? await store.request(id: request.id) else { return }
+                current = fresh
+            } catch {
+                logger.error("cannot lock request", metadata: ["request": "\(request.id)", "error": "\(error)"])
+                return
+            }
+        }
+    }
+
     // MARK: Helpers
 
     private func save(_ request: PrivacyRequest, _ event: RequestEvent) async throws {
@@ -316,12 +404,13 @@ final class RequestService: Sendable {
     /// Mail failures never undo a recorded request: they are logged and noted in its history.
     private func send(to email: String, request: PrivacyRequest, subject: String, body: String) async {
         do {
-            try await mailer.send(to: email, subject: subject, body: body)
+            try await mailer.send(to: email, subject: subject, body: body, requestID: request.id)
         } catch {
             logger.error("mail not sent", metadata: ["request": "\(request.id)", "error": "\(error)"])
+            // The history outlives the address: the note never repeats it.
+            let note = "\(error)".replacingOccurrences(of: email, with: "<address>")
             try? await store.appendRequestEvent(
-                RequestEvent(
-                    requestID: request.id, at: clock(), actor: "system", action: "mail_failed", note: "\(error)"))
+                RequestEvent(requestID: request.id, at: clock(), actor: "system", action: "mail_failed", note: note))
         }
     }
 

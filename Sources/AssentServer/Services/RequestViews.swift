@@ -10,8 +10,12 @@ enum RequestViews {
             ("status", .string(r.status.rawValue)), ("law", .string(r.law.rawValue)),
             ("receivedAt", .string(Timestamp.iso8601(milliseconds: r.receivedAt))),
             ("respondBy", .string(r.due.description)),
-            ("awaitingCode", .bool(r.status == .received && r.type.needsVerification)),
+            ("awaitingCode", .bool(r.awaitingCode)), ("locked", .bool(r.lockedAt != nil)),
         ]
+        if r.lockedAt != nil {
+            // How to start again: a new request (this one takes no more codes).
+            members.append(("newRequestUrl", .string("/privacy/\(r.property)/requests")))
+        }
         if let reason = r.extensionReason { members.append(("extensionReason", .string(reason))) }
         if let reason = r.denialReason { members.append(("denialReason", .string(reason))) }
         if r.exportDownloadable, let export = r.export { members.append(("export", exportView(export))) }
@@ -33,7 +37,7 @@ enum RequestViews {
             ("extensionReason", r.extensionReason.map(JSONValue.string) ?? .null),
             ("denialReason", r.denialReason.map(JSONValue.string) ?? .null),
             ("overdue", .bool(r.isOverdue(at: now))), ("revision", .int(r.revision)),
-            ("export", r.export.map(exportView) ?? .null),
+            ("export", r.export.map(exportView) ?? .null), ("lockedAt", time(r.lockedAt)),
         ]
     }
 
