@@ -276,12 +276,11 @@ private struct Page {
         let property = try await service.consent.property(propertyID).current.property
         propertyName = property.name
         requests = property.requestSettings
-        let wanted =
-            request.uri.queryParameters["lang"].map(String.init)
-            ?? request.headers[.acceptLanguage].flatMap { $0.split(separator: ",").first }.map {
-                String($0.split(separator: ";")[0].split(separator: "-")[0]).trimmingCharacters(in: .whitespaces)
-            }
-        let language = property.language(matching: wanted)
+        let language =
+            request.uri.queryParameters["lang"].map { property.language(matching: String($0)) }
+            ?? AcceptLanguage.best(
+                request.headers[values: .acceptLanguage].joined(separator: ","), among: property.languages)
+            ?? property.defaultLanguage
         lang = language
         t = PageTexts.texts(language)
         if let cookie = request.cookies[Self.csrfCookie]?.value, cookie.count == 43 {
