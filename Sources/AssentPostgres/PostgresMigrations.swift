@@ -281,6 +281,9 @@ extension PostgresStore {
                 """
             ]),
         PostgresMigration(
+            version: 5, name: "key certificates",
+            statements: ["ALTER TABLE signing_keys ADD COLUMN certificate bytea"]),
+        PostgresMigration(
             version: 6, name: "request limits",
             statements: [
                 // A request locked after too many wrong codes or new codes; the codes made for it and the

@@ -85,6 +85,7 @@ public final class SQLiteStore: AssentStorage {
         registerRequestMigration(&migrator)
         registerRequestExportMigration(&migrator)
         registerSigningKeyMigration(&migrator)
+        registerKeyCertificateMigration(&migrator)
         registerRequestLimitsMigration(&migrator)
         return migrator
     }

@@ -60,11 +60,18 @@ public func buildApplication(
     let writer = LedgerShards(
         count: configuration.ledgerShards, store: store, signer: opened.signer, logger: logger,
         clock: { ConsentService.now() })
-    // Publish this server's key before it signs anything, so its receipts verify wherever the ledger is read.
+    // Publish this server's key (with its root certificate, when it has one) before it signs anything, and keep it
+    // in the data directory's public-keys.json, which verifiers pin instead of trusting the database.
+    let ownCertificate = try DataDirectory.certificate(for: opened.signer.publicKeyBytes, configuration)
+    try DataDirectory.recordPublicKeys(
+        [PublicKeyEntry(publicKey: opened.signer.publicKeyBytes, certificate: ownCertificate)], configuration)
     let ownKey = PublishedKey(
-        keyID: opened.signer.keyID, publicKey: opened.signer.publicKeyBytes, firstUsedAt: ConsentService.now())
+        keyID: opened.signer.keyID, publicKey: opened.signer.publicKeyBytes, firstUsedAt: ConsentService.now(),
+        certificate: ownCertificate?.bytes)
     try await store.publishKey(ownKey)
-    let keyRing = KeyRing(store: store, own: ownKey, published: try await store.publishedKeys())
+    let keyRing = KeyRing(
+        store: store, own: ownKey, trust: try DataDirectory.keyTrust(configuration),
+        published: try await store.publishedKeys())
     let service = ConsentService(
         configuration: configuration, store: store, writer: writer, signer: opened.signer, keyRing: keyRing)
     let requests = RequestService(

@@ -37,6 +37,11 @@ public struct ServerConfiguration: Sendable {
     /// A `postgres://` URL: the store is that PostgreSQL database instead of SQLite in the data directory (which
     /// still holds the signing key and the outbox). See `DataDirectory.withStorage`.
     public var databaseURL: String?
+    /// JWKS files (a `jwks.json` saved earlier, another server's `public-keys.json`) whose keys are trusted
+    /// beside the data directory's own; keys only the database holds never are (docs/ledger-trust.md).
+    public var trustedKeyFiles: [String] = []
+    /// Public JWKS files of publisher root keys: a key in the database is trusted when one of them certified it.
+    public var rootKeyFiles: [String] = []
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./assent-data",

@@ -87,12 +87,31 @@ extension Assent {
         )
         var decisionCache: Int = env("ASSENT_DECISION_CACHE").flatMap(Int.init) ?? 200_000
 
+        @Option(
+            name: .customLong("trusted-keys"),
+            help: """
+                A JWKS file (a jwks.json saved earlier, another server's public-keys.json) whose keys receipts may be \
+                signed with, beside this data directory's own; repeatable. Keys only the database holds are never \
+                trusted (env ASSENT_TRUSTED_KEYS, paths separated by ':').
+                """)
+        var trustedKeysFlag: [String] = []
+
+        @Option(
+            name: .customLong("root-key"),
+            help: """
+                The public JWKS of a publisher root key (`assent key root create`): keys in the database it certified \
+                are trusted; repeatable (env ASSENT_ROOT_KEY, paths separated by ':').
+                """)
+        var rootKeyFlag: [String] = []
+
         // Optional options read their environment variable here: a default on an optional @Option is deprecated.
         private var smtpURL: String? { smtpURLFlag ?? env("ASSENT_SMTP_URL") }
         private var publicURL: String? { publicURLFlag ?? env("ASSENT_PUBLIC_URL") }
         private var clientHeader: String? { clientHeaderFlag ?? env("ASSENT_CLIENT_HEADER") }
         private var webhookURL: String? { webhookURLFlag ?? env("ASSENT_WEBHOOK_URL") }
         private var webhookSecret: String? { webhookSecretFlag ?? env("ASSENT_WEBHOOK_SECRET") }
+        private var trustedKeys: [String] { pathList(trustedKeysFlag, env("ASSENT_TRUSTED_KEYS")) }
+        private var rootKeys: [String] { pathList(rootKeyFlag, env("ASSENT_ROOT_KEY")) }
 
         func validate() throws {
             guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
@@ -139,6 +158,8 @@ extension Assent {
             configuration.databaseURL = database.databaseURL
             configuration.ledgerShards = ledgerShards
             configuration.decisionCacheSize = decisionCache
+            configuration.trustedKeyFiles = trustedKeys
+            configuration.rootKeyFiles = rootKeys
             let logger = Logger(label: "assent")
             // The store stays open while the server runs (PostgreSQL's pool closes when it stops).
             try await DataDirectory.withStorage(configuration, logger: logger) { opened in

@@ -302,13 +302,14 @@ final class ConsentService: Sendable {
                 "expected a receipt with entry, leafIndex, inclusionProof and treeHead", code: "invalid_receipt")
         }
         let keyID = receipt["treeHead"]?["keyId"]?.stringValue ?? ""
-        let keys = await keyRing.keys(including: keyID).compactMapValues {
-            try? Curve25519PublicKey(rawRepresentation: $0)
-        }
-        let result = Receipt.verify(json: receipt, keys: keys)
+        let ring = await keyRing.snapshot(including: keyID)
+        let keys = ring.keys.compactMapValues { try? Curve25519PublicKey(rawRepresentation: $0) }
+        var result = Receipt.verify(json: receipt, keys: keys)
         if result.malformed {
             throw AssentError.badRequest(result.reason ?? "malformed receipt", code: "invalid_receipt")
         }
+        // A key the database holds but nothing out of band vouches for (docs/ledger-trust.md): say so.
+        if keys[keyID] == nil, let why = ring.untrusted[keyID] { result.reason = "untrusted signing key: \(why)" }
         return result.jsonValue
     }
 
