@@ -187,7 +187,7 @@ enum HeaderGen {
         (.post, "/v1/requests/status/nothing/verify", #"{"code":"123456"}"#),
         (.get, "/v1/admin/properties/demo/requests?limit=-1", nil),
         (.post, "/v1/signals/decode", #"{"string":"1YNN"}"#),
-        (.get, "/widget/assent.js", nil),
+        (.get, "/assent.js", nil),
         (.get, "/demo/?region=%3B", nil),
     ]
 }

@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// The only way an error reaches a client: a status, a stable machine code and a message that names the problem.
 /// Rendered as `{"error":{"code":…,"message":…}}`.
@@ -121,6 +122,11 @@ func errorResponse(_ error: any Error, request: Request, context: some RequestCo
         ).response(from: request, context: context)
     case is NIOTooManyBytesError:
         return try AssentError(.contentTooLarge, "body_too_large", "request body too large").response(
+            from: request, context: context)
+    case let error as HTTPParserError:
+        // A body the HTTP parser could not read while a handler collected it (a broken chunked encoding): the
+        // client's doing, so a 400 rather than an unexplained 500.
+        return try AssentError.badRequest("the request could not be read: \(error)", code: "bad_request").response(
             from: request, context: context)
     default:
         context.logger.error(
