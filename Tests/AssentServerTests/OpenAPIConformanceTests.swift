@@ -60,6 +60,9 @@ struct OpenAPIConformanceTests {
         "POST /privacy/{property}/status/{secret}/verify",
         "POST /privacy/{property}/status/{secret}/code",
         "GET /privacy/{property}/status/{secret}/export",
+        "GET /v1/ledger/heads",
+        "GET /v1/ledger/heads/latest",
+        "GET /v1/ledger/proofs/consistency",
     ]
 
     /// Documented statuses no request can provoke on a healthy server.
@@ -68,7 +71,11 @@ struct OpenAPIConformanceTests {
         "GET /v1/receipts/{record} 503",
         // the database down: SiteRouteTests.readinessFailsWithTheDatabase
         "GET /readyz 503",
+        // a server without a metrics token or address: HardeningRouteTests.metricsNeedTheTokenOrTheirOwnAddress
+        "GET /metrics 404",
     ]
+    static let metricsToken = "conformance-metrics-token"
+
 
     @Test("every route the server has is documented, and nothing else is")
     func routesDocumented() async throws {
@@ -132,6 +139,7 @@ struct OpenAPIConformanceTests {
         let configuration = {
             var configuration = TestServer.configuration()
             configuration.clientHeader = RequestFixture.clientHeader
+            configuration.metricsToken = Self.metricsToken
             return configuration
         }()
         try await TestServer.withRouter(configuration) { client in
@@ -224,6 +232,32 @@ struct OpenAPIConformanceTests {
         for operation: OpenAPISpec.Operation, spec: OpenAPISpec, fixture: Fixture, client: some TestClientProtocol
     ) async throws -> [Probe] {
         if let special = fixture.requests.probes(for: operation) { return special }
+        if operation.name == "GET /metrics" {
+            return [
+                Probe(name: "good", uri: "/metrics", headers: [.authorization: "Bearer \(Self.metricsToken)"]),
+                Probe(name: "no token", uri: "/metrics"),
+                Probe(name: "wrong token", uri: "/metrics", headers: [.authorization: "Bearer nope"]),
+            ]
+        }
+        if operation.path.hasPrefix("/v1/ledger/") {
+            // The fixture's decision made log 0 one record long.
+            let path = operation.path
+            if path == "/v1/ledger/heads" { return [Probe(name: "good", uri: path)] }
+            if path == "/v1/ledger/heads/latest" {
+                return [
+                    Probe(name: "good", uri: path), Probe(name: "log 0", uri: path + "?log=0"),
+                    Probe(name: "bad log", uri: path + "?log=x"), Probe(name: "no such log", uri: path + "?log=9"),
+                ]
+            }
+            return [
+                Probe(name: "good", uri: path + "?log=0&from=0&to=1"),
+                Probe(name: "bad log", uri: path + "?log=-1&from=0&to=1"),
+                Probe(name: "from after to", uri: path + "?from=1&to=0"),
+                Probe(name: "to beyond the head", uri: path + "?from=0&to=99"),
+                Probe(name: "no from", uri: path + "?to=1"),
+                Probe(name: "no such log", uri: path + "?log=9&from=0&to=1"),
+            ]
+        }
         let good: [String: String] = [
             "property": "demo", "subject": fixture.subject, "record": fixture.record, "file": "video.html",
         ]
