@@ -118,7 +118,9 @@ extension Assent {
             guard Region(defaultRegion) != nil else {
                 throw ValidationError("--default-region \"\(defaultRegion)\" is not a region code such as FR or US-CA")
             }
-            guard !regionHeader.isEmpty, regionHeader.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
+            guard !regionHeader.isEmpty,
+                regionHeader.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })
+            else {
                 throw ValidationError("--region-header \"\(regionHeader)\" is not a header name")
             }
             guard requestRetentionDays >= 0 else {
