@@ -219,6 +219,34 @@ enum HostileGen {
     }
 }
 
+extension RequestInputPropertyTests {
+    /// Receipts as `POST /v1/receipts/verify` reads them: any shape, any numbers, hashes of any length are
+    /// refused as malformed or checked, never a trap.
+    @Test func receiptsOfAnyShapeNeverTrap() async {
+        let hex = Gen<Character?>.element(of: Array("0123456789abcdefX")).map { $0 ?? "0" }.string(of: 0...70)
+        let number = Gen.oneOf(
+            Gen<Int64>.value(in: Int64.min...Int64.max).map { JSONValue.int64($0) },
+            Gen.int(in: -2...70).map { JSONValue.int($0) }, HostileGen.anyText.map { JSONValue.string($0) })
+        let signatures = HostileGen.grammar("AQgwz09-_=", length: 0...90)
+        let head = zip(number, hex, signatures, hex, number).map { size, root, signature, key, time in
+            JSONValue.object([
+                ("log", .int(0)), ("size", size), ("root", .string(root)), ("timestamp", time),
+                ("signature", .string(signature)), ("keyId", .string(key)),
+            ])
+        }
+        let receipt = zip(ConsentGen.body, number, hex.array(of: 0...70), head).map { entry, index, proof, head in
+            JSONValue.object([
+                ("entry", entry), ("leafIndex", index), ("inclusionProof", .array(proof.map(JSONValue.string))),
+                ("treeHead", head),
+            ])
+        }
+        await propertyCheck(count: 1500, input: receipt) { json in
+            let result = Receipt.verify(json: json, keys: [:])
+            #expect(!result.valid)
+        }
+    }
+}
+
 /// Consent bodies with the real member names and arbitrary values.
 enum ConsentGen {
     static var scalar: Generator<JSONValue, some SendableSequenceType> {

@@ -137,6 +137,19 @@ enum HeaderGen {
         }
     }
 
+    /// The pages look their texts up with `!`: every key they use is there in every language they ship, so no
+    /// language a request can choose makes a page trap.
+    @Test(arguments: ["en", "es", "pt-BR", ""])
+    func everyPageTextIsThereInEveryLanguage(_ lang: String) {
+        let t = PageTexts.texts(lang)
+        var used = ["requestsTitle", "chooseType", "dnsTitle", "notFound", "statusTitle", "or", "dnsDone"]
+        used += ["dataPointNeeded", "dataPointOptional"]
+        used += RequestType.allCases.map { "type." + $0.rawValue }
+        used += RequestStatus.allCases.map { "status." + $0.rawValue }
+        for key in used { #expect(t[key] != nil, "\(lang): \(key)") }
+        #expect(Set(PageTexts.english.keys) == Set(PageTexts.spanish.keys))
+    }
+
     // MARK: Whole routes
 
     /// Hostile values of every header the server reads, on the routes that read them, through the real
