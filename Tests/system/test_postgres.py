@@ -137,7 +137,7 @@ def test_two_servers_starting_together_on_an_empty_database(database):
         first.wait_ready()
         second.wait_ready()
         assert psql(url, "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations") == \
-            "1,2,3,4"
+            "1,2,3,4,5,6"
         assert psql(url, "SELECT count(DISTINCT id) FROM properties") == "1"
         for server in (first, second):
             status, recorded = call("POST", server.base + "/v1/properties/demo/consents",
@@ -146,7 +146,11 @@ def test_two_servers_starting_together_on_an_empty_database(database):
         for server in (first, second):
             server.stop()
         servers.clear()
-        verify = run("ledger", "verify", "--data-dir", data_dir, "--database-url", url)
+        # The other server's key is in the database only: not trusted until given out of band.
+        alone = run("ledger", "verify", "--data-dir", data_dir, "--database-url", url)
+        assert alone.returncode == 1 and "known only to the database" in alone.stdout, alone.stdout + alone.stderr
+        verify = run("ledger", "verify", "--data-dir", data_dir, "--database-url", url,
+                     "--trusted-keys", os.path.join(other_dir, "public-keys.json"))
         assert verify.returncode == 0 and "ok: 2 records" in verify.stdout, verify.stdout + verify.stderr
     finally:
         shutil.rmtree(other_dir, ignore_errors=True)
