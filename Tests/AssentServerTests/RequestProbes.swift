@@ -18,8 +18,12 @@ struct RequestFixture: Sendable {
     /// An access request waiting for its code, and the code the outbox holds.
     let verifySecret: String
     let verifyCode: String
-    /// An access request waiting for its code, for wrong codes and resending.
+    /// An access request waiting for its code, for wrong codes (enough of them lock it).
     let waitingSecret: String
+    /// Access requests waiting for their codes, for resending through the API and through the page (a request
+    /// gets at most 5 codes, so each route has its own).
+    let resendSecret: String
+    let pageResendSecret: String
     /// An opt-out: never waits for a code; moved to in_progress by the transition probe.
     let optOutSecret: String
     let optOutID: String
@@ -55,6 +59,8 @@ struct RequestFixture: Sendable {
         }
         let verify = try await file("access", "verify@example.com")
         let waiting = try await file("access", "waiting@example.com")
+        let resend = try await file("access", "resend@example.com")
+        let pageResend = try await file("access", "pageresend@example.com")
         let optOut = try await file("opt_out_sale_sharing", "optout@example.com")
         let extend = try await file("delete", "extend@example.com")
         let pageVerify = try await file("access", "pageverify@example.com")
@@ -76,6 +82,7 @@ struct RequestFixture: Sendable {
             admin: admin, suppression: try await token(.suppression, "demo"),
             otherSuppression: try await token(.suppression, "other"), verifySecret: verify.secret,
             verifyCode: try Outbox.code(sentTo: "verify@example.com", in: configuration), waitingSecret: waiting.secret,
+            resendSecret: resend.secret, pageResendSecret: pageResend.secret,
             optOutSecret: optOut.secret, optOutID: optOut.id, extendID: extend.id, csrf: csrf,
             pageVerifySecret: pageVerify.secret,
             pageVerifyCode: try Outbox.code(sentTo: "pageverify@example.com", in: configuration),
@@ -198,7 +205,7 @@ struct RequestFixture: Sendable {
                 Probe(name: "unknown property", uri: "/privacy/nope/status/wrong/verify", headers: form, body: wrong),
             ] + formBodies(waiting) + more
         case "POST /privacy/{property}/status/{secret}/code":
-            let uri = "/privacy/demo/status/\(waitingSecret)/code"
+            let uri = "/privacy/demo/status/\(pageResendSecret)/code"
             let good = body("csrf=\(csrf)")
             return [
                 Probe(name: "good", uri: uri, headers: form, body: good),
@@ -271,7 +278,7 @@ struct RequestFixture: Sendable {
                 Probe(name: "empty code", uri: waiting, headers: json, body: body(#"{"code":""}"#)),
             ] + badBodies(waiting, json) + more
         case "POST /v1/requests/status/{secret}/code":
-            let uri = "/v1/requests/status/\(waitingSecret)/code"
+            let uri = "/v1/requests/status/\(resendSecret)/code"
             return [
                 Probe(name: "good", uri: uri),
                 Probe(name: "needs no code", uri: "/v1/requests/status/\(optOutSecret)/code"),
