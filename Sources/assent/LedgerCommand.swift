@@ -74,11 +74,13 @@ extension Assent {
                 trust.apply(to: &configuration)
                 let keyTrust = try DataDirectory.keyTrust(configuration)
                 let checkpoints = try heads.map(readSignedTreeHead)
-                guard !keyTrust.isEmpty else {
-                    throw CLIError(
-                        "no trusted key: \(data.dataDirectory) holds no key files; give --trusted-keys or --root-key")
-                }
                 try await database.withExistingStore(data) { store, _ in
+                    // Checked once the store is open, so a missing database is named first.
+                    guard !keyTrust.isEmpty else {
+                        throw CLIError(
+                            "no trusted key: \(data.dataDirectory) holds no key files; give --trusted-keys or --root-key"
+                        )
+                    }
                     try await verify(store: store, trust: keyTrust, checkpoints: checkpoints)
                 }
             }
