@@ -186,6 +186,33 @@ enum HeaderGen {
         }
     }
 
+    /// The client-address and region headers where both are read (filing a request): any value, one or many
+    /// fields, gets an answer below 500.
+    @Test func clientAndRegionHeadersNeverGetA5xx() async throws {
+        var configuration = TestServer.configuration()
+        configuration.clientHeader = "X-Forwarded-For"
+        let address = Gen.oneOf(
+            HeaderGen.text("0123456789.:, abcdef[]", length: 0...40),
+            Gen<String?>.element(of: ["", ",", " , ", "1.2.3.4,", ",1.2.3.4", "::1", "unknown"]).map { $0 ?? "" })
+        let region = HeaderGen.text("USCAFRus-ca0123 ", length: 0...8)
+        try await TestServer.withRouter(configuration) { client in
+            await propertyCheck(count: 200, input: address.array(of: 0...3), region.array(of: 0...2)) {
+                addresses, regions in
+                var fields: HTTPFields = [.contentType: "application/json"]
+                for value in addresses {
+                    fields.append(HTTPField(name: HTTPField.Name("X-Forwarded-For")!, value: value))
+                }
+                for value in regions {
+                    fields.append(HTTPField(name: HTTPField.Name("X-Assent-Region")!, value: value))
+                }
+                let answer = try await client.execute(
+                    uri: "/v1/properties/demo/requests", method: .post, headers: fields,
+                    body: ByteBuffer(string: #"{"type":"opt_out_lists","email":"xff@example.com"}"#))
+                #expect(answer.status == .accepted || (400..<500).contains(answer.status.code), "\(answer.status)")
+            }
+        }
+    }
+
     static let routes: [(HTTPRequest.Method, String, String?)] = [
         (.get, "/privacy/demo/requests", nil),
         (.get, "/privacy/demo/do-not-sell", nil),
