@@ -186,6 +186,24 @@ enum HeaderGen {
         }
     }
 
+    /// The page's language follows the browser's weights; the headers that once stopped the server get the
+    /// default language.
+    @Test func pagesFollowAcceptLanguage() async throws {
+        try await TestServer.withRouter { client in
+            let cases: [(String, String)] = [
+                ("fr;q=1, es;q=0.8, en;q=0.5", "es"), ("es-MX", "es"), ("es;q=0, *", "en"), (";", "en"), ("-", "en"),
+                (",;", "en"), ("", "en"),
+            ]
+            for (header, lang) in cases {
+                let answer = try await client.execute(
+                    uri: "/privacy/demo/requests", method: .get,
+                    headers: [HTTPField.Name("Accept-Language")!: header])
+                #expect(answer.status == .ok, "\(header)")
+                #expect(String(buffer: answer.body).contains("<html lang=\"\(lang)\""), "\(header)")
+            }
+        }
+    }
+
     /// The client-address and region headers where both are read (filing a request): any value, one or many
     /// fields, gets an answer below 500.
     @Test func clientAndRegionHeadersNeverGetA5xx() async throws {
