@@ -1,6 +1,7 @@
 import AssentCore
 import AssentSQLite
 import AssentStore
+import Crypto
 import Foundation
 import Hummingbird
 import Logging
@@ -87,6 +88,13 @@ public func buildApplication(
         services.append(try WebhookDispatcher(store: store, configuration: webhook, logger: logger))
     }
     let router = try buildRouter(service: service, requests: requests, metrics: metrics)
+    if let listen = configuration.metricsListen {
+        services.append(
+            Application(
+                router: buildMetricsRouter(token: configuration.metricsToken, metrics: metrics),
+                configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "assent-metrics"),
+                logger: logger))
+    }
     let base = configuration.baseURL
     return Application(
         router: router,
@@ -118,11 +126,49 @@ func buildRouter(
     SignalsController<AssentRequestContext>().addRoutes(to: router)
     let store = service.store
     ReadinessController<AssentRequestContext>(check: { _ = try await store.treeSize(log: 0) }).addRoutes(to: router)
-    router.get("/metrics") { _, _ in
-        Response(
-            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics?() ?? [])))
+    let configuration = service.configuration
+    router.get("/metrics") { request, _ in
+        guard configuration.metricsListen == nil else {
+            throw AssentError.notFound(
+                "metrics are served on the metrics address (--metrics-listen), not here", code: "metrics_elsewhere")
+        }
+        guard let token = configuration.metricsToken else {
+            throw AssentError.notFound(
+                "this server serves no metrics: start it with --metrics-token or --metrics-listen",
+                code: "metrics_disabled")
+        }
+        return try MetricsEndpoint.response(request, token: token, metrics: metrics)
     }
     routes.load(router.routes)
     return router
+}
+
+/// The router of the separate metrics address: `/metrics` alone (behind the token too when one is set).
+func buildMetricsRouter(token: String?, metrics: (@Sendable () -> [UInt8])?) -> Router<AssentRequestContext> {
+    let router = Router(context: AssentRequestContext.self)
+    router.addMiddleware { ServerMiddleware(routes: nil) }
+    router.get("/metrics") { request, _ in try MetricsEndpoint.response(request, token: token, metrics: metrics) }
+    return router
+}
+
+/// Prometheus text for whoever shows the bearer token (compared by digest, so the comparison takes the same time
+/// however much of a guess is right).
+enum MetricsEndpoint {
+    static func response(_ request: Request, token: String?, metrics: (@Sendable () -> [UInt8])?) throws -> Response {
+        if let token {
+            let sent = request.headers[.authorization].flatMap { value -> Substring? in
+                let parts = value.split(separator: " ", maxSplits: 1)
+                guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+                return parts[1]
+            }
+            guard let sent, SHA256.hash(data: Array(sent.utf8)) == SHA256.hash(data: Array(token.utf8)) else {
+                throw AssentError(
+                    .unauthorized, "metrics_token_required", "GET /metrics needs Authorization: Bearer <metrics token>",
+                    headers: [.wwwAuthenticate: "Bearer"])
+            }
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics?() ?? [])))
+    }
 }

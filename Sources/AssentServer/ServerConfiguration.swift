@@ -42,6 +42,14 @@ public struct ServerConfiguration: Sendable {
     public var trustedKeyFiles: [String] = []
     /// Public JWKS files of publisher root keys: a key in the database is trusted when one of them certified it.
     public var rootKeyFiles: [String] = []
+    /// The bearer token `GET /metrics` asks for on the main address; nil: the main address serves no metrics
+    /// (unless `metricsListen` is set, where they are served instead).
+    public var metricsToken: String?
+    /// A separate address serving `/metrics` alone (for example 127.0.0.1:9464), kept off the public listener.
+    public var metricsListen: ListenAddress?
+    /// A trusted header from the TLS-terminating proxy naming the scheme the client used (such as
+    /// X-Forwarded-Proto); cookies are `Secure` when it says https, and always when `publicURL` is https.
+    public var forwardedProtoHeader: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./assent-data",
@@ -66,7 +74,40 @@ public struct ServerConfiguration: Sendable {
         self.requestRetentionDays = requestRetentionDays
     }
 
+    /// Whether the client reached this server over TLS: a public URL on https, or the trusted proxy header.
+    func servedOverTLS(protoHeaderValue: String?) -> Bool {
+        if publicURL?.lowercased().hasPrefix("https://") == true { return true }
+        guard forwardedProtoHeader != nil, let value = protoHeaderValue else { return false }
+        // A chain of proxies lists one scheme each; the first is the one the client used.
+        let first = value.split(separator: ",", omittingEmptySubsequences: false).first ?? ""
+        return first.trimmingCharacters(in: .whitespaces).lowercased() == "https"
+    }
+
     public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("assent.sqlite") }
     public var signingKeyPath: String { (dataDirectory as NSString).appendingPathComponent("signing-key.ed25519") }
     public var baseURL: String { "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+}
+
+/// A host and port to listen on, written `HOST:PORT` (`[::1]:9464` for IPv6).
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Nil unless the text is a host, a colon and a port from 1 to 65535.
+    public init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (1...65535).contains(port)
+        else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") && host.count > 2 { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, !host.contains(where: { "/[] ".contains($0) }) else { return nil }
+        self.init(host: host, port: port)
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

@@ -88,6 +88,31 @@ extension Assent {
         var decisionCache: Int = env("ASSENT_DECISION_CACHE").flatMap(Int.init) ?? 200_000
 
         @Option(
+            name: .customLong("metrics-token"),
+            help: """
+                Bearer token that GET /metrics asks for; without it (or --metrics-listen) the server serves no \
+                metrics (env ASSENT_METRICS_TOKEN).
+                """)
+        var metricsTokenFlag: String?
+
+        @Option(
+            name: .customLong("metrics-listen"),
+            help: """
+                Serve /metrics on this separate HOST:PORT only, such as 127.0.0.1:9464, and not on the main address \
+                (env ASSENT_METRICS_LISTEN).
+                """)
+        var metricsListenFlag: String?
+
+        @Option(
+            name: .customLong("forwarded-proto-header"),
+            help: """
+                Trusted header in which your TLS-terminating proxy names the client's scheme, such as \
+                X-Forwarded-Proto; cookies are Secure when it says https (always when --public-url is https) \
+                (env ASSENT_FORWARDED_PROTO_HEADER).
+                """)
+        var forwardedProtoHeaderFlag: String?
+
+        @Option(
             name: .customLong("trusted-keys"),
             help: """
                 A JWKS file (a jwks.json saved earlier, another server's public-keys.json) whose keys receipts may be \
@@ -112,6 +137,9 @@ extension Assent {
         private var webhookSecret: String? { webhookSecretFlag ?? env("ASSENT_WEBHOOK_SECRET") }
         private var trustedKeys: [String] { pathList(trustedKeysFlag, env("ASSENT_TRUSTED_KEYS")) }
         private var rootKeys: [String] { pathList(rootKeyFlag, env("ASSENT_ROOT_KEY")) }
+        private var metricsToken: String? { metricsTokenFlag ?? env("ASSENT_METRICS_TOKEN") }
+        private var metricsListen: String? { metricsListenFlag ?? env("ASSENT_METRICS_LISTEN") }
+        private var forwardedProtoHeader: String? { forwardedProtoHeaderFlag ?? env("ASSENT_FORWARDED_PROTO_HEADER") }
 
         func validate() throws {
             guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
@@ -138,6 +166,18 @@ extension Assent {
             if let publicURL, !(publicURL.hasPrefix("https://") || publicURL.hasPrefix("http://")) {
                 throw ValidationError("--public-url \"\(publicURL)\" must start with https:// or http://")
             }
+            if let metricsToken, metricsToken.count < 16 {
+                throw ValidationError("--metrics-token must have 16 characters or more")
+            }
+            if let metricsListen, ListenAddress(metricsListen) == nil {
+                throw ValidationError("--metrics-listen \"\(metricsListen)\" is not HOST:PORT, such as 127.0.0.1:9464")
+            }
+            if let forwardedProtoHeader,
+                forwardedProtoHeader.isEmpty
+                    || !forwardedProtoHeader.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" })
+            {
+                throw ValidationError("--forwarded-proto-header \"\(forwardedProtoHeader)\" is not a header name")
+            }
             guard (1...64).contains(ledgerShards) else { throw ValidationError("--ledger-shards must be 1 to 64") }
             guard decisionCache >= 0 else { throw ValidationError("--decision-cache must be 0 or more") }
             guard Logger.Level(rawValue: logLevel) != nil else {
@@ -162,6 +202,9 @@ extension Assent {
             configuration.decisionCacheSize = decisionCache
             configuration.trustedKeyFiles = trustedKeys
             configuration.rootKeyFiles = rootKeys
+            configuration.metricsToken = metricsToken
+            configuration.metricsListen = metricsListen.flatMap(ListenAddress.init)
+            configuration.forwardedProtoHeader = forwardedProtoHeader
             let logger = Logger(label: "assent")
             // The store stays open while the server runs (PostgreSQL's pool closes when it stops).
             try await DataDirectory.withStorage(configuration, logger: logger) { opened in

@@ -71,7 +71,10 @@ struct OpenAPIConformanceTests {
         "GET /v1/receipts/{record} 503",
         // the database down: SiteRouteTests.readinessFailsWithTheDatabase
         "GET /readyz 503",
+        // a server without a metrics token or address: HardeningRouteTests.metricsNeedTheTokenOrTheirOwnAddress
+        "GET /metrics 404",
     ]
+    static let metricsToken = "conformance-metrics-token"
 
     @Test("every route the server has is documented, and nothing else is")
     func routesDocumented() async throws {
@@ -135,6 +138,7 @@ struct OpenAPIConformanceTests {
         let configuration = {
             var configuration = TestServer.configuration()
             configuration.clientHeader = RequestFixture.clientHeader
+            configuration.metricsToken = Self.metricsToken
             return configuration
         }()
         try await TestServer.withRouter(configuration) { client in
@@ -227,6 +231,13 @@ struct OpenAPIConformanceTests {
         for operation: OpenAPISpec.Operation, spec: OpenAPISpec, fixture: Fixture, client: some TestClientProtocol
     ) async throws -> [Probe] {
         if let special = fixture.requests.probes(for: operation) { return special }
+        if operation.name == "GET /metrics" {
+            return [
+                Probe(name: "good", uri: "/metrics", headers: [.authorization: "Bearer \(Self.metricsToken)"]),
+                Probe(name: "no token", uri: "/metrics"),
+                Probe(name: "wrong token", uri: "/metrics", headers: [.authorization: "Bearer nope"]),
+            ]
+        }
         if operation.path.hasPrefix("/v1/ledger/") {
             // The fixture's decision made log 0 one record long.
             let path = operation.path

@@ -202,17 +202,22 @@ struct SiteRouteTests {
         }
     }
 
-    @Test("GET /metrics serves the registry the server was given")
+    @Test("GET /metrics serves the registry the server was given, to the holder of the metrics token")
     func metrics() async throws {
         let exposition = "# TYPE assent_test_total counter\nassent_test_total 3\n"
-        try await TestServer.withRouter(metrics: { Array(exposition.utf8) }) { client in
-            let response = try await client.get("/metrics")
+        var configuration = TestServer.configuration()
+        configuration.metricsToken = "site-route-tests-token"
+        let bearer: HTTPFields = [.authorization: "Bearer site-route-tests-token"]
+        try await TestServer.withRouter(configuration, metrics: { Array(exposition.utf8) }) { client in
+            let response = try await client.get("/metrics", bearer)
             #expect(response.status == .ok)
             #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
             #expect(response.text == exposition)
         }
-        try await TestServer.withRouter { client in
-            let response = try await client.get("/metrics")
+        var empty = TestServer.configuration()
+        empty.metricsToken = "site-route-tests-token"
+        try await TestServer.withRouter(empty) { client in
+            let response = try await client.get("/metrics", bearer)
             #expect(response.status == .ok)
             #expect(response.body.readableBytes == 0)
         }

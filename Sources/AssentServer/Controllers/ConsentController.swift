@@ -94,7 +94,9 @@ struct ConsentController<Context: RequestContext>: Sendable {
     @Sendable func history(_ request: Request, context: Context) async throws -> Response {
         let (id, cors) = try await propertyAndCORS(request, context)
         let bytes = try await service.history(propertyID: id, subject: try context.parameters.require("subject"))
-        return jsonBytesResponse(headers: cors, bytes)
+        var headers = cors
+        headers[.cacheControl] = "no-store"
+        return jsonBytesResponse(headers: headers, bytes)
     }
 }
 

@@ -7,13 +7,16 @@ import Mustache
 import NIOCore
 
 /// The requester's pages, rendered on the server: they work with JavaScript turned off. Forms carry a CSRF
-/// token that must match a SameSite=Strict cookie; every text is escaped by the templates.
+/// token the server issued (`CSRFTokens`) that must match a SameSite=Strict cookie and come from this origin;
+/// every text is escaped by the templates.
 struct PageController<Context: RequestContext>: Sendable {
     let service: RequestService
     let library: MustacheLibrary
+    let csrfTokens: CSRFTokens
 
     init(service: RequestService) throws {
         self.service = service
+        csrfTokens = CSRFTokens(store: service.store)
         var library = MustacheLibrary()
         for name in ["layout", "requests", "status", "do-not-sell"] {
             try library.register(try Resources.text("privacy/\(name).mustache"), named: name)
@@ -35,12 +38,12 @@ struct PageController<Context: RequestContext>: Sendable {
     // MARK: Handlers
 
     @Sendable func requestForm(_ request: Request, context: Context) async throws -> Response {
-        let page = try await Page(request, context, service)
+        let page = try await Page(request, context, service, csrfTokens)
         return render(page, "requests", title: page.t["requestsTitle"]!, values: formValues(page, Form(fields: [:])))
     }
 
     @Sendable func fileRequest(_ request: Request, context: Context) async throws -> Response {
-        let page = try await Page(request, context, service)
+        let page = try await Page(request, context, service, csrfTokens)
         let form = try await Form.read(request, limit: service.consent.configuration.maxBodyBytes)
         try page.checkCSRF(form)
         guard let type = RequestType(rawValue: form["type"] ?? "") else {
@@ -73,7 +76,7 @@ struct PageController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func doNotSellPage(_ request: Request, context: Context) async throws -> Response {
-        let page = try await Page(request, context, service)
+        let page = try await Page(request, context, service, csrfTokens)
         let known = request.cookies[WidgetCookie.name(page.propertyID)].flatMap { WidgetCookie($0.value) } != nil
         let notice = request.uri.queryParameters["done"] != nil ? page.t["dnsDone"] : nil
         return render(
@@ -81,7 +84,7 @@ struct PageController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func doNotSell(_ request: Request, context: Context) async throws -> Response {
-        let page = try await Page(request, context, service)
+        let page = try await Page(request, context, service, csrfTokens)
         let form = try await Form.read(request, limit: service.consent.configuration.maxBodyBytes)
         try page.checkCSRF(form)
         do {
@@ -98,7 +101,8 @@ struct PageController<Context: RequestContext>: Sendable {
                 }
                 ?? "/privacy/\(page.propertyID)/do-not-sell?done=1&lang=\(page.lang)"
             var response = Self.seeOther(location)
-            response.headers.append(HTTPField(name: .setCookie, value: outcome.cookie))
+            response.headers.append(
+                HTTPField(name: .setCookie, value: outcome.cookie + (page.secure ? "; Secure" : "")))
             return response
         } catch let error as AssentError {
             return render(
@@ -108,7 +112,7 @@ struct PageController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func statusPage(_ request: Request, context: Context) async throws -> Response {
-        let page = try await Page(request, context, service)
+        let page = try await Page(request, context, service, csrfTokens)
         let secret = try context.parameters.require("secret")
         let found: PrivacyRequest
         do {
@@ -130,7 +134,7 @@ struct PageController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func verify(_ request: Request, context: Context) async throws -> Response {
-        let page = try await Page(request, context, service)
+        let page = try await Page(request, context, service, csrfTokens)
         let secret = try context.parameters.require("secret")
         let form = try await Form.read(request, limit: service.consent.configuration.maxBodyBytes)
         try page.checkCSRF(form)
@@ -150,7 +154,7 @@ struct PageController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func resend(_ request: Request, context: Context) async throws -> Response {
-        let page = try await Page(request, context, service)
+        let page = try await Page(request, context, service, csrfTokens)
         let secret = try context.parameters.require("secret")
         let form = try await Form.read(request, limit: service.consent.configuration.maxBodyBytes)
         try page.checkCSRF(form)
@@ -236,12 +240,16 @@ struct PageController<Context: RequestContext>: Sendable {
         fields[.cacheControl] = "no-store"
         fields[.contentSecurityPolicy] =
             "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
-        fields[.referrerPolicy] = "no-referrer"
+        // No referrer leaves for another site (status links carry a secret), but the browser still names this
+        // origin on the pages' own form posts, which the CSRF check asks for: under `no-referrer` it sends
+        // `Origin: null`.
+        fields[.referrerPolicy] = "same-origin"
         if page.newCSRF {
             fields.append(
                 HTTPField(
                     name: .setCookie,
-                    value: "\(Page.csrfCookie)=\(page.csrf); Path=/privacy; HttpOnly; SameSite=Strict; Max-Age=86400"))
+                    value: "\(CSRFTokens.cookie)=\(page.csrf); Path=/privacy; HttpOnly; SameSite=Strict; "
+                        + "Max-Age=\(CSRFTokens.lifetime / 1000)\(page.secure ? "; Secure" : "")"))
         }
         return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
     }
@@ -260,7 +268,6 @@ struct PageController<Context: RequestContext>: Sendable {
 
 /// What every page needs: the property, the language, the texts and the CSRF token.
 private struct Page {
-    static let csrfCookie = "assent_csrf"
     let propertyID: String
     let propertyName: String
     /// What the property's requests ask for beyond the address.
@@ -270,8 +277,14 @@ private struct Page {
     let csrf: String
     /// The token was made for this response and must be set as a cookie.
     let newCSRF: Bool
+    /// The request came from a page of this origin (or says nothing of where it came from).
+    let sameOrigin: Bool
+    /// The client reached the server over TLS: cookies are set `Secure`.
+    let secure: Bool
 
-    init(_ request: Request, _ context: some RequestContext, _ service: RequestService) async throws {
+    init(_ request: Request, _ context: some RequestContext, _ service: RequestService, _ tokens: CSRFTokens)
+        async throws
+    {
         propertyID = try context.parameters.require("property")
         let property = try await service.consent.property(propertyID).current.property
         propertyName = property.name
@@ -283,19 +296,30 @@ private struct Page {
             ?? property.defaultLanguage
         lang = language
         t = PageTexts.texts(language)
-        if let cookie = request.cookies[Self.csrfCookie]?.value, cookie.count == 43 {
+        let configuration = service.consent.configuration
+        let now = service.clock()
+        if let cookie = request.cookies[CSRFTokens.cookie]?.value, try await tokens.isValid(cookie, now: now) {
             csrf = cookie
             newCSRF = false
         } else {
-            csrf = Secrets.token()
+            csrf = try await tokens.issue(now: now)
             newCSRF = true
         }
+        sameOrigin = CSRFTokens.isSameOrigin(
+            origin: request.headers[.origin], referer: request.headers[.referer], host: request.head.authority,
+            publicURL: configuration.publicURL)
+        secure = configuration.servedOverTLS(
+            protoHeaderValue: configuration.forwardedProtoHeader.flatMap { HTTPField.Name($0) }.flatMap {
+                request.headers[$0]
+            })
     }
 
-    /// The form's token must equal the cookie's: another site can make the browser post, but cannot read the
-    /// cookie to put it in the form (and SameSite=Strict keeps the cookie off its posts anyway).
+    /// The form's token must be one this server issued and still valid (checked when the page was built), equal
+    /// to the cookie's, and posted from this origin: another site can make the browser post, but cannot read the
+    /// cookie to put it in the form, nor make a token of its own (and SameSite=Strict keeps the cookie off its
+    /// posts anyway).
     func checkCSRF(_ form: Form) throws {
-        guard !newCSRF, let sent = form["csrf"], sent == csrf else {
+        guard sameOrigin, !newCSRF, let sent = form["csrf"], sent == csrf else {
             throw AssentError(
                 .forbidden, "csrf", "the form has expired or did not come from this site; reload it and try again")
         }

@@ -37,7 +37,10 @@ struct SiteController<Context: RequestContext>: Sendable {
         router.get("/.well-known/gpc.json") { request, _ in gpcJSON.response(for: request) }
         router.get("/demo/", use: demoPage)
         router.get("/demo/:file") { request, context in
-            try asset(demoFiles, try context.parameters.require("file"), request)
+            var response = try asset(demoFiles, try context.parameters.require("file"), request)
+            response.headers[.contentSecurityPolicy] = DemoPolicy.header(nonce: nil)
+            response.headers[.xFrameOptions] = "SAMEORIGIN"
+            return response
         }
         router.get("/") { _, _ in Response(status: .found, headers: [.location: "/demo/"]) }
     }
@@ -55,11 +58,36 @@ struct SiteController<Context: RequestContext>: Sendable {
         }
         var values: [String: Any] = ["regions": regions]
         if !region.isEmpty { values["region"] = region }
+        let nonce = Secrets.token()
+        values["nonce"] = nonce
         let html = demoTemplate.render(values)
         return Response(
-            status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
+            status: .ok,
+            headers: [
+                .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                .contentSecurityPolicy: DemoPolicy.header(nonce: nonce), .xFrameOptions: "SAMEORIGIN",
+                .referrerPolicy: "strict-origin-when-cross-origin",
+            ],
             body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
     }
+}
+
+/// The demo site's Content-Security-Policy. The demo is served from the Assent origin, so a script injected into
+/// it could act there: only this origin's scripts run, plus the page's own inline scripts by a nonce made for
+/// each answer (the widget passes it on to the gated scripts it runs), and only this origin may frame it. Frames
+/// of other origins may load (a publisher's page embeds vendors' frames; each runs in its own origin).
+enum DemoPolicy {
+    static func header(nonce: String?) -> String {
+        let scripts = nonce.map { "script-src 'self' 'nonce-\($0)'" } ?? "script-src 'self'"
+        return
+            "default-src 'self'; \(scripts); style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            + "frame-src 'self' http: https:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+            + "frame-ancestors 'self'"
+    }
+}
+
+extension HTTPField.Name {
+    static let xFrameOptions = HTTPField.Name("X-Frame-Options")!
 }
 
 /// The regions the demo page can be viewed from, one per regime at least.

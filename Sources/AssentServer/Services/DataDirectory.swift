@@ -22,8 +22,7 @@ public enum DataDirectory {
         if configuration.databaseURL != nil {
             throw DataDirectoryError("a PostgreSQL store is opened with DataDirectory.withStorage, not open")
         }
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        try makePrivate(configuration, database: true)
         let (signer, created) = try loadOrCreateKey(at: configuration.signingKeyPath)
         let store = try SQLiteStore(path: configuration.databasePath)
         return Opened(store: store, signer: signer, createdKey: created)
@@ -40,6 +39,27 @@ public enum DataDirectory {
             publicKey = try TreeHeadSigner(rawPrivateKey: Array(raw)).publicKeyBytes
         }
         return (store, publicKey)
+    }
+
+    /// The data directory holds addresses, request details, suppression keys and the signing key: it is made (or
+    /// set) 0700 whatever the umask, and the database 0600 before SQLite first opens it. SQLite gives its WAL and
+    /// shared-memory files the database file's mode, and any left from an older start are set 0600 here too.
+    static func makePrivate(_ configuration: ServerConfiguration, database: Bool) throws {
+        let directory = configuration.dataDirectory
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        guard chmod(directory, 0o700) == 0 else {
+            throw DataDirectoryError("cannot make the data directory \(directory) private (mode 0700): errno \(errno)")
+        }
+        guard database else { return }
+        let path = configuration.databasePath
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw DataDirectoryError("cannot create the database \(path): errno \(errno)") }
+        close(fd)
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            guard chmod(file, 0o600) == 0 else {
+                throw DataDirectoryError("cannot make \(file) private (mode 0600): errno \(errno)")
+            }
+        }
     }
 
     static func loadOrCreateKey(at path: String) throws -> (TreeHeadSigner, created: Bool) {

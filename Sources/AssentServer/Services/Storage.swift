@@ -17,7 +17,7 @@ extension DataDirectory {
             return try await body(open(configuration))
         }
         let url = try PostgresURL(databaseURL)
-        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        try makePrivate(configuration, database: false)
         let (signer, created) = try loadOrCreateKey(at: configuration.signingKeyPath)
         logger.info("using PostgreSQL", metadata: ["database": "\(url)"])
         return try await PostgresStore.withStore(url: url, logger: logger) { store in

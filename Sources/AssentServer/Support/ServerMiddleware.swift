@@ -5,9 +5,9 @@ import Metrics
 import Synchronization
 
 /// Everything the server does around every request, in one layer: the JSON error body for anything a handler
-/// threw, request count and latency per route for `/metrics`, and the request's id in `X-Request-Id` (the id
+/// threw, request count and latency per route for `/metrics`, the request's id in `X-Request-Id` (the id
 /// every log line about the request carries as `hb.request.id`, so a publisher who reports a problem can point
-/// at its lines).
+/// at its lines), `nosniff` on every answer and `no-store` on every answer whose route set no caching of its own.
 ///
 /// One layer rather than three because each layer of Hummingbird's chain is another async call that copies the
 /// request and its context: three of them (with Hummingbird's metrics middleware, which also wraps every body in
@@ -36,6 +36,10 @@ struct ServerMiddleware<Context: RequestContext>: RouterMiddleware {
             route: context.endpointPath ?? (failed ? "NotFound" : "Unknown"), method: request.method,
             status: response.status, failed: failed, nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
         response.headers[.requestID] = context.id
+        // No answer is ever sniffed into another type, and none is kept by a cache unless its route says so:
+        // answers carry addresses, decisions and receipts, and a shared cache must not keep them.
+        response.headers[.xContentTypeOptions] = "nosniff"
+        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         return response
     }
 }
