@@ -6,9 +6,7 @@ memory, the outbox, anything), with the real binary. Retention runs when the ser
 import json
 import os
 import re
-import signal
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -17,16 +15,10 @@ import urllib.request
 
 import pytest
 
-BIN = os.environ.get("ASSENT_BIN", os.path.join(os.path.dirname(__file__), "../../.build/debug/assent"))
+from serving import BIN, free_port, serve, stop
 ADDRESS = "quenby.erasure-probe@example.org"
 NAME = "Zyxwvut Quenby-Erasure"
 SECRET = "a-webhook-secret-of-some-length"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def call(method, url, body=None, headers=None, raw=None):
@@ -47,27 +39,12 @@ class Server:
 
     def __init__(self, data):
         self.data = data
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ASSENT_")}
-        self.process = subprocess.Popen(
-            [BIN, "serve", "--port", str(self.port), "--data-dir", data, "--log-level", "warning",
-             "--request-retention-days", "0", "--webhook-url", f"http://127.0.0.1:{free_port()}/hooks",
-             "--webhook-secret", SECRET],
-            env=env)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(self.base + "/healthz", timeout=1).read()
-                return
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError("the server did not start")
-                time.sleep(0.05)
+        self.process, self.base = serve(
+            data, "--log-level", "warning", "--request-retention-days", "0", "--webhook-url",
+            f"http://127.0.0.1:{free_port()}/hooks", "--webhook-secret", SECRET)
 
     def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        assert self.process.wait(timeout=30) == 0
+        assert stop(self.process) == 0
 
 
 def files_holding(root, needles):

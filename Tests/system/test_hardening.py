@@ -5,37 +5,16 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import stat
 import subprocess
 import tempfile
-import time
 import urllib.error
 import urllib.request
 
 import pytest
+from serving import BIN, free_port, serve, stop
 
-BIN = os.environ.get("ASSENT_BIN", os.path.join(os.path.dirname(__file__), "../../.build/debug/assent"))
 TOKEN = "metrics-token-for-tests-0123456789"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_up(url, process):
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=1).read()
-            return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"the server did not start ({url})")
-            time.sleep(0.05)
 
 
 def get(url, headers=None):
@@ -54,20 +33,14 @@ def start():
     def run(*args, umask=None):
         data = tempfile.mkdtemp(prefix="assent-hardening-")
         shutil.rmtree(data)  # the server makes it, as on a first start
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ASSENT_")}
-        process = subprocess.Popen(
-            [BIN, "serve", "--port", str(port), "--data-dir", data, "--log-level", "warning", *args], env=env,
-            preexec_fn=(lambda: os.umask(umask)) if umask is not None else None)
+        process, base = serve(data, "--log-level", "warning", *args,
+                              preexec_fn=(lambda: os.umask(umask)) if umask is not None else None)
         started.append((process, data))
-        base = f"http://127.0.0.1:{port}"
-        wait_up(base + "/healthz", process)
         return base, data
 
     yield run
     for process, data in started:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+        stop(process)
         shutil.rmtree(data, ignore_errors=True)
 
 
@@ -95,18 +68,13 @@ def test_an_existing_directory_is_made_private_on_start(start):
     base, data = start()
     os.chmod(data, 0o755)
     os.chmod(os.path.join(data, "assent.sqlite"), 0o644)
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSENT_")}
     # A second start on the same directory (the first still serving shares it, as a restart would).
-    process = subprocess.Popen(
-        [BIN, "serve", "--port", str(port), "--data-dir", data, "--log-level", "warning"], env=env)
+    process, _ = serve(data, "--log-level", "warning")
     try:
-        wait_up(f"http://127.0.0.1:{port}/healthz", process)
         assert mode(data) == 0o700
         assert mode(os.path.join(data, "assent.sqlite")) == 0o600
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+        stop(process)
 
 
 def test_metrics_are_not_served_without_a_token_or_an_address(start):

@@ -7,7 +7,6 @@ framing reach the server as they are."""
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -16,14 +15,8 @@ import urllib.request
 
 import pytest
 
-BIN = os.environ.get("ASSENT_BIN", os.path.join(os.path.dirname(__file__), "../../.build/debug/assent"))
+from serving import BIN, free_port, serve, stop
 TIMEOUT = 10
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 LONG = b"a" * 16_000
@@ -83,26 +76,12 @@ FRAMING = [
 @pytest.fixture(scope="module")
 def server():
     data = tempfile.mkdtemp(prefix="assent-hostile-")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSENT_")}
     log = open(os.path.join(data, "server.log"), "wb")
-    process = subprocess.Popen(
-        [BIN, "serve", "--port", str(port), "--data-dir", data, "--log-level", "error",
-         "--client-header", "X-Forwarded-For"],
-        env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1).read()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("the server did not start")
-            time.sleep(0.05)
+    port = free_port()
+    process, _ = serve(data, "--log-level", "error", "--client-header", "X-Forwarded-For", port=port, stdout=log,
+                       stderr=subprocess.STDOUT)
     yield port, data, process
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=30)
+    stop(process)
     log.close()
     shutil.rmtree(data, ignore_errors=True)
 
