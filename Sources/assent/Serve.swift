@@ -151,8 +151,9 @@ extension Assent {
             else {
                 throw ValidationError("--region-header \"\(regionHeader)\" is not a header name")
             }
-            guard requestRetentionDays >= 0 else {
-                throw ValidationError("--request-retention-days must be 0 or more")
+            // A bound, so that the retention cut-off (days in milliseconds) cannot overflow.
+            guard (0...36_500).contains(requestRetentionDays) else {
+                throw ValidationError("--request-retention-days must be 0 to 36500")
             }
             if (webhookURL == nil) != (webhookSecret == nil) {
                 throw ValidationError("--webhook-url and --webhook-secret go together")

@@ -111,6 +111,7 @@ def test_bad_metrics_options_are_refused():
         (["--metrics-token", "short"], "--metrics-token must have 16 characters or more"),
         (["--metrics-listen", "nowhere"], "is not HOST:PORT"),
         (["--metrics-listen", "127.0.0.1:70000"], "is not HOST:PORT"),
+        (["--request-retention-days", "9999999999999"], "--request-retention-days must be 0 to 36500"),
     ]:
         result = subprocess.run([BIN, "serve", "--data-dir", tempfile.mkdtemp(), *args], capture_output=True,
                                 text=True, timeout=60)
