@@ -3,6 +3,7 @@ import AssentSQLite
 import AssentStore
 import Crypto
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -37,6 +38,16 @@ public func buildApplication(
     _ configuration: ServerConfiguration, opened: DataDirectory.Opened, logger: Logger = Logger(label: "assent"),
     metrics: (@Sendable () -> [UInt8])? = nil
 ) async throws -> some ApplicationProtocol {
+    // The controllers read these headers by name on every request: a name HTTP cannot carry is refused here,
+    // at start, rather than trapping on the first request.
+    for (option, name) in [
+        ("region header", configuration.regionHeader), ("client header", configuration.clientHeader),
+        ("forwarded proto header", configuration.forwardedProtoHeader),
+    ] {
+        if let name, HTTPField.Name(name) == nil {
+            throw DataDirectoryError("the \(option) \"\(name)\" is not an HTTP header name")
+        }
+    }
     if opened.createdKey {
         logger.info("created signing key", metadata: ["path": "\(configuration.signingKeyPath)"])
     }

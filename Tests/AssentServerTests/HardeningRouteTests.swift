@@ -183,6 +183,19 @@ struct HardeningRouteTests {
         }
     }
 
+    @Test func aHeaderNameHTTPCannotCarryIsRefusedAtStart() async throws {
+        for change in [
+            { (c: inout ServerConfiguration) in c.regionHeader = "X-Régión" },
+            { (c: inout ServerConfiguration) in c.clientHeader = "X Forwarded For" },
+            { (c: inout ServerConfiguration) in c.forwardedProtoHeader = "" },
+        ] {
+            var configuration = TestServer.configuration(store: .sqlite)
+            change(&configuration)
+            defer { try? FileManager.default.removeItem(atPath: configuration.dataDirectory) }
+            await #expect(throws: DataDirectoryError.self) { try await buildApplication(configuration) }
+        }
+    }
+
     @Test(arguments: [
         ("127.0.0.1:9464", "127.0.0.1", 9464), ("[::1]:9464", "::1", 9464),
         ("metrics.internal:1", "metrics.internal", 1),
