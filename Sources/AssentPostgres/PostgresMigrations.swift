@@ -304,5 +304,23 @@ extension PostgresStore {
                     (SELECT id FROM requests WHERE email IS NULL AND closed_at IS NOT NULL)
                 """,
             ]),
+        PostgresMigration(
+            version: 7, name: "analytics",
+            statements: [
+                """
+                CREATE TABLE analytics_daily (
+                    property text COLLATE "C" NOT NULL,
+                    day bigint NOT NULL,
+                    region text COLLATE "C" NOT NULL,
+                    regime text COLLATE "C" NOT NULL,
+                    policy_version bigint NOT NULL,
+                    lang text COLLATE "C" NOT NULL,
+                    metric text COLLATE "C" NOT NULL,
+                    count bigint NOT NULL,
+                    PRIMARY KEY (property, day, region, regime, policy_version, lang, metric)
+                )
+                """,
+                "CREATE INDEX analytics_daily_by_day ON analytics_daily (day)",
+            ]),
     ]
 }

@@ -87,6 +87,7 @@ public final class SQLiteStore: AssentStorage {
         registerSigningKeyMigration(&migrator)
         registerKeyCertificateMigration(&migrator)
         registerRequestLimitsMigration(&migrator)
+        registerAnalyticsMigration(&migrator)
         return migrator
     }
 

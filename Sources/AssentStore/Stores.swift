@@ -218,6 +218,7 @@ public protocol VendorListStore: Sendable {
 
 /// The whole storage contract; each backend conforms once.
 public typealias AssentStorage = PropertyStore & LedgerStore & VendorListStore & RequestStore & SigningKeyStore
+    & AnalyticsStore
 
 extension LedgerStore {
     public func append<Result: Sendable>(
