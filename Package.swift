@@ -8,7 +8,7 @@ let upcoming: [SwiftSetting] = [
 
 let package = Package(
     name: "assent",
-    platforms: [.macOS(.v15)],
+    platforms: [.macOS(.v15), .iOS(.v16)],
     products: [
         .executable(name: "assent", targets: ["assent"]),
         .library(name: "AssentCore", targets: ["AssentCore"]),
@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "AssentPostgres", targets: ["AssentPostgres"]),
         .library(name: "AssentServer", targets: ["AssentServer"]),
         .library(name: "AssentMail", targets: ["AssentMail"]),
+        .library(name: "AssentKit", targets: ["AssentKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
@@ -98,6 +99,11 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        .target(
+            name: "AssentKit",
+            dependencies: ["AssentCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: upcoming
+        ),
         .executableTarget(
             name: "assent",
             dependencies: [
@@ -164,6 +170,16 @@ let package = Package(
         .testTarget(
             name: "AssentMailTests",
             dependencies: ["AssentMail"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "AssentKitTests",
+            dependencies: [
+                "AssentKit", "AssentCore", "AssentServer", "AssentStore", "AssentSQLite",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: upcoming
         ),
     ]
