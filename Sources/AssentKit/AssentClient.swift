@@ -73,6 +73,8 @@ public actor AssentClient {
     private let session: URLSession
     private var state = AssentState()
     private var loaded = false
+    /// Set once the server refused the identity token (expired, say): the rest of the session goes without it.
+    private var identityRefused = false
 
     public init(
         server: URL, property: String, store: any AssentStateStore, configuration: Configuration = Configuration()
@@ -299,11 +301,28 @@ public actor AssentClient {
         request.timeoutInterval = configuration.timeout
         request.setValue("application/json", forHTTPHeaderField: "Accept")
         for (name, value) in configuration.extraHeaders { request.setValue(value, forHTTPHeaderField: name) }
-        if let token = configuration.identityToken { request.setValue(token, forHTTPHeaderField: "Assent-Identity") }
+        if let token = configuration.identityToken, !identityRefused {
+            request.setValue(token, forHTTPHeaderField: "Assent-Identity")
+        }
         return request
     }
 
+    /// Sends `request`; a refused identity token is dropped and the request sent again without it, as the widget
+    /// does, so that the banner still works.
     private func send(_ request: URLRequest) async throws -> (Data, HTTPURLResponse) {
+        let (data, response) = try await exchange(request)
+        guard request.value(forHTTPHeaderField: "Assent-Identity") != nil,
+            response.statusCode == 400 || response.statusCode == 401,
+            let code = (try? JSONParser.parse(data))?["error"]?["code"]?.stringValue,
+            code == "identity_rejected" || code == "invalid_identity"
+        else { return (data, response) }
+        identityRefused = true
+        var retry = request
+        retry.setValue(nil, forHTTPHeaderField: "Assent-Identity")
+        return try await exchange(retry)
+    }
+
+    private func exchange(_ request: URLRequest) async throws -> (Data, HTTPURLResponse) {
         let data: Data
         let response: URLResponse
         do {
