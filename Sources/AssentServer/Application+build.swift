@@ -98,6 +98,10 @@ public func buildApplication(
     if let webhook = configuration.webhook {
         services.append(try WebhookDispatcher(store: store, configuration: webhook, logger: logger))
     }
+    services.append(
+        AnalyticsWriter(
+            counter: service.analytics, store: store, retentionDays: configuration.analyticsRetentionDays,
+            logger: logger, clock: { ConsentService.now() }))
     let router = try buildRouter(service: service, requests: requests, metrics: metrics)
     if let listen = configuration.metricsListen {
         services.append(
@@ -131,6 +135,7 @@ func buildRouter(
     router.addMiddleware { ServerMiddleware(routes: routes) }
     router.addRoutes(ConsentController(service: service).endpoints, atPath: "/v1")
     router.addRoutes(RequestController(service: requests).endpoints, atPath: "/v1")
+    router.addRoutes(AnalyticsController(service: service, logger: requests.logger).endpoints, atPath: "/v1")
     try PageController(service: requests).addRoutes(to: router)
     LedgerController(service: service).addRoutes(to: router)
     try SiteController(service: service).addRoutes(to: router)

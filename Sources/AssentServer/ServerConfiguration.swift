@@ -50,6 +50,10 @@ public struct ServerConfiguration: Sendable {
     /// A trusted header from the TLS-terminating proxy naming the scheme the client used (such as
     /// X-Forwarded-Proto); cookies are `Secure` when it says https, and always when `publicURL` is https.
     public var forwardedProtoHeader: String?
+    /// Count banners shown and decisions (ID-free daily aggregates, docs/analytics.md); false counts nothing.
+    public var analytics = true
+    /// Days analytics rows are kept (25 months by default).
+    public var analyticsRetentionDays = 762
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "./assent-data",

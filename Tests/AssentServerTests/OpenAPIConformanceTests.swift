@@ -63,6 +63,9 @@ struct OpenAPIConformanceTests {
         "GET /v1/ledger/heads",
         "GET /v1/ledger/heads/latest",
         "GET /v1/ledger/proofs/consistency",
+        "POST /v1/properties/{property}/events",
+        "OPTIONS /v1/properties/{property}/events",
+        "GET /v1/admin/properties/{property}/analytics",
     ]
 
     /// Documented statuses no request can provoke on a healthy server.
@@ -231,6 +234,7 @@ struct OpenAPIConformanceTests {
         for operation: OpenAPISpec.Operation, spec: OpenAPISpec, fixture: Fixture, client: some TestClientProtocol
     ) async throws -> [Probe] {
         if let special = fixture.requests.probes(for: operation) { return special }
+        if let analytics = Self.analyticsProbes(for: operation, fixture: fixture) { return analytics }
         if operation.name == "GET /metrics" {
             return [
                 Probe(name: "good", uri: "/metrics", headers: [.authorization: "Bearer \(Self.metricsToken)"]),
@@ -356,6 +360,53 @@ struct OpenAPIConformanceTests {
                 Probe(name: "wrong shape", uri: uri(good), headers: jsonHeaders, body: ByteBuffer(string: "[]")))
         }
         return probes
+    }
+
+    /// The analytics beacon and the admin report (AnalyticsRouteTests has the behaviour).
+    static func analyticsProbes(for operation: OpenAPISpec.Operation, fixture: Fixture) -> [Probe]? {
+        let good = ByteBuffer(string: #"{"event":"banner_shown","policyVersion":1,"lang":"en"}"#)
+        let beacon: HTTPFields = [.contentType: "text/plain;charset=UTF-8", .origin: TestServer.allowedOrigin]
+        func with(_ headers: HTTPFields, _ extra: HTTPFields) -> HTTPFields { headers.merging(extra) }
+        switch operation.name {
+        case "POST /v1/properties/{property}/events":
+            let uri = "/v1/properties/demo/events"
+            return [
+                Probe(name: "good", uri: uri, headers: beacon, body: good),
+                Probe(
+                    name: "json", uri: uri, headers: with(beacon, [.contentType: "application/json"]), body: good),
+                Probe(name: "region header FR", uri: uri, headers: with(beacon, [.regionHeader: "FR"]), body: good),
+                Probe(name: "demo region", uri: uri + "?region=BR", headers: beacon, body: good),
+                Probe(name: "bad region", uri: uri + "?region=Atlantis", headers: beacon, body: good),
+                Probe(name: "property=nope", uri: "/v1/properties/nope/events", headers: beacon, body: good),
+                Probe(
+                    name: "foreign origin", uri: uri, headers: with(beacon, [.origin: "https://evil.example"]),
+                    body: good),
+                Probe(name: "malformed JSON", uri: uri, headers: beacon, body: ByteBuffer(string: "{")),
+                Probe(
+                    name: "unknown event", uri: uri, headers: beacon,
+                    body: ByteBuffer(string: #"{"event":"click","policyVersion":1}"#)),
+                Probe(name: "text/html", uri: uri, headers: with(beacon, [.contentType: "text/html"]), body: good),
+                Probe(
+                    name: "too large", uri: uri, headers: beacon,
+                    body: ByteBuffer(string: #"{"lang":""# + String(repeating: "a", count: 2000) + #""}"#)),
+            ]
+        case "GET /v1/admin/properties/{property}/analytics":
+            let uri = "/v1/admin/properties/demo/analytics"
+            let admin: HTTPFields = [.authorization: "Bearer " + fixture.requests.admin]
+            return [
+                Probe(name: "good", uri: uri, headers: admin),
+                Probe(name: "by region", uri: uri + "?by=region&from=2026-01-01&to=2026-12-31", headers: admin),
+                Probe(name: "csv", uri: uri + "?format=csv", headers: admin),
+                Probe(name: "bad by", uri: uri + "?by=subject", headers: admin),
+                Probe(name: "no token", uri: uri),
+                Probe(
+                    name: "suppression token", uri: uri,
+                    headers: [.authorization: "Bearer " + fixture.requests.suppression]),
+                Probe(name: "property=nope", uri: "/v1/admin/properties/nope/analytics", headers: admin),
+            ]
+        default:
+            return nil
+        }
     }
 
     // MARK: Checking a response

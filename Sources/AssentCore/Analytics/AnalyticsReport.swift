@@ -107,19 +107,12 @@ public struct AnalyticsReport: Sendable, Equatable {
             total.counts[count.metric, default: 0] += count.count
         }
         self.total = total
-        var kept = byKey.filter { $0.value.decisions >= minimumDecisions }
+        let kept = byKey.filter { $0.value.decisions >= minimumDecisions }
         var other = AnalyticsFigures()
         var merged = false
         for (key, figures) in byKey where kept[key] == nil {
             other.add(figures)
             merged = true
-        }
-        // "other" itself must not be a small cell: while it is, the smallest group kept joins it.
-        while merged, other.decisions < minimumDecisions,
-            let smallest = kept.min(by: { ($0.value.decisions, $0.key) < ($1.value.decisions, $1.key) })
-        {
-            other.add(smallest.value)
-            kept[smallest.key] = nil
         }
         var groups = kept.sorted {
             ($0.value.decisions, $0.value.bannersShown, $1.key) > ($1.value.decisions, $1.value.bannersShown, $0.key)

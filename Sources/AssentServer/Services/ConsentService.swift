@@ -21,6 +21,8 @@ final class ConsentService: Sendable {
     let signalCache = SignalCache()
     /// Signed-in readers: the server's subject key and the groups of properties (ConsentService+Identity.swift).
     let identities = IdentityDirectory()
+    /// This server's analytics counts not yet written (AnalyticsCounter.swift).
+    let analytics: AnalyticsCounter
     private let lastTreeHead = Mutex<(head: SignedTreeHead, bytes: [UInt8])?>(nil)
 
     init(
@@ -33,6 +35,7 @@ final class ConsentService: Sendable {
         self.cache = PropertyCache(store: store)
         self.decisions = DecisionCache(capacity: configuration.databaseURL == nil ? configuration.decisionCacheSize : 0)
         self.vendorLists = VendorListCache(store: store)
+        self.analytics = AnalyticsCounter(enabled: configuration.analytics)
         self.keyRing =
             keyRing
             ?? KeyRing(
@@ -112,9 +115,11 @@ final class ConsentService: Sendable {
     // MARK: Recording
 
     /// Records a decision and returns the rendered 201 body: the decision with its receipt. With a signed-in
-    /// reader's `identity` token, the decision is the reader's (see `recordingSubject`).
+    /// reader's `identity` token, the decision is the reader's (see `recordingSubject`). `counted` false leaves the
+    /// decision out of the analytics (the compliance scanner's decisions, and requests the server marks as such).
     func record(
-        propertyID: String, body: [UInt8], regionHeader: String?, gpcHeader: Bool, identity: String? = nil
+        propertyID: String, body: [UInt8], regionHeader: String?, gpcHeader: Bool, identity: String? = nil,
+        counted: Bool = true
     ) async throws -> [UInt8] {
         let entry = try await property(propertyID)
         // The token first: nothing is recorded for a reader it does not prove.
@@ -156,9 +161,15 @@ final class ConsentService: Sendable {
         let now = Self.now()
         let subject = try await recordingSubject(
             submission.subject, reader: reader, decision: decision, property: shown, now: now)
+        let known = reader != nil || subject == submission.subject
+        // The subject's decision before this one, read once: for the TCF objections it carries, and for analytics
+        // (a change or a first decision, and whether it withdraws a category).
+        let counting = counted && analytics.enabled
+        let earlier: LedgerEntry?? =
+            known && (counting || shown.signals.tcf?.enabled == true)
+            ? .some(try await earlierDecision(property: shown.id, subject: subject)) : nil
         let objections = try await tcfObjections(
-            submission.tcf, subject: subject, known: reader != nil || subject == submission.subject, property: shown,
-            vendorList: shownList)
+            submission.tcf, subject: subject, known: known, property: shown, vendorList: shownList, earlier: earlier)
         let ledgerEntry = LedgerEntry(
             decision: decision, id: RandomID.uuid(milliseconds: now), property: shown, subject: subject,
             action: submission.action,
@@ -169,6 +180,8 @@ final class ConsentService: Sendable {
             ledgerEntry, revision: entry.current, vendorList: try await vendorLists.list(for: entry.current.property))
         let entryBytes = ledgerEntry.canonicalBytes
         let receipt = try await writer.append(ledgerEntry, canonicalBytes: entryBytes)
+        // Counted once the record is durable, from what it holds.
+        if counting { analytics.countDecision(ledgerEntry, earlier: earlier ?? nil) }
         // The decision is rendered once: cached for reads, and with the receipt added for this answer.
         var bytes = remember(
             ledgerEntry, leafIndex: receipt.leafIndex, revision: entry.current, signals: signalBytes
@@ -195,14 +208,25 @@ final class ConsentService: Sendable {
     /// latest ones on the property that still name something it shows. Only a property with TCF enabled reads
     /// the latest record for that (from memory when this server has it), and only for a subject that existed.
     func tcfObjections(
-        _ submitted: TCFObjections?, subject: String, known: Bool, property: Property, vendorList: VendorList?
+        _ submitted: TCFObjections?, subject: String, known: Bool, property: Property, vendorList: VendorList?,
+        earlier read: LedgerEntry?? = nil
     ) async throws -> TCFObjections {
         if let submitted { return submitted }
         guard known, property.signals.tcf?.enabled == true, let vendorList else { return .none }
-        var earlier = decisions.get(property: property.id, subject: subject)?.entry
-        if earlier == nil { earlier = try await store.latestRecord(property: property.id, subject: subject)?.entry }
+        let earlier: LedgerEntry?
+        if let read {
+            earlier = read
+        } else {
+            earlier = try await earlierDecision(property: property.id, subject: subject)
+        }
         guard let earlier, !earlier.tcfObjections.isEmpty else { return .none }
         return earlier.tcfObjections.keeping(property.tcfLegitimateInterests(vendorList))
+    }
+
+    /// The subject's latest decision on the property: from memory when this server has it, else from the store.
+    func earlierDecision(property: String, subject: String) async throws -> LedgerEntry? {
+        if let item = decisions.get(property: property, subject: subject) { return item.entry }
+        return try await store.latestRecord(property: property, subject: subject)?.entry
     }
 
     // MARK: Reading

@@ -1,0 +1,133 @@
+import AssentCore
+import AssentStore
+import Logging
+import Metrics
+import ServiceLifecycle
+import Synchronization
+
+/// The counts of this server not yet written: a table in memory that requests add to (a lock held for a few
+/// dictionary updates) and the writer empties about once a second. Counting never writes per request.
+final class AnalyticsCounter: Sendable {
+    /// False: nothing is counted (`--analytics off`).
+    let enabled: Bool
+    private let pending = Mutex<[AnalyticsKey: Int]>([:])
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    /// Counts a recorded decision; `earlier` is the subject's decision before it on the property.
+    func countDecision(_ entry: LedgerEntry, earlier: LedgerEntry?) {
+        guard enabled else { return }
+        let (cell, metrics) = AnalyticsMetric.decision(entry, earlier: earlier)
+        pending.withLock { table in
+            for metric in metrics { table[AnalyticsKey(cell: cell, metric: metric), default: 0] += 1 }
+        }
+    }
+
+    func countEvent(_ event: AnalyticsEvent, cell: AnalyticsCell) {
+        guard enabled else { return }
+        pending.withLock { $0[AnalyticsKey(cell: cell, metric: event.rawValue), default: 0] += 1 }
+    }
+
+    /// Takes everything counted so far.
+    func drain() -> [AnalyticsCount] {
+        let table = pending.withLock { table in
+            defer { table = [:] }
+            return table
+        }
+        return table.map { AnalyticsCount(cell: $0.key.cell, metric: $0.key.metric, count: $0.value) }
+    }
+
+    /// Puts back counts a failed write did not store, to go with the next one.
+    func restore(_ counts: [AnalyticsCount]) {
+        pending.withLock { table in
+            for count in counts {
+                table[AnalyticsKey(cell: count.cell, metric: count.metric), default: 0] += count.count
+            }
+        }
+    }
+}
+
+/// The one writer of a server's analytics: flushes the counter as one upsert batch about every second and once
+/// more at shutdown, and drops rows older than the retention hourly. A crash loses at most the last second of
+/// counts; decision counts can be rebuilt from the ledger (`assent analytics rebuild`).
+struct AnalyticsWriter: Service {
+    let counter: AnalyticsCounter
+    let store: any AnalyticsStore
+    let retentionDays: Int
+    let logger: Logger
+    let clock: @Sendable () -> Int64
+    var interval: Duration = .seconds(1)
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var lastRetention: Int64?
+            while !Task.isCancelled {
+                if lastRetention.map({ clock() - $0 >= 3_600_000 }) ?? true {
+                    lastRetention = clock()
+                    await dropExpired()
+                }
+                try? await Task.sleep(for: interval)
+                await flush()
+            }
+        }
+        // Shutting down: what was counted since the last flush.
+        await flush()
+    }
+
+    /// Writes what the counter holds; on failure the counts go back for the next try.
+    @discardableResult
+    func flush() async -> Int {
+        await Self.flush(counter, to: store, logger: logger)
+    }
+
+    static func flush(_ counter: AnalyticsCounter, to store: any AnalyticsStore, logger: Logger) async -> Int {
+        let counts = counter.drain()
+        if counts.isEmpty { return 0 }
+        do {
+            try await store.addAnalytics(counts)
+        } catch {
+            counter.restore(counts)
+            logger.warning("cannot write analytics counts", metadata: ["error": "\(error)", "rows": "\(counts.count)"])
+            return 0
+        }
+        AnalyticsMetrics.record(counts)
+        return counts.count
+    }
+
+    /// Deletes the rows of days older than the retention; returns how many went.
+    @discardableResult
+    func dropExpired() async -> Int {
+        let today = CivilDate(milliseconds: clock()).daysSinceEpoch
+        do {
+            let dropped = try await store.deleteAnalytics(beforeDay: today - retentionDays)
+            if dropped > 0 { logger.info("dropped old analytics rows", metadata: ["rows": "\(dropped)"]) }
+            return dropped
+        } catch {
+            logger.error("cannot drop old analytics rows", metadata: ["error": "\(error)"])
+            return 0
+        }
+    }
+}
+
+/// Prometheus counters for the totals: by property, event or action, and country only (never a subdivision or
+/// anything finer).
+enum AnalyticsMetrics {
+    static func record(_ counts: [AnalyticsCount]) {
+        var totals: [[String]: Int] = [:]
+        for count in counts {
+            let country = String(count.cell.region.prefix(2))
+            if let event = AnalyticsEvent(rawValue: count.metric) {
+                totals[["events", count.cell.property, "event", event.rawValue, country], default: 0] += count.count
+            } else if count.metric.hasPrefix(AnalyticsMetric.actionPrefix) {
+                let action = String(count.metric.dropFirst(AnalyticsMetric.actionPrefix.count))
+                totals[["decisions", count.cell.property, "action", action, country], default: 0] += count.count
+            }
+        }
+        for (labels, total) in totals {
+            Counter(
+                label: "assent_analytics_\(labels[0])_total",
+                dimensions: [("property", labels[1]), (labels[2], labels[3]), ("country", labels[4])]
+            ).increment(by: total)
+        }
+    }
+}
