@@ -69,6 +69,12 @@ extension Assent {
         @Option(help: "Days the address of a closed privacy request is kept (env ASSENT_REQUEST_RETENTION_DAYS).")
         var requestRetentionDays: Int = env("ASSENT_REQUEST_RETENTION_DAYS").flatMap(Int.init) ?? 30
 
+        @Option(help: "Count banners shown and decisions as ID-free daily aggregates: on or off (env ASSENT_ANALYTICS).")
+        var analytics: String = env("ASSENT_ANALYTICS") ?? "on"
+
+        @Option(help: "Days analytics rows are kept, 25 months by default (env ASSENT_ANALYTICS_RETENTION_DAYS).")
+        var analyticsRetentionDays: Int = env("ASSENT_ANALYTICS_RETENTION_DAYS").flatMap(Int.init) ?? 762
+
         @Option(help: "Log level: trace, debug, info, notice, warning, error (env ASSENT_LOG_LEVEL).")
         var logLevel: String = env("ASSENT_LOG_LEVEL") ?? "info"
 
@@ -155,6 +161,12 @@ extension Assent {
             guard (0...36_500).contains(requestRetentionDays) else {
                 throw ValidationError("--request-retention-days must be 0 to 36500")
             }
+            guard analytics == "on" || analytics == "off" else {
+                throw ValidationError("--analytics must be on or off")
+            }
+            guard (1...36_500).contains(analyticsRetentionDays) else {
+                throw ValidationError("--analytics-retention-days must be 1 to 36500")
+            }
             if (webhookURL == nil) != (webhookSecret == nil) {
                 throw ValidationError("--webhook-url and --webhook-secret go together")
             }
@@ -206,6 +218,8 @@ extension Assent {
             configuration.metricsToken = metricsToken
             configuration.metricsListen = metricsListen.flatMap(ListenAddress.init)
             configuration.forwardedProtoHeader = forwardedProtoHeader
+            configuration.analytics = analytics == "on"
+            configuration.analyticsRetentionDays = analyticsRetentionDays
             let logger = Logger(label: "assent")
             // The store stays open while the server runs (PostgreSQL's pool closes when it stops).
             try await DataDirectory.withStorage(configuration, logger: logger) { opened in
