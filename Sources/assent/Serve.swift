@@ -69,7 +69,7 @@ extension Assent {
         @Option(help: "Days the address of a closed privacy request is kept (env ASSENT_REQUEST_RETENTION_DAYS).")
         var requestRetentionDays: Int = env("ASSENT_REQUEST_RETENTION_DAYS").flatMap(Int.init) ?? 30
 
-        @Option(help: "Count banners shown and decisions as ID-free daily aggregates: on or off (env ASSENT_ANALYTICS).")
+        @Option(help: "Count banners shown and decisions (ID-free daily aggregates): on or off (env ASSENT_ANALYTICS).")
         var analytics: String = env("ASSENT_ANALYTICS") ?? "on"
 
         @Option(help: "Days analytics rows are kept, 25 months by default (env ASSENT_ANALYTICS_RETENTION_DAYS).")
