@@ -53,6 +53,10 @@ PROBE = r"""
     window.__fetches.push({url: String(u && u.url || u), method: (o && o.method) || "GET"});
     return f.apply(this, arguments);
   };
+  // and every analytics beacon (navigator.sendBeacon), with its body
+  var sb = navigator.sendBeacon && navigator.sendBeacon.bind(navigator);
+  window.__beacons = [];
+  if (sb) navigator.sendBeacon = function (u, d) { window.__beacons.push({url: String(u), body: String(d)}); return sb(u, d); };
   document.addEventListener("DOMContentLoaded", function () {
     var top = function (s) { var e = document.querySelector(s); return e ? e.getBoundingClientRect().top : null; };
     window.__dcl = {h1: top("h1"), article: top("article"), h2: top("article h2"), aside: top("aside"),
@@ -297,6 +301,9 @@ class Browser:
 
     def fetches(self):
         return self.js("return window.__fetches || []")
+
+    def beacons(self):
+        return self.js("return window.__beacons || []")
 
     def api_requests(self):
         """Requests to the widget API (/config, /consents) this page view made: the fetch log and the

@@ -3,7 +3,7 @@
 "use strict";
 const enc = d => encodeURIComponent(JSON.stringify(d));
 const dec = v => { try { const d = JSON.parse(decodeURIComponent(v)); return d && typeof d == "object" && d.c && typeof d.c == "object" ? d : null } catch (e) { return null } };
-// newest (by t) valid-looking decision among same-name cookies in a document.cookie string
+// newest (by t) decision among same-name cookies
 const pick = (str, name) => {
   let b = null;
   for (const p of (str || "").split(";")) {
@@ -17,7 +17,7 @@ const map = (c, f) => { const r = {}; for (const k in c) r[k] = f(c[k]); return 
 const bools = c => map(c, x => !!x);
 const sec = s => Math.floor(Date.parse(s) / 1e3);
 const fromResp = r => ({ s: r.subject, c: map(r.choices, x => x ? 1 : 0), v: r.policyVersion, t: sec(r.recordedAt), e: sec(r.expiresAt), g: r.gpc ? 1 : 0 });
-// effective choices: required on; GPC turns gpc categories off; else base choice, else the regime default
+// effective choices: required on; GPC turns gpc ones off; else base or default
 const eff = (cf, base, gpc) => {
   const r = {};
   for (const c of cf.categories) r[c.key] = c.required ? true : gpc && c.gpc ? false : base && c.key in base ? !!base[c.key] : !!c.default;
@@ -25,23 +25,22 @@ const eff = (cf, base, gpc) => {
 };
 const all = (cf, on) => { const r = {}; for (const c of cf.categories) r[c.key] = on; return r };
 const gpcKeys = cf => cf ? cf.categories.filter(c => c.gpc).map(c => c.key) : ["sale", "targeting"];
-// names (from those present) of first-party cookies listed for a category
 const doomed = (cat, names) => names.filter(n => (cat.cookies || []).some(k => k.party == "first" && (k.prefix ? n.startsWith(k.name) : n == k.name)));
-// Domain= values to expire on: "" (host-only), the host, each parent domain, the cookie domain
+// Domain= values to expire on: "" (host-only), host, parents, cookie domain
 const doms = (host, cd) => {
   const r = [""];
   if (!/^[\d.]+$|:/.test(host)) { const p = host.split("."); for (let i = 0; i < p.length - 1; i++) r.push(p.slice(i).join(".")) }
   if (cd) r.push(cd.replace(/^\./, ""));
   return [...new Set(r)]
 };
-// the Domain= to write the decision cookie with: cookieDomain when the host is it or below it
+// Domain= of the decision cookie: cookieDomain if the host is it or below
 const cdom = (host, cd) => { cd = (cd || "").replace(/^\./, "").toLowerCase(); return cd && (host == cd || host.endsWith("." + cd)) ? cd : "" };
 const ck = (name, d, dom, secure, now) => name + "=" + enc(d) + "; Path=/; SameSite=Lax; Max-Age=" + Math.max(0, d.e - now) + (dom ? "; Domain=" + dom : "") + (secure ? "; Secure" : "");
 const sub = (t, title) => String(t || "").split("{category}").join(title);
 const denied = () => { const r = {}; for (const k of "ad_storage analytics_storage ad_user_data ad_personalization functionality_storage personalization_storage security_storage".split(" ")) r[k] = k[0] == "s" ? "granted" : "denied"; return r };
 const APIS = ["__tcfapi", "__gpp", "__uspapi"];
 const gping = () => ({ gppVersion: "1.1", cmpStatus: "stub", cmpDisplayStatus: "hidden", signalStatus: "not ready", supportedAPIs: [], cmpId: 0, sectionList: [], applicableSections: [0], gppString: "", parsedSections: {} });
-// IAB API stubs (ping answers, GPP listeners register, the rest queues) and their locator-frame messages
+// IAB API stubs (ping answers, GPP listeners, others queue) and frame messages
 const stubs = (W, B, need) => {
   const f = (n, h) => W[n] = (...a) => { B.p = 1; if (!h(...a)) B.q.push([n, a]); need() };
   f(APIS[0], (c, v, cb) => c == "ping" && (cb({ gdprApplies: void 0, cmpLoaded: false, cmpStatus: "stub", displayStatus: "hidden", apiVersion: "2.2" }, true), 1));
@@ -76,9 +75,9 @@ const now = () => Math.floor(Date.now() / 1e3);
 const E = encodeURIComponent, API = O + "/v1/properties/" + E(P);
 let ch = {}, cf = null, cache = null, fx = null, net = 0, css = null, seq = 0, q = Promise.resolve(), d = pick(D.cookie, CK), I = ds.identity || window.assentIdentity;
 const fns = [], ui = {}, W = window, SK = "assent:" + P + "#s";
-// shared with assent-signals.js, which loads once signals are known and an API is called or TCF UI shows
+// shared with assent-signals.js, loaded when signals are known and an API is called or TCF UI shows
 const B = { q: [], l: [], n: 0, g: null, c: () => cf, d: () => d };
-let sj = 0;
+let sj = 0, bn = 0;
 const need = () => {
   if (B.g && !sj && (B.p || cf && cf.tcf && (ui.b || ui.o))) { sj = 1; const s = D.createElement("script"); s.src = O + "/assent-signals.js"; s.nonce = S.nonce; (D.head || H).append(s) }
 };
@@ -119,14 +118,14 @@ const set = n => {
   for (const f of fns) try { f({ ...ch }) } catch (e) {}
   D.dispatchEvent(new CustomEvent("assent:change", { detail: { ...ch } }))
 };
-// expire listed first-party cookies of every denied category
+// expire listed cookies of denied categories
 const purge = () => {
   if (!cf) return;
   const names = D.cookie.split(";").map(p => p.split("=")[0].trim()).filter(Boolean);
   for (const c of cf.categories) if (!c.required && ch[c.key] === false)
     for (const n of doomed(c, names)) for (const m of doms(location.hostname, cf.cookieDomain)) D.cookie = n + "=; Path=/; Max-Age=0" + (m ? "; Domain=" + m : "")
 };
-// while the parser is still running, a script is complete once something follows it
+// while parsing, a script is complete once something follows it
 const done = s => { if (D.readyState != "loading") return 1; for (let n = s; n; n = n.parentNode) if (n.nextSibling) return 1 };
 const gate = () => {
   for (const s of D.querySelectorAll('script[type="text/plain"][data-assent]:not([data-assent-ran])')) if (ok(s.dataset.assent) && done(s)) run(s);
@@ -167,7 +166,7 @@ const write = d => {
   D.cookie = ck(CK, d, dm, location.protocol == "https:", now());
   if (dm) D.cookie = CK + "=; Path=/; Max-Age=0"
 };
-// posts are queued so that a second decision reuses the subject of the first
+// queued: a second decision reuses the first's subject
 const post = (a, n) => { const my = ++seq; return q = q.then(() => {
   const c = {};
   for (const x of cf.categories) if (!x.required) c[x.key] = !!n[x.key];
@@ -198,8 +197,11 @@ const hide = () => { close(); if (ui.b) { ui.b.remove(); ui.b = null } };
 const foc = g => [...g.querySelectorAll("button,a[href],input:not([disabled]),summary")];
 const link = (x, k) => { const u = cf.links && cf.links[k]; if (!u) return ""; const a = el("a", 0, x); a.href = new URL(u, O).href; return a };
 
+// one ID-free beacon per view showing the banner or preferences without a decision
+const bc = e => bn || valid(d, now()) || (bn = 1, navigator.sendBeacon?.(API + "/events" + (R ? "?region=" + E(R) : ""), JSON.stringify({ event: e, policyVersion: cf.policyVersion, lang: cf.lang || L })));
 const banner = () => {
   if (ui.b) return;
+  bc("banner_shown");
   const t = cf.texts, b = ui.b = el("div", "assent assent-b"), w = el("div", "assent-w"), x = el("div", "assent-tx"), a = el("div", "assent-a");
   b.setAttribute("role", "region"); b.setAttribute("aria-label", t.bannerTitle);
   x.append(el("p", "assent-t", t.bannerTitle), el("p", 0, t.bannerText));
@@ -212,6 +214,7 @@ const banner = () => {
 
 const prefs = sale => load().then(() => {
   if (ui.o) return;
+  bc("preferences_shown");
   const t = cf.texts, o = ui.o = el("div", "assent assent-o"), g = ui.g = el("div", "assent-d"), cur = eff(cf, ch, GPC), ins = {};
   ui.op = D.activeElement;
   g.setAttribute("role", "dialog"); g.setAttribute("aria-modal", "true"); g.setAttribute("aria-labelledby", "assent-pt"); g.tabIndex = -1;
@@ -266,7 +269,7 @@ new MutationObserver(ms => {
 D.addEventListener("DOMContentLoaded", gate);
 
 if (valid(d, now())) {
-  // a valid stored decision applies at once; a request only for GPC or a stale config
+  // a valid decision applies at once; a request only for GPC or stale config
   const n = bools(d.c);
   let gp = 0;
   if (GPC) for (const k of gpcKeys(cf)) if (n[k]) { n[k] = false; gp = 1 }
@@ -283,7 +286,7 @@ if (valid(d, now())) {
   if (gp || !fresh() || cf.policyVersion != d.v) load().then(chk).catch(() => {});
   B.g === null ? fetch(API + "/subjects/" + E(d.s), { credentials: "omit" }).then(r => r.json()).then(r => sig(r.signals, 0, 1)).catch(() => {}) : need()
 } else {
-  // no decision yet: the regime depends on where the visitor is now, so never trust a cached config
+  // no decision: the regime depends on where the visitor is now: no cached config
   cache = cf = null;
   load().then(() => cf.decision ? set(use(cf.decision)) : (sig(cf.signals), ask(null))).catch(() => {})
 }
