@@ -89,7 +89,9 @@ extension Assent {
                 abstract: "Certify this data directory's signing key with a publisher root key.",
                 discussion: """
                     Writes the certificate beside the key in the data directory's public-keys.json; the server \
-                    publishes it with its key from its next start, and verifiers that pin the root trust the key.
+                    publishes it with its key from its next start, and verifiers that pin the root trust the key. \
+                    A data directory without a key yet gets one, so a server can be provisioned before its first \
+                    start.
                     """)
 
             @OptionGroup var data: DataOptions

@@ -80,16 +80,39 @@ def run_assent(*args):
     return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=120, env=env)
 
 
+def publisher_root():
+    """A publisher root key, as docs/ledger-trust.md has several servers do it: each server's key is certified by
+    it, and every server and verifier pins its public part alone. Returns (private key path, public JWKS path)."""
+    folder = tempfile.mkdtemp(prefix="assent-faults-root-")
+    private = os.path.join(folder, "root.ed25519")
+    created = run_assent("key", "root", "create", "--out", private)
+    assert created.returncode == 0, created.stdout + created.stderr
+    return private, os.path.join(folder, "root.jwks.json")
+
+
+ROOT_KEY = None
+
+
+def root_key():
+    global ROOT_KEY
+    if ROOT_KEY is None:
+        ROOT_KEY = publisher_root()
+    return ROOT_KEY
+
+
 class Server:
     def __init__(self, name, database_url):
         self.name = name
         self.port = free_port()
         self.data_dir = tempfile.mkdtemp(prefix=f"assent-faults-{name}-")
+        private, public = root_key()
+        certified = run_assent("key", "certify", "--root", private, "--data-dir", self.data_dir)
+        assert certified.returncode == 0, certified.stdout + certified.stderr
         env = {k: v for k, v in os.environ.items() if not k.startswith("ASSENT_")}
         self.log = tempfile.NamedTemporaryFile(prefix=f"assent-faults-{name}-", suffix=".log", delete=False)
         self.process = subprocess.Popen(
             [BIN, "serve", "--port", str(self.port), "--data-dir", self.data_dir, "--database-url", database_url,
-             "--ledger-shards", str(SHARDS), "--log-level", "notice"],
+             "--ledger-shards", str(SHARDS), "--log-level", "notice", "--root-key", public],
             env=env, stdout=subprocess.DEVNULL, stderr=self.log)
 
     def ready(self):
@@ -243,7 +266,8 @@ def check_acknowledged(outcomes, database_url, reader, figures):
 
 
 def verify_ledger(data_dir, database_url, acknowledged):
-    result = run_assent("ledger", "verify", "--data-dir", data_dir, "--database-url", database_url)
+    result = run_assent("ledger", "verify", "--data-dir", data_dir, "--database-url", database_url, "--root-key",
+                        root_key()[1])
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ok:" in result.stdout, result.stdout
     records = int(result.stdout.split("ok:")[1].split()[0])

@@ -50,17 +50,23 @@ extension DataDirectory {
             retiredWasCertified: retiredWasCertified)
     }
 
-    /// Certifies the data directory's current signing key with a publisher root's private key: the certificate
-    /// is written beside the key in `public-keys.json`, and the server publishes it with its key from its next
-    /// start. Returns the key id and the root key id.
+    /// Certifies the data directory's current signing key (made now when the directory has none yet) with a
+    /// publisher root's private key: the certificate is written beside the key in `public-keys.json`, and the
+    /// server publishes it with its key from its next start. Returns the key id and the root key id.
     public static func certifyKey(_ configuration: ServerConfiguration, rootPrivateKey: [UInt8]) throws -> (
         keyID: String, rootKeyID: String
     ) {
-        guard let raw = FileManager.default.contents(atPath: configuration.signingKeyPath) else {
+        // A new server is provisioned before its first start: its key is made here, certified, and used by serve.
+        // A directory that has signed before (its public keys are here) but lacks the private key is a copy or a
+        // mistake: certifying a fresh key there would vouch for a key no server uses.
+        let fm = FileManager.default
+        if !fm.fileExists(atPath: configuration.signingKeyPath), fm.fileExists(atPath: publicKeysPath(configuration)) {
             throw DataDirectoryError(
-                "no signing key at \(configuration.signingKeyPath): start `assent serve` on the data directory first")
+                "\(configuration.dataDirectory) has public-keys.json but no signing key: certify on the server's own data directory"
+            )
         }
-        let signer = try TreeHeadSigner(rawPrivateKey: Array(raw))
+        try makePrivate(configuration, database: false)
+        let (signer, _) = try loadOrCreateKey(at: configuration.signingKeyPath)
         guard rootPrivateKey.count == 32 else { throw DataDirectoryError("the root key is not a 32-byte Ed25519 key") }
         let root = try Curve25519.Signing.PrivateKey(rawRepresentation: rootPrivateKey)
         let certificate = try KeyCertificate.issue(for: signer.publicKeyBytes, root: root)
