@@ -112,7 +112,7 @@ struct AnalyticsWriter: Service {
 /// Prometheus counters for the totals: by property, event or action, and country only (never a subdivision or
 /// anything finer).
 enum AnalyticsMetrics {
-    static func record(_ counts: [AnalyticsCount]) {
+    static func record(_ counts: [AnalyticsCount], factory: any MetricsFactory = MetricsSystem.factory) {
         var totals: [[String]: Int] = [:]
         for count in counts {
             let country = String(count.cell.region.prefix(2))
@@ -126,7 +126,8 @@ enum AnalyticsMetrics {
         for (labels, total) in totals {
             Counter(
                 label: "assent_analytics_\(labels[0])_total",
-                dimensions: [("property", labels[1]), (labels[2], labels[3]), ("country", labels[4])]
+                dimensions: [("property", labels[1]), (labels[2], labels[3]), ("country", labels[4])],
+                factory: factory
             ).increment(by: total)
         }
     }
