@@ -8,7 +8,7 @@ let upcoming: [SwiftSetting] = [
 
 let package = Package(
     name: "assent",
-    platforms: [.macOS(.v15), .iOS(.v16)],
+    platforms: [.macOS(.v13), .iOS(.v16)],
     products: [
         .executable(name: "assent", targets: ["assent"]),
         .library(name: "AssentCore", targets: ["AssentCore"]),
@@ -119,6 +119,7 @@ let package = Package(
             name: "assent-echo-bench",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Benchmarks/EchoServer",
             swiftSettings: upcoming

@@ -11,7 +11,7 @@
 import Foundation
 import GRDB
 import Hummingbird
-import Synchronization
+import NIOConcurrencyHelpers
 
 struct ConsentBody: Codable {
     var subject: String?
@@ -30,7 +30,7 @@ final class DurableLog: Sendable {
         var pending: [Waiting] = []
         var draining = false
     }
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     init(path: String) throws {
         pool = try DatabasePool(path: path)
@@ -43,7 +43,7 @@ final class DurableLog: Sendable {
     /// The row id of `bytes`, once committed.
     func append(_ bytes: Data) async throws -> Int64 {
         try await withCheckedThrowingContinuation { continuation in
-            let start = state.withLock { state -> Bool in
+            let start = state.withLockedValue { state -> Bool in
                 state.pending.append((bytes, continuation))
                 if state.draining { return false }
                 state.draining = true
@@ -55,7 +55,7 @@ final class DurableLog: Sendable {
 
     private func drain() async {
         while true {
-            let batch = state.withLock { state -> [Waiting] in
+            let batch = state.withLockedValue { state -> [Waiting] in
                 defer { state.pending.removeAll(keepingCapacity: true) }
                 if state.pending.isEmpty { state.draining = false }
                 return state.pending

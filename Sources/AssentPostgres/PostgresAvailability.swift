@@ -2,7 +2,6 @@ import AssentStore
 import Logging
 import NIOCore
 import PostgresNIO
-import Synchronization
 
 // While PostgreSQL is away, the store answers at once with `StoreError.unavailable` (the server turns it into 503
 // with Retry-After) instead of letting requests queue on the pool, and it finds PostgreSQL again by itself:
@@ -173,7 +172,7 @@ final class PostgresAvailability: Sendable {
         var waiters: [Int: @Sendable (String) -> Void] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let logger: Logger
     let probeRequests: AsyncStream<Void>
     private let probeContinuation: AsyncStream<Void>.Continuation
@@ -260,8 +259,8 @@ final class LeaseHandoff: Sendable {
         case returned
     }
 
-    private let delivery = Mutex(Delivery.pending)
-    private let giveBackState = Mutex(Return.inUse)
+    private let delivery = Locked(Delivery.pending)
+    private let giveBackState = Locked(Return.inUse)
 
     /// The leasing task offers the connection; false when the user no longer waits for it.
     func offer(_ connection: PostgresConnection) -> Bool {
@@ -354,7 +353,7 @@ final class StatementWatch: Sendable {
         var waiting: [PostgresConnection.ID: [Int: @Sendable (any Error) -> Void]] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let onClose: @Sendable () -> Void
     /// How long PostgresNIO is given to answer, after the connection closed, what it still can.
     static let grace: TimeAmount = .milliseconds(250)
@@ -404,7 +403,7 @@ final class StatementWait<Value>: Sendable {
         case delivered
     }
 
-    private let state = Mutex(State.pending)
+    private let state = Locked(State.pending)
 
     func finish(_ outcome: Result<Unchecked<Value>, any Error>) {
         let waiting = state.withLock { state -> CheckedContinuation<Unchecked<Value>, any Error>? in

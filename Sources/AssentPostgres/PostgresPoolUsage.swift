@@ -1,5 +1,5 @@
+import AssentStore
 import Metrics
-import Synchronization
 
 /// How the store uses its connection pool. PostgresNIO reports nothing about its pool, but every lease the store
 /// takes goes through `withPooledConnection`, which counts it here.
@@ -23,12 +23,11 @@ public struct PostgresPoolUsage: Sendable, Equatable {
 
 /// The counts behind `PostgresPoolUsage`, and the metrics `assent_db_pool_connections_in_use`,
 /// `assent_db_pool_connections_max`, `assent_db_pool_lease_wait_seconds` and `assent_db_pool_lease_timeouts_total`.
-/// Every query passes here, so the counts are atomics: no lock held while the metrics backend records, no actor.
+/// Every query passes here, so the counts take a lock only to add (never while the metrics backend records), and
+/// no actor.
 final class PoolUsageCounts: Sendable {
     let maximumConnections: Int
-    private let inUse = Atomic<Int>(0)
-    private let leases = Atomic<Int>(0)
-    private let timeouts = Atomic<Int>(0)
+    private let counts = Locked((inUse: 0, leases: 0, timeouts: 0))
     private let inUseMeter: Meter
     private let waitTimer: Timer
     private let timeoutCounter: Counter
@@ -43,26 +42,29 @@ final class PoolUsageCounts: Sendable {
 
     /// A call got a connection after waiting `wait` for it; it calls `released()` when it gives it back.
     func leased(after wait: Duration) {
-        inUse.wrappingAdd(1, ordering: .relaxed)
-        leases.wrappingAdd(1, ordering: .relaxed)
+        counts.withLock {
+            $0.inUse += 1
+            $0.leases += 1
+        }
         inUseMeter.increment()
         let (seconds, attoseconds) = wait.components
         waitTimer.recordNanoseconds(seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000)
     }
 
     func released() {
-        inUse.wrappingSubtract(1, ordering: .relaxed)
+        counts.withLock { $0.inUse -= 1 }
         inUseMeter.decrement()
     }
 
     func leaseTimedOut() {
-        timeouts.wrappingAdd(1, ordering: .relaxed)
+        counts.withLock { $0.timeouts += 1 }
         timeoutCounter.increment()
     }
 
     var usage: PostgresPoolUsage {
-        PostgresPoolUsage(
-            connectionsInUse: inUse.load(ordering: .relaxed), maximumConnections: maximumConnections,
-            leases: leases.load(ordering: .relaxed), leaseTimeouts: timeouts.load(ordering: .relaxed))
+        let now = counts.withLock { $0 }
+        return PostgresPoolUsage(
+            connectionsInUse: now.inUse, maximumConnections: maximumConnections, leases: now.leases,
+            leaseTimeouts: now.timeouts)
     }
 }

@@ -2,7 +2,6 @@ import AssentCore
 import AssentStore
 import Foundation
 import GRDB
-import Synchronization
 
 /// The embedded store: one SQLite database in WAL mode with `synchronous=FULL`, so a committed batch
 /// survives a crash or power loss. One value owns the pool and the schema.
@@ -375,7 +374,7 @@ extension SQLiteStore {
 /// starts the WAL again once every frame is back in the database file.
 final class BackgroundCheckpointer: Sendable {
     private let queue: DatabaseQueue
-    private let state = Mutex((commits: 0, running: false, writerTurn: false))
+    private let state = Locked((commits: 0, running: false, writerTurn: false))
 
     init(queue: DatabaseQueue) { self.queue = queue }
 

@@ -1,7 +1,6 @@
 import AssentCore
 import Logging
 import Metrics
-import Synchronization
 
 /// Appends decisions to one log with group commit: while a batch is being committed, everything that arrives
 /// waits and goes into the next batch. No timers: an idle writer commits a lone record at once. Each batch is
@@ -35,9 +34,9 @@ public final class LedgerWriter: Sendable {
         var batchesRetried = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     /// The tree as committed; only the single drain task reads or writes it.
-    private let tree = Mutex<MerkleFrontier?>(nil)
+    private let tree = Locked<MerkleFrontier?>(nil)
 
     private let recordsCounter: Counter
     private let failuresCounter: Counter

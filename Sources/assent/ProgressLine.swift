@@ -1,5 +1,5 @@
+import AssentStore
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -15,7 +15,7 @@ final class ProgressLine: Sendable {
 
     let enabled: Bool
     private let started = ContinuousClock.now
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(enabled: Bool = isatty(STDERR_FILENO) == 1) { self.enabled = enabled }
 

@@ -1,12 +1,12 @@
 import AssentCore
 import AssentKit
 import AssentServer
+import AssentStore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
-import Synchronization
 
 /// A real Assent server on a real socket (the application `assent serve` builds, on a fresh data directory), for
 /// the client to talk to over HTTP as an app would.
@@ -70,7 +70,7 @@ extension KitServer.Running {
 
 /// State kept in memory, for tests that do not restart.
 final class MemoryStateStore: AssentStateStore, Sendable {
-    private let state = Mutex<AssentState?>(nil)
+    private let state = Locked<AssentState?>(nil)
     func load() throws -> AssentState? { state.withLock { $0 } }
     func save(_ state: AssentState) throws { self.state.withLock { $0 = state } }
 }
@@ -94,7 +94,7 @@ extension SharedDefaults {
 
 /// A clock a test moves.
 final class TestClock: Sendable {
-    private let time = Mutex(Date())
+    private let time = Locked(Date())
     var now: Date { time.withLock { $0 } }
     func set(_ date: Date) { time.withLock { $0 = date } }
 }

@@ -3,14 +3,13 @@ import AssentStore
 import Logging
 import Metrics
 import ServiceLifecycle
-import Synchronization
 
 /// The counts of this server not yet written: a table in memory that requests add to (a lock held for a few
 /// dictionary updates) and the writer empties about once a second. Counting never writes per request.
 final class AnalyticsCounter: Sendable {
     /// False: nothing is counted (`--analytics off`).
     let enabled: Bool
-    private let pending = Mutex<[AnalyticsKey: Int]>([:])
+    private let pending = Locked<[AnalyticsKey: Int]>([:])
 
     init(enabled: Bool) { self.enabled = enabled }
 

@@ -2,7 +2,6 @@ import AssentCore
 import AssentStore
 import Foundation
 import HTTPTypes
-import Synchronization
 
 /// What signed-in readers need in memory: the server's key for their subjects (made once, kept in the store so
 /// that every server derives the same subjects) and the list of property ids, re-read at most every two seconds.
@@ -10,8 +9,8 @@ final class IdentityDirectory: Sendable {
     static let secretOwner = "*"
     static let secretKind = "identity-subject"
 
-    private let secret = Mutex<[UInt8]?>(nil)
-    private let ids = Mutex<(ids: [String], at: ContinuousClock.Instant)?>(nil)
+    private let secret = Locked<[UInt8]?>(nil)
+    private let ids = Locked<(ids: [String], at: ContinuousClock.Instant)?>(nil)
     private let ttl = Duration.seconds(2)
 
     func subjectSecret(_ load: () async throws -> [UInt8]) async throws -> [UInt8] {

@@ -4,7 +4,6 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Logging
-import Synchronization
 
 /// Orchestrates Core and Store for the consent routes. Routes decode, call one method, encode.
 final class ConsentService: Sendable {
@@ -23,7 +22,7 @@ final class ConsentService: Sendable {
     let identities = IdentityDirectory()
     /// This server's analytics counts not yet written (AnalyticsCounter.swift).
     let analytics: AnalyticsCounter
-    private let lastTreeHead = Mutex<(head: SignedTreeHead, bytes: [UInt8])?>(nil)
+    private let lastTreeHead = Locked<(head: SignedTreeHead, bytes: [UInt8])?>(nil)
 
     init(
         configuration: ServerConfiguration, store: any AssentStorage, writer: LedgerShards, signer: TreeHeadSigner,

@@ -1,5 +1,5 @@
 import AssentCore
-import Synchronization
+import AssentStore
 
 /// The latest decision per (property, subject), rendered once, so that the hot read is a dictionary lookup.
 /// Filled only with committed records, by this server's writes and by database reads; a newer record (a
@@ -42,7 +42,7 @@ final class DecisionCache: Sendable {
     }
 
     private let capacity: Int
-    private let state: Mutex<Generations>
+    private let state: Locked<Generations>
 
     init(capacity: Int = 200_000) {
         self.capacity = capacity
@@ -50,7 +50,7 @@ final class DecisionCache: Sendable {
         // stall of several milliseconds for every request in flight each time the table doubled.
         var generations = Generations()
         generations.current.reserveCapacity(capacity / 2)
-        state = Mutex(generations)
+        state = Locked(generations)
     }
 
     func get(property: String, subject: String) -> Item? {

@@ -1,7 +1,6 @@
 import AssentCore
 import AssentStore
 import Crypto
-import Synchronization
 
 /// The public keys receipts are checked against and `jwks.json` publishes: the keys this server trusts out of
 /// band (its data directory's own key files, `--trusted-keys`) and the keys in the store that a pinned publisher
@@ -23,7 +22,7 @@ final class KeyRing: Sendable {
     private let store: any SigningKeyStore
     private let own: PublishedKey
     private let trust: KeyTrust
-    private let state: Mutex<Snapshot>
+    private let state: Locked<Snapshot>
     private let maxAge: Duration
     private let missInterval: Duration
 
@@ -38,7 +37,7 @@ final class KeyRing: Sendable {
         self.trust = trust
         self.maxAge = maxAge
         self.missInterval = missInterval
-        state = Mutex(Self.snapshot(published, own: own, trust: trust))
+        state = Locked(Self.snapshot(published, own: own, trust: trust))
     }
 
     private static func snapshot(_ published: [PublishedKey], own: PublishedKey, trust: KeyTrust) -> Snapshot {

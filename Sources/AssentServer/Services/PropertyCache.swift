@@ -1,7 +1,6 @@
 import AssentCore
 import AssentStore
 import Foundation
-import Synchronization
 
 /// The hot reads of property data, in memory: the current revision (re-checked against the store at most every
 /// `ttl`, so that a change made by the command line or by another server on the same database is served
@@ -22,10 +21,10 @@ final class PropertyCache: Sendable {
 
     private let store: any PropertyStore
     private let ttl: Duration
-    private let entries = Mutex<[String: (entry: Entry, checkedAt: ContinuousClock.Instant)]>([:])
-    private let versions = Mutex<[VersionKey: Property]>([:])
-    private let textsHashes = Mutex<[TextsKey: String]>([:])
-    private let configs = Mutex<[ConfigKey: RenderedDocument]>([:])
+    private let entries = Locked<[String: (entry: Entry, checkedAt: ContinuousClock.Instant)]>([:])
+    private let versions = Locked<[VersionKey: Property]>([:])
+    private let textsHashes = Locked<[TextsKey: String]>([:])
+    private let configs = Locked<[ConfigKey: RenderedDocument]>([:])
 
     struct VersionKey: Hashable {
         let id: String

@@ -1,4 +1,4 @@
-import Synchronization
+import AssentStore
 
 /// Fixed-window counters per key, in memory: at most `limit` events per key in each `window`. Enough for one
 /// server; with several, each enforces its own share. Old windows are dropped as keys come back or when the
@@ -7,7 +7,7 @@ final class RateLimiter: Sendable {
     let limit: Int
     let window: Int64
     private let maxKeys: Int
-    private let counters = Mutex([String: (start: Int64, count: Int)]())
+    private let counters = Locked([String: (start: Int64, count: Int)]())
 
     init(limit: Int, windowMilliseconds: Int64, maxKeys: Int = 100_000) {
         self.limit = limit

@@ -1,6 +1,5 @@
 import AssentCore
 import AssentStore
-import Synchronization
 
 /// The rendered `signals` object of a decision, memoized: decisions repeat (Accept All, Reject All, a few
 /// combinations per region and day), so a consent POST finds its signals already encoded instead of encoding
@@ -27,7 +26,7 @@ final class SignalCache: Sendable {
     }
 
     private let capacity: Int
-    private let entries = Mutex<[Key: [UInt8]]>([:])
+    private let entries = Locked<[Key: [UInt8]]>([:])
 
     init(capacity: Int = 4096) { self.capacity = capacity }
 

@@ -1,6 +1,5 @@
 import AssentCore
 import AssentStore
-import Synchronization
 
 /// Imported vendor lists, parsed once per version. A stored version never changes, so a list found is kept;
 /// a version not found is looked up again after `ttl`, so a list imported while the server runs is picked up.
@@ -12,7 +11,7 @@ final class VendorListCache: Sendable {
 
     private let store: any VendorListStore
     private let ttl: Duration
-    private let entries = Mutex<[Int: Entry]>([:])
+    private let entries = Locked<[Int: Entry]>([:])
 
     init(store: any VendorListStore, ttl: Duration = .seconds(2)) {
         self.store = store

@@ -2,7 +2,6 @@ import AssentCore
 import AssentStore
 import Crypto
 import Foundation
-import Synchronization
 
 /// CSRF tokens the server recognises as its own. A token is the time it was issued, 16 random bytes and an
 /// HMAC of both under a server secret, so only a server of this deployment can make one (a value an attacker
@@ -19,7 +18,7 @@ final class CSRFTokens: Sendable {
     private static let macBytes = 16
 
     private let store: any RequestStore
-    private let key = Mutex<[UInt8]?>(nil)
+    private let key = Locked<[UInt8]?>(nil)
 
     init(store: any RequestStore) { self.store = store }
 

@@ -1,4 +1,4 @@
-import Synchronization
+import AssentStore
 
 #if canImport(Glibc)
     import Glibc
@@ -40,7 +40,7 @@ final class RandomPool: Sendable {
         var next = 512
     }
 
-    private let buffer = Mutex(Buffer())
+    private let buffer = Locked(Buffer())
 
     func next2() -> (UInt64, UInt64) {
         buffer.withLock { buffer in

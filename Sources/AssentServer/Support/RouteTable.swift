@@ -1,6 +1,6 @@
+import AssentStore
 import HTTPTypes
 import Hummingbird
-import Synchronization
 
 /// The methods each routed path answers, so that a known path asked with another method gets 405 with `Allow`
 /// rather than the 404 the router gives for any miss. Filled once, after every route is added.
@@ -10,7 +10,7 @@ final class RouteTable: Sendable {
         var method: HTTPRequest.Method
     }
 
-    private let routes = Mutex<[Route]>([])
+    private let routes = Locked<[Route]>([])
 
     func load(_ descriptions: [Router<some RequestContext>.RouteDescription]) {
         var loaded = descriptions.map { Route(path: $0.path, method: $0.method) }

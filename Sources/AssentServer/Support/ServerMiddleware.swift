@@ -1,8 +1,8 @@
+import AssentStore
 import Dispatch
 import HTTPTypes
 import Hummingbird
 import Metrics
-import Synchronization
 
 /// Everything the server does around every request, in one layer: the JSON error body for anything a handler
 /// threw, request count and latency per route for `/metrics`, the request's id in `X-Request-Id` (the id
@@ -79,7 +79,7 @@ final class RouteMetrics: Sendable {
 
     let active: Meter
     private let factory: any MetricsFactory
-    private let handles = Mutex<[Key: Handles]>([:])
+    private let handles = Locked<[Key: Handles]>([:])
 
     init(factory: any MetricsFactory = MetricsSystem.factory) {
         self.factory = factory

@@ -8,7 +8,6 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
-import Synchronization
 import Testing
 
 @testable import AssentServer
@@ -132,7 +131,7 @@ enum TestServer {
     }
 
     /// The stores of the PostgreSQL servers running now, by data directory.
-    private static let running = Mutex<[String: any AssentStorage]>([:])
+    private static let running = Locked<[String: any AssentStorage]>([:])
 
     private static func serving<T>(
         _ store: any AssentStorage, on configuration: ServerConfiguration, _ body: () async throws -> T
@@ -168,9 +167,9 @@ final class Slots: Sendable {
         var waiting: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
-    init(_ count: Int) { state = Mutex(State(free: count)) }
+    init(_ count: Int) { state = Locked(State(free: count)) }
 
     func enter() async {
         await withCheckedContinuation { continuation in
