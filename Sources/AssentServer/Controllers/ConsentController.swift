@@ -127,6 +127,15 @@ func mediaType(_ value: String) -> String {
 
 /// Request bodies: JSON only, bounded.
 enum Body {
+    /// The bytes of a body as JSON, or 400 `invalid_json` saying what is wrong with them.
+    static func parse(_ bytes: [UInt8]) throws -> JSONValue {
+        do {
+            return try JSONParser.parse(bytes)
+        } catch {
+            throw AssentError.badRequest("request body is not valid JSON: \(error)", code: "invalid_json")
+        }
+    }
+
     static func json(_ request: Request, limit: Int) async throws -> [UInt8] {
         let type = request.headers[.contentType].map(mediaType)
         guard type == "application/json" else {

@@ -236,12 +236,7 @@ struct RequestBody {
     let members: [(String, JSONValue)]
 
     init(_ bytes: [UInt8]) throws {
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(bytes)
-        } catch {
-            throw AssentError.badRequest("request body is not valid JSON: \(error)", code: "invalid_json")
-        }
+        let value = try Body.parse(bytes)
         guard let members = value.objectValue else {
             throw AssentError.badRequest(
                 "body: expected a JSON object, found \(value.typeName)", code: "invalid_request")

@@ -23,12 +23,7 @@ struct SignalsController<Context: RequestContext>: Sendable {
 
     /// The `string` member of `{"string": …}`, the only member allowed.
     static func signalString(_ body: [UInt8]) throws -> String {
-        let json: JSONValue
-        do {
-            json = try JSONParser.parse(body)
-        } catch {
-            throw AssentError.badRequest("request body is not valid JSON: \(error)", code: "invalid_json")
-        }
+        let json = try Body.parse(body)
         guard let members = json.objectValue else {
             throw AssentError.badRequest(
                 "expected an object {\"string\": …}, got \(json.typeName)", code: "invalid_request")

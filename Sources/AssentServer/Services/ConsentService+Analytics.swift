@@ -9,12 +9,7 @@ extension ConsentService {
     /// Nothing else is kept: no subject, no cookie, no address.
     func countEvent(propertyID: String, body: [UInt8], regionHeader: String?, demoRegion: String?) async throws {
         let entry = try await property(propertyID)
-        let json: JSONValue
-        do {
-            json = try JSONParser.parse(body)
-        } catch {
-            throw AssentError.badRequest("request body is not valid JSON: \(error)", code: "invalid_json")
-        }
+        let json = try Body.parse(body)
         guard let members = json.objectValue else {
             throw AssentError.badRequest("expected an object with event, policyVersion and lang", code: "invalid_event")
         }

@@ -124,12 +124,7 @@ final class ConsentService: Sendable {
         // The token first: nothing is recorded for a reader it does not prove.
         var reader: Reader?
         if let identity { reader = try await self.reader(token: identity, property: entry.current.property) }
-        let json: JSONValue
-        do {
-            json = try JSONParser.parse(body)
-        } catch {
-            throw AssentError.badRequest("request body is not valid JSON: \(error)", code: "invalid_json")
-        }
+        let json = try Body.parse(body)
         let submission: ConsentSubmission
         do {
             submission = try ConsentSubmission.parse(json)
@@ -309,12 +304,7 @@ final class ConsentService: Sendable {
     }
 
     func verify(body: [UInt8]) async throws -> JSONValue {
-        let json: JSONValue
-        do {
-            json = try JSONParser.parse(body)
-        } catch {
-            throw AssentError.badRequest("request body is not valid JSON: \(error)", code: "invalid_json")
-        }
+        let json = try Body.parse(body)
         guard case .object = json else {
             throw AssentError.badRequest("expected a receipt object", code: "invalid_receipt")
         }

@@ -12,12 +12,7 @@ extension RequestService {
     /// Attaches (or replaces) the export of an open, verified access request: a history line and a webhook
     /// (`request.export_attached`) with it, in one transaction.
     func attachExport(id: String, document: [UInt8], actor: String) async throws -> PrivacyRequest {
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(document)
-        } catch {
-            throw AssentError.badRequest("request body is not valid JSON: \(error)", code: "invalid_json")
-        }
+        let value = try Body.parse(document)
         guard value.objectValue != nil || value.arrayValue != nil else {
             throw AssentError.badRequest(
                 "body: an export is a JSON object or array, found \(value.typeName)", code: "invalid_export")
