@@ -47,7 +47,7 @@ extension Assent {
 
             func run() async throws {
                 try await database.withExistingStore(data) { store, publicKey in
-                    let own = publicKey.map(TreeHeadSignerID.keyID)
+                    let own = publicKey.map { TreeHeadSigner.keyID(raw: $0) }
                     for key in try await store.publishedKeys() {
                         print(
                             [

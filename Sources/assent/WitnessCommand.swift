@@ -45,13 +45,7 @@ extension Assent.Ledger {
             let base = server.hasSuffix("/") ? String(server.dropLast()) : server
             let seen = try readSeen()
 
-            var keyTrust = KeyTrust()
-            for path in trust.trustedKeys {
-                for key in try DataDirectory.readKeySet(path) { keyTrust.pin(key.publicKey) }
-            }
-            for path in trust.rootKeys {
-                for key in try DataDirectory.readKeySet(path) { keyTrust.addRoot(key.publicKey) }
-            }
+            var keyTrust = try DataDirectory.keyTrust(trustedKeyFiles: trust.trustedKeys, rootKeyFiles: trust.rootKeys)
             let served: [PublicKeyEntry]
             do {
                 served = try JWKS.parse(try await fetch(base + "/.well-known/jwks.json"))
@@ -73,13 +67,8 @@ extension Assent.Ledger {
             let (keys, untrusted) = keyTrust.evaluate(served)
 
             let headsJSON = try await fetchJSON(base + "/v1/ledger/heads")
-            guard let items = headsJSON["heads"]?.arrayValue else { throw unusable("/v1/ledger/heads has no heads") }
-            var latest: [Int: SignedTreeHead] = [:]
-            for item in items {
-                guard let head = SignedTreeHead(json: item) else {
-                    throw unusable("/v1/ledger/heads holds a malformed tree head")
-                }
-                latest[head.head.log] = head
+            guard let latest = Self.headsByLog(headsJSON) else {
+                throw unusable("/v1/ledger/heads is not a list of signed tree heads")
             }
 
             var problems: [String] = []
@@ -107,30 +96,26 @@ extension Assent.Ledger {
                     continue
                 }
                 let oldSize = old.head.size
-                if size < oldSize {
+                let proof =
+                    new.head.needsProof(after: old.head)
+                    ? try await consistencyProof(base: base, log: log, from: oldSize, to: size) : []
+                switch new.head.succession(after: old.head, proof: proof) {
+                case .unchanged:
+                    lines.append("log \(log): unchanged at size \(size)")
+                case .grew:
+                    lines.append("log \(log): grew from size \(oldSize) to \(size), consistent")
+                case .cut:
                     problems.append(
                         "log \(log): history was cut: the server's tree head has size \(size), smaller than size \(oldSize) seen before"
                     )
-                } else if size == oldSize {
-                    if new.head.root != old.head.root {
-                        problems.append(
-                            "log \(log): history was rewritten: size \(size) has root \(new.head.root.hex), but \(old.head.root.hex) was seen before"
-                        )
-                    } else {
-                        lines.append("log \(log): unchanged at size \(size)")
-                    }
-                } else {
-                    let proof = try await consistencyProof(base: base, log: log, from: oldSize, to: size)
-                    if Merkle.verifyConsistency(
-                        oldSize: oldSize, newSize: size, oldRoot: old.head.root, newRoot: new.head.root,
-                        proof: proof)
-                    {
-                        lines.append("log \(log): grew from size \(oldSize) to \(size), consistent")
-                    } else {
-                        problems.append(
-                            "log \(log): history was rewritten: the consistency proof from size \(oldSize) to size \(size) does not verify"
-                        )
-                    }
+                case .rewritten where size == oldSize:
+                    problems.append(
+                        "log \(log): history was rewritten: size \(size) has root \(new.head.root.hex), but \(old.head.root.hex) was seen before"
+                    )
+                case .rewritten:
+                    problems.append(
+                        "log \(log): history was rewritten: the consistency proof from size \(oldSize) to size \(size) does not verify"
+                    )
                 }
             }
             for line in lines { print(line) }
@@ -151,17 +136,21 @@ extension Assent.Ledger {
 
         private func readSeen() throws -> [Int: SignedTreeHead] {
             guard let data = FileManager.default.contents(atPath: headsPath) else { return [:] }
-            guard let json = try? JSONParser.parse(Array(data)), let items = json["heads"]?.arrayValue else {
+            guard let json = try? JSONParser.parse(Array(data)), let seen = Self.headsByLog(json) else {
                 throw CLIError("\(headsPath) is not a witness state file")
             }
-            var seen: [Int: SignedTreeHead] = [:]
-            for item in items {
-                guard let head = SignedTreeHead(json: item) else {
-                    throw CLIError("\(headsPath) holds a malformed tree head")
-                }
-                seen[head.head.log] = head
-            }
             return seen
+        }
+
+        /// `{"heads": [signed tree head, …]}`, the form of both `/v1/ledger/heads` and the state file, by log.
+        private static func headsByLog(_ json: JSONValue) -> [Int: SignedTreeHead]? {
+            guard let items = json["heads"]?.arrayValue else { return nil }
+            var heads: [Int: SignedTreeHead] = [:]
+            for item in items {
+                guard let head = SignedTreeHead(json: item) else { return nil }
+                heads[head.head.log] = head
+            }
+            return heads
         }
 
         private func consistencyProof(base: String, log: Int, from: Int, to: Int) async throws -> [MerkleHash] {

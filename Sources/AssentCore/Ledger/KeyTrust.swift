@@ -1,12 +1,5 @@
 import Crypto
 
-extension TreeHeadSigner {
-    /// The key id of a raw 32-byte Ed25519 public key (the first 16 hex digits of its SHA-256).
-    public static func keyID(raw publicKey: [UInt8]) -> String {
-        String(Hex.encode(SHA256Digest.of(publicKey)).prefix(16))
-    }
-}
-
 extension SignedTreeHead {
     /// Checks the signature with a raw 32-byte Ed25519 public key (false for bytes that are no such key).
     public func isValid(publicKeyBytes: [UInt8]) -> Bool {

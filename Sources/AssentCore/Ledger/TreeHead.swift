@@ -87,7 +87,12 @@ public struct TreeHeadSigner: Sendable {
 
     /// The first 16 hex digits of SHA-256 over the raw public key.
     public static func keyID(for key: Curve25519.Signing.PublicKey) -> String {
-        String(Hex.encode(SHA256Digest.of(key.rawRepresentation)).prefix(16))
+        keyID(raw: Array(key.rawRepresentation))
+    }
+
+    /// The key id of a raw 32-byte Ed25519 public key, for tools that hold only its bytes.
+    public static func keyID(raw publicKey: [UInt8]) -> String {
+        String(Hex.encode(SHA256Digest.of(publicKey)).prefix(16))
     }
 
     public func sign(_ head: TreeHead) throws -> SignedTreeHead {
@@ -97,10 +102,6 @@ public struct TreeHeadSigner: Sendable {
 
     /// The public key as a JSON Web Key (RFC 8037).
     public static func jwk(_ key: Curve25519.Signing.PublicKey) -> JSONValue {
-        .object([
-            ("kty", .string("OKP")), ("crv", .string("Ed25519")),
-            ("x", .string(Base64URL.encode(key.rawRepresentation))),
-            ("kid", .string(keyID(for: key))), ("alg", .string("EdDSA")), ("use", .string("sig")),
-        ])
+        JWKS.jwk(PublicKeyEntry(publicKey: Array(key.rawRepresentation)))
     }
 }

@@ -83,10 +83,3 @@ public struct DataDirectoryError: Error, CustomStringConvertible, Sendable {
     public let description: String
     init(_ description: String) { self.description = description }
 }
-
-/// Key ids as the ledger names them, for tools that only hold a public key.
-public enum TreeHeadSignerID {
-    public static func keyID(_ publicKey: [UInt8]) -> String {
-        String(Hex.encode(SHA256Digest.of(publicKey)).prefix(16))
-    }
-}

@@ -97,12 +97,20 @@ extension DataDirectory {
     /// What a verifier of this configuration trusts: the data directory's own keys and the `--trusted-keys`
     /// files, pinned; the `--root-key` files, as roots.
     public static func keyTrust(_ configuration: ServerConfiguration) throws -> KeyTrust {
-        var trust = KeyTrust()
+        var trust = try keyTrust(
+            trustedKeyFiles: configuration.trustedKeyFiles, rootKeyFiles: configuration.rootKeyFiles)
         for key in try ownPublicKeys(configuration) { trust.pin(key.publicKey) }
-        for path in configuration.trustedKeyFiles {
+        return trust
+    }
+
+    /// The keys of `--trusted-keys` files, pinned, and of `--root-key` files, as roots: what a verifier without a
+    /// data directory of its own (a witness) trusts.
+    public static func keyTrust(trustedKeyFiles: [String], rootKeyFiles: [String]) throws -> KeyTrust {
+        var trust = KeyTrust()
+        for path in trustedKeyFiles {
             for key in try readKeySet(path) { trust.pin(key.publicKey) }
         }
-        for path in configuration.rootKeyFiles {
+        for path in rootKeyFiles {
             let roots = try readKeySet(path)
             guard !roots.isEmpty else { throw DataDirectoryError("\(path) holds no Ed25519 key") }
             for key in roots { trust.addRoot(key.publicKey) }
@@ -120,12 +128,10 @@ extension DataDirectory {
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         let synced = fsync(fd) == 0
         close(fd)
-        guard written == bytes.count, synced, fchmodPath(temporary, permissions), rename(temporary, path) == 0 else {
+        // chmod: the mode exactly as asked, whatever the umask took away at creation.
+        guard written == bytes.count, synced, chmod(temporary, permissions) == 0, rename(temporary, path) == 0 else {
             unlink(temporary)
             throw DataDirectoryError("cannot write \(path): errno \(errno)")
         }
     }
-
-    /// The mode exactly as asked, whatever the umask took away at creation.
-    private static func fchmodPath(_ path: String, _ permissions: mode_t) -> Bool { chmod(path, permissions) == 0 }
 }
