@@ -27,24 +27,8 @@ struct AnalyticsController<Context: RequestContext>: Sendable {
         let id = try context.parameters.require("property")
         let entry = try await service.property(id)
         let cors = try CORS.headers(request, origins: entry.current.property.origins)
-        let type = request.headers[.contentType].map(mediaType)
-        guard type == "text/plain" || type == "application/json" else {
-            throw AssentError(
-                .unsupportedMediaType, "unsupported_media_type",
-                "expected Content-Type: text/plain or application/json, got \(request.headers[.contentType] ?? "none")")
-        }
-        let limit = Self.maxBeaconBytes
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
-            throw AssentError(
-                .contentTooLarge, "body_too_large", "request body of \(length) bytes exceeds the \(limit)-byte limit")
-        }
-        let body: [UInt8]
-        do {
-            let buffer = try await request.body.collect(upTo: limit)
-            body = buffer.withUnsafeReadableBytes { Array($0) }
-        } catch is NIOTooManyBytesError {
-            throw AssentError(.contentTooLarge, "body_too_large", "request body exceeds the \(limit)-byte limit")
-        }
+        let body = try await Body.bytes(
+            request, limit: Self.maxBeaconBytes, types: ["text/plain", "application/json"])
         try await service.countEvent(
             propertyID: id, body: body,
             regionHeader: HTTPField.Name(service.configuration.regionHeader).flatMap { request.headers[$0] },

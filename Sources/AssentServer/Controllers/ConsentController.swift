@@ -137,11 +137,17 @@ enum Body {
     }
 
     static func json(_ request: Request, limit: Int) async throws -> [UInt8] {
+        try await bytes(request, limit: limit, types: ["application/json"])
+    }
+
+    /// The body of one of the media `types` (the first one named in the error), at most `limit` bytes.
+    static func bytes(_ request: Request, limit: Int, types: [String]) async throws -> [UInt8] {
         let type = request.headers[.contentType].map(mediaType)
-        guard type == "application/json" else {
+        guard let type, types.contains(type) else {
             throw AssentError(
                 .unsupportedMediaType, "unsupported_media_type",
-                "expected Content-Type: application/json, got \(request.headers[.contentType] ?? "none")")
+                "expected Content-Type: \(types.joined(separator: " or ")), got \(request.headers[.contentType] ?? "none")"
+            )
         }
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
             throw AssentError(

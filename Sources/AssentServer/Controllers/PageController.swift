@@ -333,19 +333,8 @@ struct Form {
     subscript(name: String) -> String? { fields[name] }
 
     static func read(_ request: Request, limit: Int) async throws -> Form {
-        let type = request.headers[.contentType].map(mediaType)
-        guard type == "application/x-www-form-urlencoded" else {
-            throw AssentError(
-                .unsupportedMediaType, "unsupported_media_type",
-                "expected Content-Type: application/x-www-form-urlencoded")
-        }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw AssentError(.contentTooLarge, "body_too_large", "the form exceeds the \(limit)-byte limit")
-        }
-        return try parse(String(decoding: buffer.readableBytesView, as: UTF8.self))
+        let bytes = try await Body.bytes(request, limit: limit, types: ["application/x-www-form-urlencoded"])
+        return try parse(String(decoding: bytes, as: UTF8.self))
     }
 
     static func parse(_ text: String) throws -> Form {
