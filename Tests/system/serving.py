@@ -1,11 +1,13 @@
 """Starting and stopping the real `assent serve` for the system tests: a free loopback port, an environment without
 the caller's ASSENT_* settings, and a wait for /healthz (never a fixed sleep)."""
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 
 BIN = os.environ.get("ASSENT_BIN", os.path.join(os.path.dirname(__file__), "../../.build/debug/assent"))
@@ -44,3 +46,16 @@ def stop(process):
     """SIGTERM, and the exit code once the server has drained."""
     process.send_signal(signal.SIGTERM)
     return process.wait(timeout=30)
+
+
+def call(method, url, body=None, headers=None, raw=None):
+    """One JSON request (`body`, or `raw` bytes as they are); the status and the JSON answer, errors included."""
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")

@@ -10,27 +10,13 @@ import shutil
 import subprocess
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 
-from serving import BIN, free_port, serve, stop
+from serving import BIN, call, free_port, serve, stop
 ADDRESS = "quenby.erasure-probe@example.org"
 NAME = "Zyxwvut Quenby-Erasure"
 SECRET = "a-webhook-secret-of-some-length"
-
-
-def call(method, url, body=None, headers=None, raw=None):
-    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
 
 
 class Server:

@@ -3,7 +3,6 @@ two servers starting together on an empty database both come up (migrations and 
 `assent ledger verify --database-url` checks the ledger afterwards. Needs ASSENT_TEST_DATABASE_URL, an
 administrator's URL to make databases with (`scripts/test` starts a PostgreSQL of its own and sets it)."""
 
-import json
 import os
 import shutil
 import signal
@@ -16,23 +15,12 @@ import urllib.request
 
 import pytest
 from pg_support import ADMIN_URL, free_port, fresh_database, psql
+from serving import call
 
 BIN = os.environ.get("ASSENT_BIN", os.path.join(os.path.dirname(__file__), "../../.build/debug/assent"))
 
 pytestmark = pytest.mark.skipif(
     not ADMIN_URL, reason="ASSENT_TEST_DATABASE_URL is not set (scripts/test starts a PostgreSQL and sets it)")
-
-
-def call(method, url, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method)
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
 
 
 def run(*args):

@@ -4,7 +4,6 @@ and works the request as the publisher with a token made by `assent admin token 
 
 import email
 import email.policy
-import json
 import os
 import re
 import shutil
@@ -18,6 +17,7 @@ import urllib.request
 
 import pytest
 from aiosmtpd.controller import Controller
+from serving import call
 
 BIN = os.environ.get("ASSENT_BIN", os.path.join(os.path.dirname(__file__), "../../.build/debug/assent"))
 WAIT = 20
@@ -76,18 +76,6 @@ def server():
     process.wait(timeout=30)
     controller.stop()
     shutil.rmtree(data, ignore_errors=True)
-
-
-def call(method, url, body=None, headers=None):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
 
 
 def text(message):
