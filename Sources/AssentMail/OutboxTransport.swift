@@ -23,8 +23,8 @@ public struct OutboxTransport: MailTransport {
         self.directory = directory
     }
 
-    public func send(_ message: MailMessage) async throws {
-        _ = try await write(message)
+    public func send(_ message: MailMessage, tag: String?) async throws {
+        _ = try await write(message, tag: tag)
     }
 
     /// Writes the message and returns the path of its file.

@@ -52,7 +52,8 @@ public struct SMTPTransport: MailTransport {
         try self.init(configuration: SMTPConfiguration(url: url), eventLoopGroup: eventLoopGroup, logger: logger)
     }
 
-    public func send(_ message: MailMessage) async throws {
+    /// The tag is the outbox's concern: what SMTP delivered is no longer this server's to erase.
+    public func send(_ message: MailMessage, tag: String?) async throws {
         _ = try await deliver(message)
     }
 

@@ -10,12 +10,8 @@ struct TransportMailer: RequestMailer {
 
     func send(to address: String, subject: String, body: String, requestID: String) async throws {
         let message = try MailMessage(from: from, to: try MailAddress(address: address), subject: subject, body: body)
-        if let outbox = transport as? OutboxTransport {
-            // Named after the request, so retention finds the request's messages and erases them with its data.
-            try await outbox.write(message, tag: requestID)
-        } else {
-            try await transport.send(message)
-        }
+        // Tagged with the request, so retention finds the request's outbox messages and erases them with its data.
+        try await transport.send(message, tag: requestID)
     }
 
     /// The data directory's outbox, where messages go without SMTP (and may remain from before SMTP was set).
