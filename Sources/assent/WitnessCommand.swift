@@ -56,8 +56,7 @@ extension Assent.Ledger {
                 if FileManager.default.fileExists(atPath: pinnedPath) {
                     for key in try DataDirectory.readKeySet(pinnedPath) { keyTrust.pin(key.publicKey) }
                 } else {
-                    try DataDirectory.writeReplacing(
-                        pinnedPath, CanonicalJSON.orderedBytes(JWKS.document(served)) + [UInt8(ascii: "\n")])
+                    try DataDirectory.writeKeySet(pinnedPath, served)
                     for key in served { keyTrust.pin(key.publicKey) }
                     print(
                         "trust on first use: pinned the server's \(served.count) key(s) (\(served.map(\.keyID).joined(separator: ", "))) in \(pinnedPath)"

@@ -31,6 +31,11 @@ extension DataDirectory {
         }
     }
 
+    /// Writes a JSON Web Key Set file (whole, through a temporary file), in the form `readKeySet` reads.
+    public static func writeKeySet(_ path: String, _ keys: [PublicKeyEntry]) throws {
+        try writeReplacing(path, CanonicalJSON.orderedBytes(JWKS.document(keys)) + [UInt8(ascii: "\n")])
+    }
+
     /// Every public key of the data directory's own: `public-keys.json`, the current key and the retired keys.
     /// Missing files are no error (a verifier may pin keys of its own instead).
     public static func ownPublicKeys(_ configuration: ServerConfiguration) throws -> [PublicKeyEntry] {
@@ -79,9 +84,7 @@ extension DataDirectory {
             }
         }
         guard changed || !FileManager.default.fileExists(atPath: path) else { return }
-        var bytes = CanonicalJSON.orderedBytes(JWKS.document(keys))
-        bytes.append(UInt8(ascii: "\n"))
-        try writeReplacing(path, bytes)
+        try writeKeySet(path, keys)
     }
 
     /// The certificate `public-keys.json` holds for `publicKey`.

@@ -94,10 +94,8 @@ public enum RootKey {
         let key = Curve25519.Signing.PrivateKey()
         try DataDirectory.writeReplacing(privatePath, Array(key.rawRepresentation), permissions: 0o600)
         let entry = PublicKeyEntry(publicKey: Array(key.publicKey.rawRepresentation))
-        var bytes = CanonicalJSON.orderedBytes(JWKS.document([entry]))
-        bytes.append(UInt8(ascii: "\n"))
         let publicPath = publicPath(for: privatePath)
-        try DataDirectory.writeReplacing(publicPath, bytes)
+        try DataDirectory.writeKeySet(publicPath, [entry])
         return (entry.keyID, publicPath)
     }
 
