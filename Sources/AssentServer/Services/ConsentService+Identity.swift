@@ -6,19 +6,10 @@ import HTTPTypes
 /// What signed-in readers need in memory: the server's key for their subjects (made once, kept in the store so
 /// that every server derives the same subjects) and the list of property ids, re-read at most every two seconds.
 final class IdentityDirectory: Sendable {
-    static let secretOwner = "*"
     static let secretKind = "identity-subject"
 
-    private let secret = Locked<[UInt8]?>(nil)
     private let ids = Locked<(ids: [String], at: ContinuousClock.Instant)?>(nil)
     private let ttl = Duration.seconds(2)
-
-    func subjectSecret(_ load: () async throws -> [UInt8]) async throws -> [UInt8] {
-        if let known = secret.withLock({ $0 }) { return known }
-        let loaded = try await load()
-        secret.withLock { $0 = loaded }
-        return loaded
-    }
 
     func propertyIDs(_ load: () async throws -> [String]) async throws -> [String] {
         let now = ContinuousClock.now
@@ -62,11 +53,7 @@ extension ConsentService {
                     headers: [.wwwAuthenticate: "Assent-Identity"])
             }
         }
-        let secret = try await identities.subjectSecret {
-            try await store.secret(
-                property: IdentityDirectory.secretOwner, kind: IdentityDirectory.secretKind,
-                candidate: Secrets.randomBytes())
-        }
+        let secret = try await subjectSecret.bytes()
         return Reader(
             subject: IdentitySubject.derive(secret: secret, issuer: verified.issuer, subject: verified.subject))
     }

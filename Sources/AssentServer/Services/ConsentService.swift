@@ -20,6 +20,8 @@ final class ConsentService: Sendable {
     let signalCache = SignalCache()
     /// Signed-in readers: the server's subject key and the groups of properties (ConsentService+Identity.swift).
     let identities = IdentityDirectory()
+    /// The key signed-in readers' subjects are derived with, the same on every server.
+    let subjectSecret: SharedSecret
     /// This server's analytics counts not yet written (AnalyticsCounter.swift).
     let analytics: AnalyticsCounter
     private let lastTreeHead = Locked<(head: SignedTreeHead, bytes: [UInt8])?>(nil)
@@ -35,6 +37,7 @@ final class ConsentService: Sendable {
         self.decisions = DecisionCache(capacity: configuration.databaseURL == nil ? configuration.decisionCacheSize : 0)
         self.vendorLists = VendorListCache(store: store)
         self.analytics = AnalyticsCounter(enabled: configuration.analytics)
+        self.subjectSecret = SharedSecret(kind: IdentityDirectory.secretKind, store: store)
         self.keyRing =
             keyRing
             ?? KeyRing(

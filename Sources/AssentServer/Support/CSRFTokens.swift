@@ -12,24 +12,14 @@ final class CSRFTokens: Sendable {
     static let cookie = "assent_csrf"
     /// How long a token is accepted (and its cookie kept), in milliseconds: a form left open for a day expires.
     static let lifetime: Int64 = 86_400_000
-    static let secretOwner = "*"
-    static let secretKind = "csrf"
     private static let domain = Array("assent-csrf-v1".utf8)
     private static let macBytes = 16
 
-    private let store: any RequestStore
-    private let key = Locked<[UInt8]?>(nil)
+    private let key: SharedSecret
 
-    init(store: any RequestStore) { self.store = store }
+    init(store: any RequestStore) { key = SharedSecret(kind: "csrf", store: store) }
 
-    /// The server secret, read from the store once.
-    private func secret() async throws -> SymmetricKey {
-        if let known = key.withLock({ $0 }) { return SymmetricKey(data: known) }
-        let stored = try await store.secret(
-            property: Self.secretOwner, kind: Self.secretKind, candidate: Secrets.randomBytes())
-        key.withLock { $0 = stored }
-        return SymmetricKey(data: stored)
-    }
+    private func secret() async throws -> SymmetricKey { SymmetricKey(data: try await key.bytes()) }
 
     func issue(now: Int64) async throws -> String {
         let body = Self.bigEndian(now) + Secrets.randomBytes(16)

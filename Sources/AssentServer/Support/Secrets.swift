@@ -1,4 +1,5 @@
 import AssentCore
+import AssentStore
 import Crypto
 
 /// Random secrets from the system generator, and how they are kept: only their SHA-256, so a copy of the
@@ -13,4 +14,27 @@ enum Secrets {
     static func token() -> String { Base64URL.encode(randomBytes()) }
 
     static func sha256Hex(_ secret: String) -> String { Hex.encode(SHA256.hash(data: Array(secret.utf8))) }
+}
+
+/// A secret every server of one database shares (the key behind signed-in readers' subjects, the CSRF key): the
+/// first server that asks makes it in the store, and each server reads it once and keeps it.
+final class SharedSecret: Sendable {
+    /// The store's owner name for secrets of the whole deployment rather than of one property.
+    static let owner = "*"
+
+    private let kind: String
+    private let store: any RequestStore
+    private let value = Locked<[UInt8]?>(nil)
+
+    init(kind: String, store: any RequestStore) {
+        self.kind = kind
+        self.store = store
+    }
+
+    func bytes() async throws -> [UInt8] {
+        if let known = value.withLock({ $0 }) { return known }
+        let stored = try await store.secret(property: Self.owner, kind: kind, candidate: Secrets.randomBytes())
+        value.withLock { $0 = stored }
+        return stored
+    }
 }
