@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "AssentServer", targets: ["AssentServer"]),
         .library(name: "AssentMail", targets: ["AssentMail"]),
         .library(name: "AssentKit", targets: ["AssentKit"]),
+        .library(name: "AssentScanner", targets: ["AssentScanner"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
@@ -34,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         .target(
@@ -104,10 +107,24 @@ let package = Package(
             dependencies: ["AssentCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: upcoming
         ),
+        .target(
+            name: "AssentScanner",
+            dependencies: [
+                "AssentCore",
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: upcoming
+        ),
         .executableTarget(
             name: "assent",
             dependencies: [
-                "AssentServer", "AssentCore", "AssentStore", "AssentSQLite", "AssentPostgres", "AssentMail",
+                "AssentServer", "AssentScanner", "AssentCore", "AssentStore", "AssentSQLite", "AssentPostgres",
+                "AssentMail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -165,6 +182,15 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "AssentScannerTests",
+            dependencies: [
+                "AssentScanner", "AssentCore", "AssentServer", "AssentStore", "AssentSQLite",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming
         ),
