@@ -15,7 +15,7 @@ import ServiceLifecycle
 ///
 /// While PostgreSQL cannot be reached, calls answer `StoreError.unavailable` promptly (at once once it is known
 /// to be away, within about `leaseTimeout` otherwise), and the store reconnects by itself when it comes back (see
-/// PostgresAvailability.swift).
+/// PostgresCircuitBreaker.swift, PostgresLeaseHandoff.swift and PostgresStatementWatchdog.swift).
 public final class PostgresStore: AssentStorage, Service {
     let client: PostgresClient
     let logger: Logger
@@ -25,7 +25,7 @@ public final class PostgresStore: AssentStorage, Service {
     public let leaseTimeout: Duration
     /// How long a call waits for a pooled connection at most, PostgreSQL reachable or not.
     public let leaseLimit: Duration
-    let availability: PostgresAvailability
+    let availability: PostgresCircuitBreaker
     let statements: StatementWatch
     let poolCounts: PoolUsageCounts
 
@@ -44,7 +44,7 @@ public final class PostgresStore: AssentStorage, Service {
         self.logger = logger
         self.leaseTimeout = leaseTimeout
         self.leaseLimit = max(leaseLimit, leaseTimeout)
-        let availability = PostgresAvailability(logger: logger)
+        let availability = PostgresCircuitBreaker(logger: logger)
         self.availability = availability
         statements = StatementWatch(onClose: { availability.requestProbe() })
         poolCounts = PoolUsageCounts(maximumConnections: maximumConnections, metrics: metrics)
