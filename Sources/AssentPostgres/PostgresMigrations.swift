@@ -42,15 +42,16 @@ extension PostgresStore {
                     metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
             }
         }
-        if let newest = try await schemaVersion(), newest > Self.migrations.count {
+        if let newest = try await schemaVersion(), newest > Self.schemaVersionKnown {
             logger.warning(
                 "the database schema is newer than this server knows",
-                metadata: ["database": "\(newest)", "known": "\(Self.migrations.count)"])
+                metadata: ["database": "\(newest)", "known": "\(Self.schemaVersionKnown)"])
         }
     }
 
-    /// The schema version this code migrates to.
-    public static var schemaVersionKnown: Int { migrations.count }
+    /// The schema version this code migrates to: the highest migration's (versions may leave gaps while features
+    /// land in parallel).
+    public static var schemaVersionKnown: Int { migrations.map(\.version).max() ?? 0 }
 
     /// The highest applied migration; nil when the database has no Assent schema at all.
     public func schemaVersion() async throws -> Int? {
@@ -322,5 +323,6 @@ extension PostgresStore {
                 """,
                 "CREATE INDEX analytics_daily_by_day ON analytics_daily (day)",
             ]),
+        consoleMigration,
     ]
 }

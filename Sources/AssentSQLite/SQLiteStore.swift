@@ -87,6 +87,7 @@ public final class SQLiteStore: AssentStorage {
         registerKeyCertificateMigration(&migrator)
         registerRequestLimitsMigration(&migrator)
         registerAnalyticsMigration(&migrator)
+        registerConsoleMigration(&migrator)
         return migrator
     }
 
