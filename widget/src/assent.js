@@ -221,6 +221,83 @@
   // to a consent body).
   const bridge = { q: [], l: [], n: 0, g: null, c: () => config, d: () => decision };
 
+  // ---- What the banner waits for: the config and the stylesheet -------------------------------------------
+
+  const configIsFresh = () => configCache && Date.now() - configCache.at < configTtlMs;
+
+  // A JSON request to the server, without cookies. A refused identity token is dropped and the request made again
+  // without it (the visitor is then treated as anonymous).
+  const request = (url, body) =>
+    fetch(url, {
+      method: body && "POST",
+      credentials: "omit",
+      headers: { ...(body && { "content-type": "application/json" }), ...(identity && { "assent-identity": identity }) },
+      body,
+    }).then(response => {
+      if (response.ok) return response.json();
+      if (!identity) return Promise.reject();
+      identity = 0;
+      return request(url, body);
+    });
+
+  // The config: from the cache while fresh, else from the server (kept for next time). A failed request can be
+  // tried again, and falls back on a cached config.
+  const loadConfig = () => {
+    if (configRequest) return configRequest;
+    if (configIsFresh()) return (configRequest = Promise.resolve(config));
+    configFromNetwork = true;
+    const url = apiBase + "/config?lang=" + encodeURIComponent(lang) + (region ? "&region=" + encodeURIComponent(region) : "");
+    return (configRequest = request(url).then(
+      fetched => {
+        config = fetched;
+        const kept = (configCache = { at: Date.now(), v: fetched });
+        // kept for the next view in a task of its own: the banner does not wait for the write
+        setTimeout(() => {
+          try {
+            localStorage.setItem(configCacheKey, JSON.stringify(kept));
+          } catch (e) {}
+        });
+        return fetched;
+      },
+      error => {
+        configRequest = null;
+        if (config) return config;
+        throw error;
+      }));
+  };
+
+  const element = (tag, className, text) => {
+    const node = doc.createElement(tag);
+    if (className) node.className = className;
+    if (text != null) node.textContent = text;
+    return node;
+  };
+  const button = (text, onClick, className = "assent-btn") => {
+    const node = element("button", className, text);
+    node.type = "button";
+    node.onclick = onClick;
+    return node;
+  };
+
+  // The stylesheet; its absence (after 3 s) does not keep the banner away.
+  const loadStylesheet = () => stylesheet || (stylesheet = new Promise(resolve => {
+    const link = element("link");
+    link.rel = "stylesheet";
+    link.href = origin + "/assent.css";
+    link.onload = link.onerror = resolve;
+    setTimeout(resolve, 3e3);
+    (doc.head || root).append(link);
+  }));
+
+  // Without a decision in force the banner will show: ask for the config and the stylesheet now, in parallel,
+  // before anything else is set up (the locator frames, the stubs, reading localStorage). Nothing here waits for
+  // assent-signals.js. (The config cache is not read yet: without a decision it would not be used anyway.)
+  const undecided = !isValid(decision, nowSeconds());
+  if (undecided) {
+    loadConfig();
+    loadStylesheet();
+  }
+
   // The signals script is needed once the signals are known and a page called an API or a TCF property shows its UI.
   const loadSignalsIfNeeded = () => {
     if (!bridge.g || signalsRequested || !(bridge.p || (config && config.tcf && (bannerEl || overlayEl)))) return;
@@ -288,46 +365,6 @@
     win.gtag("consent", "update", signals.consentMode);
     loadSignalsIfNeeded();
     bridge.f && bridge.f();
-  };
-
-  const configIsFresh = () => configCache && Date.now() - configCache.at < configTtlMs;
-
-  // A JSON request to the server, without cookies. A refused identity token is dropped and the request made again
-  // without it (the visitor is then treated as anonymous).
-  const request = (url, body) =>
-    fetch(url, {
-      method: body && "POST",
-      credentials: "omit",
-      headers: { ...(body && { "content-type": "application/json" }), ...(identity && { "assent-identity": identity }) },
-      body,
-    }).then(response => {
-      if (response.ok) return response.json();
-      if (!identity) return Promise.reject();
-      identity = 0;
-      return request(url, body);
-    });
-
-  // The config: from the cache while fresh, else from the server (kept for next time). A failed request can be
-  // tried again, and falls back on a cached config.
-  const loadConfig = () => {
-    if (configRequest) return configRequest;
-    if (configIsFresh()) return (configRequest = Promise.resolve(config));
-    configFromNetwork = true;
-    const url = apiBase + "/config?lang=" + encodeURIComponent(lang) + (region ? "&region=" + encodeURIComponent(region) : "");
-    return (configRequest = request(url).then(
-      fetched => {
-        config = fetched;
-        configCache = { at: Date.now(), v: fetched };
-        try {
-          localStorage.setItem(configCacheKey, JSON.stringify(configCache));
-        } catch (e) {}
-        return fetched;
-      },
-      error => {
-        configRequest = null;
-        if (config) return config;
-        throw error;
-      }));
   };
 
   const allowed = category => choices[category] === true;
@@ -405,18 +442,6 @@
     }
   };
 
-  const element = (tag, className, text) => {
-    const node = doc.createElement(tag);
-    if (className) node.className = className;
-    if (text != null) node.textContent = text;
-    return node;
-  };
-  const button = (text, onClick, className = "assent-btn") => {
-    const node = element("button", className, text);
-    node.type = "button";
-    node.onclick = onClick;
-    return node;
-  };
 
   const showPlaceholder = frame => {
     // kept on the frame as _p (the node tests find it there)
@@ -477,22 +502,15 @@
     else showBanner();
   };
 
-  // The stylesheet; its absence (after 3 s) does not keep the banner away.
-  const loadStylesheet = () => stylesheet || (stylesheet = new Promise(resolve => {
-    const link = element("link");
-    link.rel = "stylesheet";
-    link.href = origin + "/assent.css";
-    link.onload = link.onerror = resolve;
-    setTimeout(resolve, 3e3);
-    (doc.head || root).append(link);
-  }));
   // Adds the banner or the preferences to the page once styled and the body exists, unless closed meanwhile.
+  // The signals script (the TCF section, the full IAB APIs) is asked for only once the node is in: it must never
+  // be what the banner waits for.
   const show = node => {
-    loadSignalsIfNeeded();
     const bodyReady = new Promise(resolve =>
       doc.readyState == "loading" ? doc.addEventListener("DOMContentLoaded", resolve) : resolve());
     return Promise.all([loadStylesheet(), bodyReady]).then(() => {
       if (node == bannerEl || node == overlayEl) doc.body.append(node);
+      loadSignalsIfNeeded();
     });
   };
   const closePreferences = () => {
@@ -527,7 +545,6 @@
 
   const showBanner = () => {
     if (bannerEl) return;
-    beaconOnce("banner_shown");
     const texts = config.texts;
     const banner = (bannerEl = element("div", "assent assent-b"));
     const wrap = element("div", "assent-w"), text = element("div", "assent-tx"), actions = element("div", "assent-a");
@@ -547,7 +564,8 @@
     actions.append(button(texts.preferences, () => showPreferences(), "assent-btn assent-2"));
     wrap.append(text, actions);
     banner.append(wrap);
-    show(banner);
+    // the beacon once the banner is in (a request less before it)
+    show(banner).then(() => banner.isConnected && beaconOnce("banner_shown"));
   };
 
   // The preferences dialog; forSale: opened by "Do not sell", focus goes to the sale switch.
@@ -651,7 +669,23 @@
       doc.body.prepend(frame);
     }
   };
-  doc.body ? addLocatorFrames() : doc.addEventListener("DOMContentLoaded", addLocatorFrames);
+  const placeLocatorFrames = () =>
+    doc.body ? addLocatorFrames() : doc.addEventListener("DOMContentLoaded", addLocatorFrames);
+  // Each frame costs the main thread about 10 ms (a browsing context each): with a banner to show, they are added
+  // once the config and the stylesheet are in and the next frame is painted, so the banner never waits for them.
+  // Until then the page's own calls reach the stubs. (A hidden tab paints no frame: then 100 ms after.)
+  if (undecided) {
+    loadConfig()
+      .catch(() => {})
+      .then(() => stylesheet)
+      .then(() => new Promise(painted => {
+        setTimeout(painted, 100);
+        win.requestAnimationFrame?.(() => setTimeout(painted));
+      }))
+      .then(placeLocatorFrames);
+  } else {
+    placeLocatorFrames();
+  }
   // Gated scripts and frames added later (while parsing, or by the page's scripts) are gated as they come.
   new MutationObserver(mutations => {
     for (const mutation of mutations) {
@@ -714,7 +748,8 @@
       loadSignalsIfNeeded();
     }
   } else {
-    // No decision: the regime depends on where the visitor is now, so no cached config.
+    // No decision: the regime depends on where the visitor is now, so no cached config (the request for it started
+    // at the top).
     configCache = config = null;
     loadConfig()
       .then(() => (config.decision ? applyChoices(adoptDecision(config.decision)) : (applySignals(config.signals), askForDecision(null))))

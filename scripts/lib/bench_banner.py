@@ -1,0 +1,247 @@
+"""Time to banner: see scripts/bench-banner, which runs this with the venv's Python.
+
+Each load starts a cold headless Chromium (a fresh profile, so no cache, no cookies, no stored config) and drives it
+over the DevTools protocol (websocket-client). A script added before the page's own records, on the page's clock
+(performance.now(), 0 at navigation start), when the target is in the page and rendered: the page's heading for the
+empty page, the banner (.assent-b, fixed and styled) for the widget pages, then the frame after it. Beside it: the
+layout shift the page had (CLS), the main thread's script time (Performance.getMetrics ScriptDuration, the
+empty page's being the floor of the measuring script itself), and when each of the widget's requests started.
+"""
+
+import argparse
+import http.server
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+import websocket
+
+# The page is empty but for a heading; the widget pages are the same page with the one-tag embed.
+EMPTY = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Empty</title>{embed}</head>
+<body><h1>A heading</h1><p>Some text of the page.</p></body></html>"""
+EMBED = '<script src="{origin}/assent.js" data-property="demo" async></script>'
+
+# Runs before anything of the page. Resolves window.__bench once the target is rendered, and __benchShift with the
+# layout shift 300 ms later (the banner must cause none).
+PROBE = r"""
+(() => {
+  const selector = %s;
+  let shift = 0;
+  try {
+    new PerformanceObserver(list => { for (const e of list.getEntries()) if (!e.hadRecentInput) shift += e.value })
+      .observe({ type: "layout-shift", buffered: true });
+  } catch (e) {}
+  window.__bench = new Promise(resolve => {
+    let seen = false;
+    const check = () => {
+      if (seen) return;
+      const el = document.querySelector(selector);
+      if (!el || !el.getBoundingClientRect().height) return;
+      if (selector != "h1" && getComputedStyle(el).position != "fixed") return;
+      seen = true;
+      const inPage = performance.now();
+      // the frame that shows it: after the next animation frame's rendering
+      requestAnimationFrame(() => setTimeout(() => resolve({ inPage, shown: performance.now() })));
+    };
+    new MutationObserver(check).observe(document, { childList: true, subtree: true });
+    document.addEventListener("DOMContentLoaded", check);
+  });
+  window.__benchShift = window.__bench.then(() => new Promise(resolve => setTimeout(() => resolve(shift), 300)));
+})();
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+WIDGET = os.path.join(os.path.dirname(__file__), "..", "..", "Sources", "AssentServer", "Resources", "widget")
+
+
+class Pages(http.server.BaseHTTPRequestHandler):
+    """The empty page (/empty), the widget page (/widget: the embed from the assent server) and the same page with
+    the widget and a recorded config from here (/static: what the widget's own chain costs with a server that
+    answers at once)."""
+    widget_origin = ""
+    config = b""
+
+    def answer(self, body, kind, status=200):
+        self.send_response(status)
+        self.send_header("content-type", kind)
+        self.send_header("content-length", str(len(body)))
+        self.send_header("cache-control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        path = self.path.split("?")[0]
+        if path in ("/assent.js", "/assent-signals.js", "/assent.css"):
+            with open(os.path.join(WIDGET, path[1:]), "rb") as f:
+                return self.answer(f.read(), "text/css" if path.endswith(".css") else "text/javascript")
+        if path == "/v1/properties/demo/config":
+            return self.answer(self.config, "application/json")
+        origin = {"/widget": self.widget_origin, "/static": ""}.get(path)
+        embed = EMBED.format(origin=origin) if origin is not None else ""
+        self.answer(EMPTY.format(embed=embed).encode(), "text/html; charset=utf-8")
+
+    def do_POST(self):  # the beacon
+        self.answer(b"", "text/plain", 204)
+
+    def log_message(self, *args):
+        pass
+
+
+class DevTools:
+    def __init__(self, url):
+        self.ws = websocket.create_connection(url, timeout=30, suppress_origin=True)
+        self.next_id = 0
+        self.events = []
+
+    def call(self, method, **params):
+        self.next_id += 1
+        my = self.next_id
+        self.ws.send(json.dumps({"id": my, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.ws.recv())
+            if message.get("id") == my:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+            if "method" in message:
+                self.events.append(message)
+
+    def close(self):
+        self.ws.close()
+
+
+def cold_load(chromium, url, selector):
+    """One load in a fresh browser: {shown, inPage, shift, script, requests}."""
+    profile = tempfile.mkdtemp(prefix="bench-banner-")
+    proc = subprocess.Popen(
+        [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
+         "--disable-extensions", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-sync",
+         "--disable-component-update", "--window-size=1280,900", f"--user-data-dir={profile}",
+         "--remote-debugging-port=0", "about:blank"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        port_file = os.path.join(profile, "DevToolsActivePort")
+        deadline = time.monotonic() + 20
+        while not (os.path.exists(port_file) and open(port_file).read().count("\n") >= 1):
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("chromium did not start")
+            time.sleep(0.02)
+        port = open(port_file).read().split("\n")[0]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list") as r:
+            page = next(t for t in json.load(r) if t["type"] == "page")
+        tools = DevTools(page["webSocketDebuggerUrl"])
+        tools.call("Page.enable")
+        tools.call("Network.enable")
+        tools.call("Performance.enable")
+        tools.call("Page.addScriptToEvaluateOnNewDocument", source=PROBE % json.dumps(selector))
+        tools.call("Page.navigate", url=url)
+        result = tools.call("Runtime.evaluate", expression="window.__bench", awaitPromise=True, returnByValue=True,
+                            timeout=15000)
+        value = result["result"].get("value")
+        if not value:
+            raise RuntimeError(f"no measurement: {result}")
+        # the main thread's script time until the target showed (what the banner waited for, the measuring included)
+        metrics = {m["name"]: m["value"] for m in tools.call("Performance.getMetrics")["metrics"]}
+        value["script"] = metrics.get("ScriptDuration", 0) * 1000
+        value["shift"] = tools.call("Runtime.evaluate", expression="window.__benchShift", awaitPromise=True,
+                                    returnByValue=True)["result"]["value"]
+        # when each request started, on the page's clock (the document's request is its start)
+        sent = [e["params"] for e in tools.events if e["method"] == "Network.requestWillBeSent"]
+        start = next((p["timestamp"] for p in sent if p["type"] == "Document"), None)
+        finished = {e["params"]["requestId"]: e["params"]["timestamp"] for e in tools.events
+                    if e["method"] == "Network.loadingFinished"}
+        value["requests"] = {}
+        for p in sent:
+            path = p["request"]["url"].split("?")[0].rsplit("/", 1)[-1]
+            if start is not None and path in ("assent.js", "assent.css", "assent-signals.js", "config", "events"):
+                end = finished.get(p["requestId"])
+                value["requests"].setdefault(path, ((p["timestamp"] - start) * 1000,
+                                                    (end - start) * 1000 if end else float("nan")))
+        tools.close()
+        return value
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description="time to banner beside an empty page's heading")
+    parser.add_argument("--server", required=True, help="the assent server's origin, e.g. http://127.0.0.1:8080")
+    parser.add_argument("--pages-port", type=int, default=0, help="the static pages' port (an origin the property allows)")
+    parser.add_argument("--loads", type=int, default=9)
+    parser.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
+    args = parser.parse_args()
+
+    Pages.widget_origin = args.server
+    with urllib.request.urlopen(args.server + "/v1/properties/demo/config?lang=en") as r:
+        Pages.config = r.read()
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", args.pages_port or free_port()), Pages)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    pages = f"http://127.0.0.1:{httpd.server_address[1]}"
+    cases = [
+        ("empty page, heading", pages + "/empty", "h1"),
+        ("empty page + assent.js, banner", pages + "/widget", ".assent-b"),
+        ("Assent demo page, banner", args.server + "/demo/", ".assent-b"),
+        ("same, widget + config from here", pages + "/static", ".assent-b"),
+    ]
+    # interleaved, so that whatever else the machine does falls on every case alike
+    results = {name: [] for name, _, _ in cases}
+    for i in range(args.loads + 1):
+        for name, url, selector in cases:
+            try:
+                value = cold_load(args.chromium, url, selector)
+            except Exception as error:
+                raise SystemExit(f"bench-banner: {name}: {error}")
+            if i > 0:  # the first round warms the disk cache and the server
+                results[name].append(value)
+
+    def summary(values):
+        values = sorted(values)
+        return f"{statistics.median(values):6.1f} ({values[0]:.1f}–{values[-1]:.1f})"
+
+    floor = statistics.median(v["shown"] for v in results[cases[0][0]])
+    print(f"{args.loads} cold loads each, interleaved; ms from navigation start, median (range)")
+    print(f"{'':34} {'in the page':>11} {'shown':>20} {'vs heading':>10} {'script ms':>20} {'CLS':>6}")
+    for name, _, _ in cases:
+        values = results[name]
+        shown = statistics.median(v["shown"] for v in values)
+        cls = max(v["shift"] for v in values)
+        in_page = statistics.median(v["inPage"] for v in values)
+        print(f"{name:34} {in_page:11.1f} {summary([v['shown'] for v in values]):>20} {shown - floor:+10.1f} "
+              f"{summary([v['script'] for v in values]):>20} {cls:6.3f}")
+    print("\nthe widget's requests: started–finished, ms from navigation start, median")
+    for name, _, _ in cases[1:]:
+        if not results[name][0]["requests"]:
+            continue
+        starts = {}
+        for v in results[name]:
+            for path, at in v["requests"].items():
+                starts.setdefault(path, []).append(at)
+        order = sorted(starts, key=lambda p: statistics.median(a for a, _ in starts[p]))
+        print(f"  {name:32} " + ", ".join(
+            f"{p} {statistics.median(a for a, _ in starts[p]):.0f}–{statistics.median(b for _, b in starts[p]):.0f}"
+            for p in order))
+    httpd.shutdown()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
