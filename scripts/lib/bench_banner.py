@@ -74,6 +74,7 @@ class Pages(http.server.BaseHTTPRequestHandler):
     answers at once)."""
     widget_origin = ""
     config = b""
+    compare_dir = None
 
     def answer(self, body, kind, status=200):
         self.send_response(status)
@@ -85,12 +86,15 @@ class Pages(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         path = self.path.split("?")[0]
+        if path == "/before/assent.js" and self.compare_dir:
+            with open(os.path.join(self.compare_dir, "assent.js"), "rb") as f:
+                return self.answer(f.read(), "text/javascript")
         if path in ("/assent.js", "/assent-signals.js", "/assent.css"):
             with open(os.path.join(WIDGET, path[1:]), "rb") as f:
                 return self.answer(f.read(), "text/css" if path.endswith(".css") else "text/javascript")
         if path == "/v1/properties/demo/config":
             return self.answer(self.config, "application/json")
-        origin = {"/widget": self.widget_origin, "/static": ""}.get(path)
+        origin = {"/widget": self.widget_origin, "/static": "", "/before": "/before"}.get(path)
         embed = EMBED.format(origin=origin) if origin is not None else ""
         self.answer(EMPTY.format(embed=embed).encode(), "text/html; charset=utf-8")
 
@@ -188,6 +192,7 @@ def main():
     parser.add_argument("--server", required=True, help="the assent server's origin, e.g. http://127.0.0.1:8080")
     parser.add_argument("--pages-port", type=int, default=0, help="the static pages' port (an origin the property allows)")
     parser.add_argument("--loads", type=int, default=9)
+    parser.add_argument("--compare", help="a folder with another assent.js (say, an older one), measured beside")
     parser.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
     args = parser.parse_args()
 
@@ -203,6 +208,9 @@ def main():
         ("Assent demo page, banner", args.server + "/demo/", ".assent-b"),
         ("same, widget + config from here", pages + "/static", ".assent-b"),
     ]
+    if args.compare:
+        Pages.compare_dir = args.compare
+        cases.append(("same, the --compare assent.js", pages + "/before", ".assent-b"))
     # interleaved, so that whatever else the machine does falls on every case alike
     results = {name: [] for name, _, _ in cases}
     for i in range(args.loads + 1):

@@ -331,12 +331,11 @@
   } else {
     configCache = null;
   }
-  // The signals kept for the decision in the cookie, if they are still that decision's.
+  // The signals kept for the decision in the cookie, if they are still that decision's (no decision: none to read;
+  // each localStorage read is a synchronous round trip to the browser's storage).
   try {
-    const kept = JSON.parse(localStorage.getItem(signalsCacheKey));
-    if (isValid(decision, nowSeconds()) && kept.s == decision.s && kept.v == decision.v && kept.t == decision.t) {
-      bridge.g = kept.g;
-    }
+    const kept = !undecided && JSON.parse(localStorage.getItem(signalsCacheKey));
+    if (kept && kept.s == decision.s && kept.v == decision.v && kept.t == decision.t) bridge.g = kept.g;
   } catch (e) {}
 
   // Google consent mode: a default before any tag reads it (tags wait up to 500 ms for an update).
@@ -699,7 +698,7 @@
   }).observe(root, { childList: true, subtree: true });
   doc.addEventListener("DOMContentLoaded", releaseAllowed);
 
-  if (isValid(decision, nowSeconds())) {
+  if (!undecided) {
     // A valid decision applies at once; the config is asked for only for GPC or when stale.
     const kept = toBooleans(decision.c);
     let gpcChanged = false;
