@@ -1,7 +1,9 @@
 /* Assent industry signals: the full __tcfapi (IAB TCF v2.2 CMP API), __gpp (IAB GPP CMP API 1.1) and __uspapi
    (IAB USP API 1.0) over the signals the server encodes, and the TCF part of the preference center. assent.js loads
    this file only when a page calls one of the APIs or a TCF property shows its UI; it never encodes a string itself.
-   Pure logic first (exported for node tests), then the APIs and their events, then the preference-center section. */
+   Pure logic first (exported for node tests), then the APIs and their events, then the preference-center section.
+   This is the source: scripts/build-widget makes the served Sources/AssentServer/Resources/widget/assent-signals.js
+   from it (edit here, then run the script). */
 (function () {
 "use strict";
 // GPP section IDs: the API prefix at index ID - 1
@@ -138,80 +140,131 @@ const gppPing = (g, c, st) => ({
 // starts (B.x is then what its consent body adds, see extra), B.f() when it ends (new signals or a failed request); the
 // preference center's coming and going is seen in the DOM.
 const api = (B, W, D) => {
-  const st = { vis: false, rdy: false, pend: false }, T = new Map();
-  let tn = 0, es, last = B.g, ob = null;
-  const c = () => B.c() || {};
-  const g = () => B.g || {};
-  const decided = () => { const d = B.d(), k = B.c(); return !!d && +d.e > Date.now() / 1e3 && (!k || k.policyVersion == d.v) };
-  const ui = s => !!D.querySelector(s);
-  const call = (f, ...a) => { try { f(...a) } catch (e) {} };
-  const fireG = (eventName, data) => { for (const [id, f] of [...B.l]) call(f, { eventName, listenerId: id, data, pingData: gppPing(g(), c(), st) }, true) };
-  const fireT = s => { es = s; if (applies(g())) for (const [id, f] of [...T]) call(f, tcData(g(), c(), es, id), true) };
+  // status: vis, the banner or the preferences are on the page; rdy, GPP's signalStatus is "ready"; pend, a user
+  // action's request is under way. (tcPing and gppPing read vis and rdy.)
+  const status = { vis: false, rdy: false, pend: false }, tcfListeners = new Map();
+  let lastTcfListener = 0, tcfEventStatus, lastSignals = B.g, objections = null;
+  const config = () => B.c() || {};
+  const signals = () => B.g || {};
+  const decided = () => {
+    const decision = B.d(), current = B.c();
+    return !!decision && +decision.e > Date.now() / 1e3 && (!current || current.policyVersion == decision.v);
+  };
+  const onPage = selector => !!D.querySelector(selector);
+  // a caller's callback that throws must not stop the others
+  const call = (callback, ...args) => { try { callback(...args) } catch (e) {} };
+  const fireGpp = (eventName, data) => {
+    for (const [id, callback] of [...B.l]) {
+      call(callback, { eventName, listenerId: id, data, pingData: gppPing(signals(), config(), status) }, true);
+    }
+  };
+  const fireTcf = eventStatus => {
+    tcfEventStatus = eventStatus;
+    if (!applies(signals())) return;
+    for (const [id, callback] of [...tcfListeners]) call(callback, tcData(signals(), config(), tcfEventStatus, id), true);
+  };
 
-  const tcfapi = (cmd, v, cb, p) => {
-    if (typeof cb != "function") return;
-    if (cmd == "ping") return cb(tcPing(g(), c(), st), true);
-    if (!(v == null || v === 0 || v == 2)) return cb(null, false);
-    if (cmd == "addEventListener") { T.set(++tn, cb); cb(tcData(g(), c(), es, tn), true) }
-    else if (cmd == "removeEventListener") cb(T.delete(+p), true);
-    else if (cmd == "getTCData") cb(tcData(g(), c(), es, void 0, Array.isArray(p) ? p : null), true);
-    else cb(null, false)
+  const tcfapi = (command, version, callback, parameter) => {
+    if (typeof callback != "function") return;
+    if (command == "ping") return callback(tcPing(signals(), config(), status), true);
+    if (!(version == null || version === 0 || version == 2)) return callback(null, false);
+    if (command == "addEventListener") {
+      tcfListeners.set(++lastTcfListener, callback);
+      callback(tcData(signals(), config(), tcfEventStatus, lastTcfListener), true);
+    } else if (command == "removeEventListener") {
+      callback(tcfListeners.delete(+parameter), true);
+    } else if (command == "getTCData") {
+      callback(tcData(signals(), config(), tcfEventStatus, void 0, Array.isArray(parameter) ? parameter : null), true);
+    } else {
+      callback(null, false);
+    }
   };
-  const gpp = (cmd, cb, p) => {
-    if (typeof cb != "function") return;
-    if (cmd == "ping") cb(gppPing(g(), c(), st), true);
-    else if (cmd == "addEventListener") { B.l.push([++B.n, cb]); cb({ eventName: "listenerRegistered", listenerId: B.n, data: true, pingData: gppPing(g(), c(), st) }, true) }
-    else if (cmd == "removeEventListener") { const i = B.l.findIndex(x => x[0] == p); if (i >= 0) B.l.splice(i, 1); cb(i >= 0, true) }
-    else if (cmd == "hasSection") cb(has(sections(g()), p), true);
-    else if (cmd == "getSection") cb(section(g(), p), true);
-    else if (cmd == "getField") cb(field(g(), p), true);
-    else cb(null, false)
+  const gpp = (command, callback, parameter) => {
+    if (typeof callback != "function") return;
+    if (command == "ping") callback(gppPing(signals(), config(), status), true);
+    else if (command == "addEventListener") {
+      B.l.push([++B.n, callback]);
+      callback({ eventName: "listenerRegistered", listenerId: B.n, data: true, pingData: gppPing(signals(), config(), status) }, true);
+    } else if (command == "removeEventListener") {
+      const at = B.l.findIndex(listener => listener[0] == parameter);
+      if (at >= 0) B.l.splice(at, 1);
+      callback(at >= 0, true);
+    } else if (command == "hasSection") callback(has(sections(signals()), parameter), true);
+    else if (command == "getSection") callback(section(signals(), parameter), true);
+    else if (command == "getField") callback(field(signals(), parameter), true);
+    else callback(null, false);
   };
-  const uspapi = (cmd, v, cb) => {
-    if (typeof cb != "function") return;
-    cmd == "getUSPData" && (v == null || v == 1) ? cb({ version: 1, uspString: g().usPrivacy || "1---" }, true) : cb(null, false)
+  const uspapi = (command, version, callback) => {
+    if (typeof callback != "function") return;
+    if (command == "getUSPData" && (version == null || version == 1)) {
+      callback({ version: 1, uspString: signals().usPrivacy || "1---" }, true);
+    } else {
+      callback(null, false);
+    }
   };
 
   // GPP: signalStatus "not ready" first, then the display and section events, "ready" last; it is ready when a
   // current decision exists or the regime allows before a choice, and no user action or preference center is open.
   // TCF: "cmpuishown" whenever the UI surfaces, "useractioncomplete" after a choice, "tcloaded" for a stored one.
-  const upd = () => {
-    const o = ui("body > .assent-o"), vis = o || ui("body > .assent-b"), rdy = !st.pend && !o && (decided() || c().regime != "opt-in");
-    if (st.rdy && !rdy) { st.rdy = false; fireG("signalStatus", "not ready") }
-    if (vis != st.vis) {
-      st.vis = vis;
-      fireG("cmpDisplayStatus", vis ? "visible" : "hidden");
-      if (vis && es != "cmpuishown") fireT("cmpuishown");
-      else if (!vis && !st.pend && decided()) es = "tcloaded";
+  const refresh = () => {
+    const preferences = onPage("body > .assent-o"), visible = preferences || onPage("body > .assent-b");
+    const ready = !status.pend && !preferences && (decided() || config().regime != "opt-in");
+    if (status.rdy && !ready) {
+      status.rdy = false;
+      fireGpp("signalStatus", "not ready");
     }
-    if (o) inject();
-    else if (!st.pend) ob = null; // the preference center closed: changes it did not save are forgotten
-    if (!st.rdy && rdy) { st.rdy = true; fireG("signalStatus", "ready") }
+    if (visible != status.vis) {
+      status.vis = visible;
+      fireGpp("cmpDisplayStatus", visible ? "visible" : "hidden");
+      if (visible && tcfEventStatus != "cmpuishown") fireTcf("cmpuishown");
+      else if (!visible && !status.pend && decided()) tcfEventStatus = "tcloaded";
+    }
+    if (preferences) addTcfSection();
+    else if (!status.pend) objections = null; // the preference center closed: changes it did not save are forgotten
+    if (!status.rdy && ready) {
+      status.rdy = true;
+      fireGpp("signalStatus", "ready");
+    }
   };
+  // new signals (B.g) from assent.js: the sections that changed, the TCF event, then the display and readiness
   const update = () => {
-    if (B.g === last) return upd();
-    const was = last || {}, ch = changed(was, B.g);
-    last = B.g;
-    if (ch.length || was.gpp != g().gpp) {
-      if (st.rdy) { st.rdy = false; fireG("signalStatus", "not ready") }
-      for (const p of ch) fireG("sectionChange", p)
+    if (B.g === lastSignals) return refresh();
+    const was = lastSignals || {}, changedSections = changed(was, B.g);
+    lastSignals = B.g;
+    if (changedSections.length || was.gpp != signals().gpp) {
+      if (status.rdy) {
+        status.rdy = false;
+        fireGpp("signalStatus", "not ready");
+      }
+      for (const prefix of changedSections) fireGpp("sectionChange", prefix);
     }
-    if (B.a || was.tcString != g().tcString) fireT(B.a ? "useractioncomplete" : decided() && !st.vis ? "tcloaded" : "cmpuishown");
-    upd()
+    if (B.a || was.tcString != signals().tcString) {
+      fireTcf(B.a ? "useractioncomplete" : decided() && !status.vis ? "tcloaded" : "cmpuishown");
+    }
+    refresh();
   };
-  const inject = () => {
-    const b = D.querySelector(".assent-o .assent-c"), t = c().tcf;
-    if (b && t && !b.querySelector(".assent-tcf")) b.append(tcfSection(D, c(), g(), ob = saved(g())))
+  const addTcfSection = () => {
+    const body = D.querySelector(".assent-o .assent-c"), tcf = config().tcf;
+    if (body && tcf && !body.querySelector(".assent-tcf")) {
+      body.append(tcfSection(D, config(), signals(), (objections = saved(signals()))));
+    }
   };
 
-  es = decided() && !ui("body > .assent-o, body > .assent-b") ? "tcloaded" : "cmpuishown";
-  B.f = (k, a) => { if (st.pend = k === 1) B.x = extra(a, c().tcf, ob); k === 1 ? upd() : update() };
-  W.__tcfapi = tcfapi; W.__gpp = gpp; W.__uspapi = uspapi;
-  for (const [n, a] of B.q.splice(0)) call(W[n], ...a);
-  fireG("cmpStatus", "loaded");
-  upd();
-  if (D.body && typeof MutationObserver == "function") new MutationObserver(upd).observe(D.body, { childList: true });
-  return { tcfapi, gpp, uspapi, upd }
+  tcfEventStatus = decided() && !onPage("body > .assent-o, body > .assent-b") ? "tcloaded" : "cmpuishown";
+  // assent.js calls B.f(1, action) when a user action starts, B.f() when it ends
+  B.f = (starts, action) => {
+    if ((status.pend = starts === 1)) B.x = extra(action, config().tcf, objections);
+    starts === 1 ? refresh() : update();
+  };
+  W.__tcfapi = tcfapi;
+  W.__gpp = gpp;
+  W.__uspapi = uspapi;
+  // the calls the stubs queued, in order
+  for (const [name, args] of B.q.splice(0)) call(W[name], ...args);
+  fireGpp("cmpStatus", "loaded");
+  refresh();
+  if (D.body && typeof MutationObserver == "function") new MutationObserver(refresh).observe(D.body, { childList: true });
+  return { tcfapi, gpp, uspapi, upd: refresh };
 };
 
 // --- the TCF section of the preference center: purposes, special features and vendors from the imported vendor list,
@@ -238,86 +291,131 @@ const LABELS = {
 const label = (c, k) => c.texts && c.texts[k] || (LABELS[c.lang] || LABELS.en)[k];
 const safeUrl = u => { try { const x = new URL(u); return /^https?:$/.test(x.protocol) ? x.href : null } catch (e) { return null } };
 
-// o: the visitor's objections ({v, p}: sets of ids), changed by the section's checkboxes (and then o.k set)
-const tcfSection = (D, c, g, o = saved(g)) => {
-  const t = c.tcf, s = sections(g).tcfeuv2 || {}, L = k => label(c, k), can = interests(t);
-  const el = (tag, cls, x) => { const e = D.createElement(tag); if (cls) e.className = cls; if (x != null) e.textContent = x; return e };
-  // a labelled checkbox to object to the legitimate interest of vendor or purpose id (named by the element nid), or nothing
-  const objection = (kind, id, nid) => {
-    if (!can[kind].includes(id)) return [];
-    const q = el("p", "assent-li"), i = el("input"), l = el("label", 0, L("tcfObjectTo")), set = o[kind];
-    i.type = "checkbox"; i.id = "assent-li-" + kind + id; l.id = i.id + "-l"; l.htmlFor = i.id;
-    i.setAttribute("aria-labelledby", l.id + " " + nid);
-    i.checked = set.has(id);
-    Object.assign(q.style, { display: "flex", alignItems: "center", gap: ".5rem" });
-    Object.assign(i.style, { flex: "none", width: "1.25rem", height: "1.25rem", margin: "0" });
-    i.onchange = () => { i.checked ? set.add(id) : set.delete(id); o.k = 1 };
-    q.append(i, l);
-    return [q]
+// The section. objections: the visitor's ({v, p}: sets of vendor and purpose ids), changed by the section's
+// checkboxes (which then set objections.k).
+const tcfSection = (D, c, g, objections = saved(g)) => {
+  const tcf = c.tcf, state = sections(g).tcfeuv2 || {}, text = key => label(c, key), objectable = interests(tcf);
+  const element = (tag, className, content) => {
+    const node = D.createElement(tag);
+    if (className) node.className = className;
+    if (content != null) node.textContent = content;
+    return node;
   };
-  const named = (x, kind, id) => { const e = el("p", "assent-rt", x); e.id = "assent-li-" + kind + id + "-n"; return e };
-  const names = (l, list) => (list || []).map(id => ((l || []).find(x => x.id == id) || {}).name || "#" + id).join(", ");
-  const titles = keys => (keys || []).map(k => ((c.categories || []).find(x => x.key == k) || {}).title || k).join(", ");
-  const state = (on, id, yes, no) => L((on || []).includes(id) ? yes : no);
-  const liPurposes = new Set((t.vendors || []).flatMap(v => v.legIntPurposes || []));
+  // a labelled checkbox to object to the legitimate interest of a vendor or purpose (kind "v" or "p"), named also
+  // by the element nameId; nothing when there is nothing to object to
+  const objection = (kind, id, nameId) => {
+    if (!objectable[kind].includes(id)) return [];
+    const row = element("p", "assent-li"), box = element("input"), boxLabel = element("label", 0, text("tcfObjectTo"));
+    const objected = objections[kind];
+    box.type = "checkbox";
+    box.id = "assent-li-" + kind + id;
+    boxLabel.id = box.id + "-l";
+    boxLabel.htmlFor = box.id;
+    box.setAttribute("aria-labelledby", boxLabel.id + " " + nameId);
+    box.checked = objected.has(id);
+    // styled here: assent.css (the core budget) does not carry the TCF section's rules
+    Object.assign(row.style, { display: "flex", alignItems: "center", gap: ".5rem" });
+    Object.assign(box.style, { flex: "none", width: "1.25rem", height: "1.25rem", margin: "0" });
+    box.onchange = () => {
+      box.checked ? objected.add(id) : objected.delete(id);
+      objections.k = 1;
+    };
+    row.append(box, boxLabel);
+    return [row];
+  };
+  const named = (name, kind, id) => {
+    const node = element("p", "assent-rt", name);
+    node.id = "assent-li-" + kind + id + "-n";
+    return node;
+  };
+  const names = (list, wanted) =>
+    (wanted || []).map(id => ((list || []).find(item => item.id == id) || {}).name || "#" + id).join(", ");
+  const categoryTitles = keys =>
+    (keys || []).map(key => ((c.categories || []).find(category => category.key == key) || {}).title || key).join(", ");
+  const stateText = (on, id, yes, no) => text((on || []).includes(id) ? yes : no);
+  const legitimateInterestPurposes = new Set((tcf.vendors || []).flatMap(vendor => vendor.legIntPurposes || []));
   // a <details> whose list is built the first time it opens (so nothing hidden in a closed one can take focus)
-  const group = (title, n, build) => {
-    const d = el("details"), u = el("ul");
-    d.append(el("summary", 0, title + " (" + n + ")"), u);
-    d.addEventListener("toggle", () => { if (d.open && !u.firstChild) build(u) });
-    return d
+  const group = (title, count, build) => {
+    const details = element("details"), list = element("ul");
+    details.append(element("summary", 0, title + " (" + count + ")"), list);
+    details.addEventListener("toggle", () => {
+      if (details.open && !list.firstChild) build(list);
+    });
+    return details;
   };
-  const w = el("div", "assent-r assent-tcf");
-  w.append(el("p", "assent-rt", L("tcfTitle")));
-  w.append(group(L("tcfPurposes"), (t.purposes || []).length, u => {
-    for (const p of t.purposes || []) {
-      const li = el("li");
-      li.append(named(p.name, "p", p.id), el("p", 0, p.description));
-      let x = L("tcfConsent") + ": " + state(s.purposesConsent, p.id, "tcfGiven", "tcfNotGiven");
-      if (liPurposes.has(p.id)) x += " \u00b7 " + L("tcfLegInt") + ": " + state(s.purposesLITransparency, p.id, "tcfEstablished", "tcfObjected");
-      li.append(el("p", 0, x), ...objection("p", p.id, "assent-li-p" + p.id + "-n"));
-      if ((p.categories || []).length) li.append(el("p", 0, L("tcfThrough") + ": " + titles(p.categories)));
-      u.append(li)
+  const vendorDetails = (item, vendor) => {
+    const line = (key, content) => {
+      if (content) item.append(element("p", 0, text(key) + ": " + content));
+    };
+    if ((vendor.purposes || []).length) {
+      line("tcfConsent", stateText(state.vendorConsents, vendor.id, "tcfGiven", "tcfNotGiven") + " \u2014 " +
+        names(tcf.purposes, vendor.purposes));
     }
-  }));
-  w.append(group(L("tcfSpecialFeatures"), (t.specialFeatures || []).length, u => {
-    for (const f of t.specialFeatures || []) {
-      const li = el("li");
-      li.append(el("p", "assent-rt", f.name), el("p", 0, f.description), el("p", 0, L("tcfConsent") + ": " + state(s.specialFeatureOptIns, f.id, "tcfGiven", "tcfNotGiven")));
-      if ((f.categories || []).length) li.append(el("p", 0, L("tcfThrough") + ": " + titles(f.categories)));
-      u.append(li)
+    if ((vendor.legIntPurposes || []).length) {
+      line("tcfLegInt", stateText(state.vendorLegitimateInterests, vendor.id, "tcfEstablished", "tcfObjected") +
+        " \u2014 " + names(tcf.purposes, vendor.legIntPurposes));
+      const box = objection("v", vendor.id, "assent-li-v" + vendor.id + "-n");
+      if (box.length) item.append(element("p", 0, text("tcfObject")), ...box);
     }
-  }));
-  w.append(group(L("tcfVendors"), (t.vendors || []).length, u => {
-    for (const v of t.vendors || []) {
-      const li = el("li");
-      li.append(named(v.name, "v", v.id));
-      vendor(li, v);
-      u.append(li)
+    line("tcfFlexible", names(tcf.purposes, vendor.flexiblePurposes));
+    line("tcfSpecialPurposes", names(tcf.specialPurposes, vendor.specialPurposes));
+    line("tcfFeatures", names(tcf.features, vendor.features));
+    line("tcfSpecialFeatures", names(tcf.specialFeatures, vendor.specialFeatures));
+    const retention = vendor.dataRetention || {}, days = n => n + " " + text("tcfDays"), parts = [];
+    if (retention.stdRetention != null) parts.push(days(retention.stdRetention));
+    for (const id in retention.purposes || {}) parts.push(names(tcf.purposes, [+id]) + ": " + days(retention.purposes[id]));
+    for (const id in retention.specialPurposes || {}) {
+      parts.push(names(tcf.specialPurposes, [+id]) + ": " + days(retention.specialPurposes[id]));
     }
-  }));
-  const vendor = (d, v) => {
-    const line = (k, x) => { if (x) d.append(el("p", 0, L(k) + ": " + x)) };
-    if ((v.purposes || []).length) line("tcfConsent", state(s.vendorConsents, v.id, "tcfGiven", "tcfNotGiven") + " \u2014 " + names(t.purposes, v.purposes));
-    if ((v.legIntPurposes || []).length) {
-      line("tcfLegInt", state(s.vendorLegitimateInterests, v.id, "tcfEstablished", "tcfObjected") + " \u2014 " + names(t.purposes, v.legIntPurposes));
-      const box = objection("v", v.id, "assent-li-v" + v.id + "-n");
-      if (box.length) d.append(el("p", 0, L("tcfObject")), ...box)
-    }
-    line("tcfFlexible", names(t.purposes, v.flexiblePurposes));
-    line("tcfSpecialPurposes", names(t.specialPurposes, v.specialPurposes));
-    line("tcfFeatures", names(t.features, v.features));
-    line("tcfSpecialFeatures", names(t.specialFeatures, v.specialFeatures));
-    const r = v.dataRetention || {}, days = n => n + " " + L("tcfDays"), parts = [];
-    if (r.stdRetention != null) parts.push(days(r.stdRetention));
-    for (const id in r.purposes || {}) parts.push(names(t.purposes, [+id]) + ": " + days(r.purposes[id]));
-    for (const id in r.specialPurposes || {}) parts.push(names(t.specialPurposes, [+id]) + ": " + days(r.specialPurposes[id]));
     line("tcfRetention", parts.join("; "));
-    const link = (u, k) => { if (u = safeUrl(u)) { const a = el("a", 0, L(k)); a.href = u; a.target = "_blank"; a.rel = "noopener noreferrer"; const q = el("p"); q.append(a); d.append(q) } };
-    link(v.policyUrl, "tcfPolicy");
-    if ((v.legIntPurposes || []).length) link(v.legIntClaimUrl, "tcfClaim")
+    const link = (url, key) => {
+      url = safeUrl(url);
+      if (!url) return;
+      const anchor = element("a", 0, text(key)), paragraph = element("p");
+      anchor.href = url;
+      anchor.target = "_blank";
+      anchor.rel = "noopener noreferrer";
+      paragraph.append(anchor);
+      item.append(paragraph);
+    };
+    link(vendor.policyUrl, "tcfPolicy");
+    if ((vendor.legIntPurposes || []).length) link(vendor.legIntClaimUrl, "tcfClaim");
   };
-  return w
+
+  const wrapper = element("div", "assent-r assent-tcf");
+  wrapper.append(element("p", "assent-rt", text("tcfTitle")));
+  wrapper.append(group(text("tcfPurposes"), (tcf.purposes || []).length, list => {
+    for (const purpose of tcf.purposes || []) {
+      const item = element("li");
+      item.append(named(purpose.name, "p", purpose.id), element("p", 0, purpose.description));
+      let line = text("tcfConsent") + ": " + stateText(state.purposesConsent, purpose.id, "tcfGiven", "tcfNotGiven");
+      if (legitimateInterestPurposes.has(purpose.id)) {
+        line += " \u00b7 " + text("tcfLegInt") + ": " +
+          stateText(state.purposesLITransparency, purpose.id, "tcfEstablished", "tcfObjected");
+      }
+      item.append(element("p", 0, line), ...objection("p", purpose.id, "assent-li-p" + purpose.id + "-n"));
+      if ((purpose.categories || []).length) item.append(element("p", 0, text("tcfThrough") + ": " + categoryTitles(purpose.categories)));
+      list.append(item);
+    }
+  }));
+  wrapper.append(group(text("tcfSpecialFeatures"), (tcf.specialFeatures || []).length, list => {
+    for (const feature of tcf.specialFeatures || []) {
+      const item = element("li");
+      item.append(element("p", "assent-rt", feature.name), element("p", 0, feature.description),
+        element("p", 0, text("tcfConsent") + ": " + stateText(state.specialFeatureOptIns, feature.id, "tcfGiven", "tcfNotGiven")));
+      if ((feature.categories || []).length) item.append(element("p", 0, text("tcfThrough") + ": " + categoryTitles(feature.categories)));
+      list.append(item);
+    }
+  }));
+  wrapper.append(group(text("tcfVendors"), (tcf.vendors || []).length, list => {
+    for (const vendor of tcf.vendors || []) {
+      const item = element("li");
+      item.append(named(vendor.name, "v", vendor.id));
+      vendorDetails(item, vendor);
+      list.append(item);
+    }
+  }));
+  return wrapper;
 };
 
 const X = { sid, subsections, section, parsed, sectionList, field, changed, cmp, tcData, tcPing, gppPing, restrictions, api, tcfSection, label, safeUrl, interests, saved, extra, SUPPORTED };
