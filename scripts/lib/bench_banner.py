@@ -2,10 +2,11 @@
 
 Each load starts a cold headless Chromium (a fresh profile, so no cache, no cookies, no stored config) and drives it
 over the DevTools protocol (websocket-client). A script added before the page's own records, on the page's clock
-(performance.now(), 0 at navigation start), when the target is in the page and rendered: the page's heading for the
-empty page, the banner (.assent-b, fixed and styled) for the widget pages, then the frame after it. Beside it: the
-layout shift the page had (CLS), the main thread's script time (Performance.getMetrics ScriptDuration, the
-empty page's being the floor of the measuring script itself), and when each of the widget's requests started.
+(performance.now(), 0 at navigation start), when the target enters the page ("in the page": the page's heading for
+the empty page, the banner .assent-b for the widget pages) and when the frame after it has been rendered ("shown").
+Beside it: the layout shift within 300 ms after (CLS), the main thread's script time until shown
+(Performance.getMetrics ScriptDuration; the empty page's is the floor of the measuring script itself), and when
+each of the widget's requests started and finished.
 """
 
 import argparse
@@ -43,9 +44,10 @@ PROBE = r"""
     let seen = false;
     const check = () => {
       if (seen) return;
+      // nothing that forces a layout here (it would count as the page's script time): the widget adds the banner
+      // only once its stylesheet is in, so being in the page is being styled
       const el = document.querySelector(selector);
-      if (!el || !el.getBoundingClientRect().height) return;
-      if (selector != "h1" && getComputedStyle(el).position != "fixed") return;
+      if (!el || !el.isConnected) return;
       seen = true;
       const inPage = performance.now();
       // the frame that shows it: after the next animation frame's rendering
