@@ -323,6 +323,37 @@ extension PostgresStore {
                 """,
                 "CREATE INDEX analytics_daily_by_day ON analytics_daily (day)",
             ]),
+        PostgresMigration(
+            version: 8, name: "scans",
+            statements: [
+                """
+                CREATE TABLE scans (
+                    id text COLLATE "C" PRIMARY KEY,
+                    property text COLLATE "C" NOT NULL,
+                    status text COLLATE "C" NOT NULL,
+                    request bytea NOT NULL,
+                    pages_done bigint NOT NULL,
+                    pages_known bigint NOT NULL,
+                    visits_done bigint NOT NULL,
+                    visits_planned bigint NOT NULL,
+                    violations bigint NOT NULL,
+                    created_at bigint NOT NULL,
+                    started_at bigint,
+                    finished_at bigint,
+                    error text,
+                    report bytea,
+                    secret_hash bytea NOT NULL UNIQUE,
+                    secret_expires_at bigint NOT NULL
+                )
+                """,
+                "CREATE INDEX scans_by_property ON scans (property, created_at)",
+                """
+                CREATE TABLE scan_schedules (
+                    property text COLLATE "C" PRIMARY KEY,
+                    last_run_at bigint NOT NULL
+                )
+                """,
+            ]),
         consoleMigration,
     ]
 }

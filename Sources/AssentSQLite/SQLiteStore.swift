@@ -87,6 +87,7 @@ public final class SQLiteStore: AssentStorage {
         registerKeyCertificateMigration(&migrator)
         registerRequestLimitsMigration(&migrator)
         registerAnalyticsMigration(&migrator)
+        registerScanMigration(&migrator)
         registerConsoleMigration(&migrator)
         return migrator
     }

@@ -218,7 +218,7 @@ public protocol VendorListStore: Sendable {
 
 /// The whole storage contract; each backend conforms once.
 public typealias AssentStorage = PropertyStore & LedgerStore & VendorListStore & RequestStore & SigningKeyStore
-    & AnalyticsStore & AccountStore & AuditStore
+    & AnalyticsStore & ScanStore & AccountStore & AuditStore
 
 extension LedgerStore {
     public func append<Result: Sendable>(

@@ -137,13 +137,15 @@ public struct Property: Sendable, Equatable {
     public var identity: IdentitySettings?
     /// What privacy requests ask for beyond the address; nil: the standard data points (`requestSettings`).
     public var requests: RequestSettings?
+    /// Compliance scans: start URLs, regions, pages and schedule; nil: none configured.
+    public var scan: ScanSettings?
 
     public init(
         id: String, name: String, origins: [String], cookieDomain: String? = nil, policyVersion: Int = 1,
         languages: [String], regimes: RegimeRules, categories: [Category], texts: [String: [String: String]],
         links: PropertyLinks = PropertyLinks(), expiry: DecisionExpiry = DecisionExpiry(),
         signals: SignalSettings = SignalSettings(), identity: IdentitySettings? = nil,
-        requests: RequestSettings? = nil
+        requests: RequestSettings? = nil, scan: ScanSettings? = nil
     ) {
         self.id = id
         self.name = name
@@ -159,6 +161,7 @@ public struct Property: Sendable, Equatable {
         self.signals = signals
         self.identity = identity
         self.requests = requests
+        self.scan = scan
     }
 
     public var defaultLanguage: String { languages.first ?? "en" }

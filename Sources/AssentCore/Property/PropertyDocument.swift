@@ -107,6 +107,7 @@ extension Property {
         // Only when set, so that the document of a property without signed-in readers is what it always was.
         if let identity { members.append(("identity", identity.jsonValue)) }
         if let requests { members.append(("requests", requests.jsonValue)) }
+        if let scan { members.append(("scan", scan.jsonValue)) }
         return .object(members)
     }
 
@@ -288,7 +289,7 @@ struct DocumentReader {
     mutating func property(_ value: JSONValue) -> Property? {
         let top: Set = [
             "id", "name", "origins", "cookieDomain", "policyVersion", "languages", "regimes", "categories", "texts",
-            "links", "expiry", "signals", "identity", "requests",
+            "links", "expiry", "signals", "identity", "requests", "scan",
         ]
         guard
             let doc = object(
@@ -366,12 +367,13 @@ struct DocumentReader {
         let signals = signalSettings(doc["signals"], categories: categories)
         let identity = identitySettings(doc["identity"])
         let requests = requestSettings(doc["requests"])
+        let scan = scanSettings(doc["scan"])
 
         guard let id, let name else { return nil }
         return Property(
             id: id, name: name, origins: origins, cookieDomain: cookieDomain, policyVersion: policyVersion,
             languages: languages, regimes: regimes, categories: categories, texts: texts, links: links, expiry: expiry,
-            signals: signals, identity: identity, requests: requests)
+            signals: signals, identity: identity, requests: requests, scan: scan)
     }
 
     mutating func regime(_ value: JSONValue?, _ path: String) -> Regime? {

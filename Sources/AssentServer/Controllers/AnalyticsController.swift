@@ -29,6 +29,11 @@ struct AnalyticsController<Context: RequestContext>: Sendable {
         let cors = try CORS.headers(request, origins: entry.current.property.origins)
         let body = try await Body.bytes(
             request, limit: Self.maxBeaconBytes, types: ["text/plain", "application/json"])
+        // A compliance scanner's beacon is dropped: it is no visitor.
+        if let secret = request.headers[ScanSecret.header] {
+            try await service.checkScanSecret(secret, propertyID: id)
+            return Response(status: .noContent, headers: cors)
+        }
         try await service.countEvent(
             propertyID: id, body: body,
             regionHeader: HTTPField.Name(service.configuration.regionHeader).flatMap { request.headers[$0] },
@@ -42,7 +47,7 @@ struct AnalyticsController<Context: RequestContext>: Sendable {
         let entry = try await service.property(try context.parameters.require("property"))
         var headers = try CORS.headers(request, origins: entry.current.property.origins)
         headers[.accessControlAllowMethods] = "POST, OPTIONS"
-        headers[.accessControlAllowHeaders] = "Content-Type"
+        headers[.accessControlAllowHeaders] = "Content-Type, Assent-Scan"
         headers[.accessControlMaxAge] = "600"
         return Response(status: .noContent, headers: headers)
     }

@@ -69,16 +69,19 @@ struct ConsentController<Context: RequestContext>: Sendable {
         let body = try await Body.json(request, limit: service.configuration.maxBodyBytes)
         let decision = try await service.record(
             propertyID: id, body: body, regionHeader: request.headers[regionHeader],
-            gpcHeader: request.headers[.secGPC] == "1", identity: request.headers[ConsentService.identityHeader])
+            gpcHeader: request.headers[.secGPC] == "1", identity: request.headers[ConsentService.identityHeader],
+            scanSecret: request.headers[ScanSecret.header])
         var headers = cors
         headers[.cacheControl] = "no-store"
-        return jsonBytesResponse(status: .created, headers: headers, decision)
+        // A scanner's decision created nothing: 200, not 201.
+        let status: HTTPResponse.Status = request.headers[ScanSecret.header] == nil ? .created : .ok
+        return jsonBytesResponse(status: status, headers: headers, decision)
     }
 
     @Sendable func preflight(_ request: Request, context: Context) async throws -> Response {
         var (_, headers) = try await propertyAndCORS(request, context)
         headers[.accessControlAllowMethods] = "GET, POST, OPTIONS"
-        headers[.accessControlAllowHeaders] = "Content-Type, Assent-Identity"
+        headers[.accessControlAllowHeaders] = "Content-Type, Assent-Identity, Assent-Scan"
         headers[.accessControlMaxAge] = "600"
         return Response(status: .noContent, headers: headers)
     }

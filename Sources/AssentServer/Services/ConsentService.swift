@@ -119,11 +119,13 @@ final class ConsentService: Sendable {
     /// Records a decision and returns the rendered 201 body: the decision with its receipt. With a signed-in
     /// reader's `identity` token, the decision is the reader's (see `recordingSubject`). `counted` false leaves the
     /// decision out of the analytics (the compliance scanner's decisions, and requests the server marks as such).
+    /// With a compliance scan's `scanSecret` the decision is made and answered but not recorded (ScanSecret.swift).
     func record(
         propertyID: String, body: [UInt8], regionHeader: String?, gpcHeader: Bool, identity: String? = nil,
-        counted: Bool = true
+        counted: Bool = true, scanSecret: String? = nil
     ) async throws -> [UInt8] {
         let entry = try await property(propertyID)
+        if let scanSecret { try await checkScanSecret(scanSecret, propertyID: propertyID) }
         // The token first: nothing is recorded for a reader it does not prove.
         var reader: Reader?
         if let identity { reader = try await self.reader(token: identity, property: entry.current.property) }
@@ -175,6 +177,10 @@ final class ConsentService: Sendable {
         // Before the write: a decision is never recorded without an answer to give.
         let signalBytes = try signals(
             ledgerEntry, revision: entry.current, vendorList: try await vendorLists.list(for: entry.current.property))
+        // A scanner's decision: not in the ledger, the analytics or the latest-decision cache.
+        if scanSecret != nil {
+            return Self.scanAnswer(ledgerEntry, property: entry.current.property, signals: signalBytes)
+        }
         let entryBytes = ledgerEntry.canonicalBytes
         let receipt = try await writer.append(ledgerEntry, canonicalBytes: entryBytes)
         // Counted once the record is durable, from what it holds.
