@@ -1,20 +1,5 @@
 import AssentCore
 
-/// An address that opted out, by its HMAC key, for marketing systems that build lead lists.
-public struct SuppressionEntry: Sendable, Equatable {
-    public var property: String
-    public var hash: String
-    public var addedAt: Int64
-    public var requestID: String?
-
-    public init(property: String, hash: String, addedAt: Int64, requestID: String?) {
-        self.property = property
-        self.hash = hash
-        self.addedAt = addedAt
-        self.requestID = requestID
-    }
-}
-
 /// Which requests to list, oldest first, a page at a time.
 public struct RequestQuery: Sendable, Equatable {
     public var property: String
@@ -42,67 +27,6 @@ public struct RequestQuery: Sendable, Equatable {
     }
 }
 
-/// A webhook call waiting to be made or made again: the signed event, and when to try next.
-public struct WebhookDelivery: Sendable, Equatable {
-    public var id: String
-    public var property: String
-    public var requestID: String
-    public var url: String
-    /// The JSON body, exactly as it is signed and sent.
-    public var body: [UInt8]
-    public var attempts: Int
-    public var nextAttemptAt: Int64
-    public var deliveredAt: Int64?
-    public var lastError: String?
-
-    public init(
-        id: String, property: String, requestID: String, url: String, body: [UInt8], attempts: Int = 0,
-        nextAttemptAt: Int64, deliveredAt: Int64? = nil, lastError: String? = nil
-    ) {
-        self.id = id
-        self.property = property
-        self.requestID = requestID
-        self.url = url
-        self.body = body
-        self.attempts = attempts
-        self.nextAttemptAt = nextAttemptAt
-        self.deliveredAt = deliveredAt
-        self.lastError = lastError
-    }
-}
-
-/// A bearer credential, stored as the SHA-256 of its secret.
-public struct APIToken: Sendable, Equatable {
-    public enum Scope: String, Sendable, CaseIterable {
-        /// The admin API: the request queue, exports, transitions.
-        case admin
-        /// Read-only suppression lookups for one property.
-        case suppression
-    }
-
-    public var id: String
-    public var secretHash: String
-    public var scope: Scope
-    /// The property a suppression key is for; nil for an admin token (every property).
-    public var property: String?
-    public var label: String
-    public var createdAt: Int64
-    public var revokedAt: Int64?
-
-    public init(
-        id: String, secretHash: String, scope: Scope, property: String?, label: String, createdAt: Int64,
-        revokedAt: Int64? = nil
-    ) {
-        self.id = id
-        self.secretHash = secretHash
-        self.scope = scope
-        self.property = property
-        self.label = label
-        self.createdAt = createdAt
-        self.revokedAt = revokedAt
-    }
-}
-
 public enum RequestStoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The request changed since it was read (its revision moved on).
     case conflict(id: String, expected: Int, actual: Int)
@@ -119,8 +43,9 @@ public enum RequestStoreError: Error, Sendable, Equatable, CustomStringConvertib
     }
 }
 
-/// Privacy requests, their history, verification codes, the suppression list, webhook deliveries, API
-/// tokens and per-property secrets. Every write that belongs together is one transaction.
+/// Privacy requests, their history and their verification codes. Every write that belongs together is one
+/// transaction: a request's suppression entry and webhook delivery are written with it (see `SuppressionStore`
+/// and `WebhookOutbox` for reading them).
 public protocol RequestStore: Sendable {
     /// A new request with its first history line, and with its verification challenge, suppression entry
     /// and webhook delivery when there are any: all or nothing.
@@ -152,38 +77,4 @@ public protocol RequestStore: Sendable {
     /// `VerificationChallenge.checks(at:)`).
     func countAttempt(requestID: String, at now: Int64) async throws -> VerificationChallenge?
     func deleteChallenge(requestID: String) async throws
-
-    func addSuppression(_ entry: SuppressionEntry) async throws
-    /// The subset of `hashes` on the property's suppression list.
-    func suppressed(property: String, hashes: [String]) async throws -> Set<String>
-
-    /// Saves a request whose `export` changed (its `revision` one more than the stored one, as for
-    /// `updateRequest`) together with the export's document, its history line and webhook delivery: all or
-    /// nothing. A later attachment replaces the document. `RequestStoreError.conflict` or `.unknownRequest` as
-    /// `updateRequest` throws them.
-    func attachExport(
-        _ request: PrivacyRequest, document: [UInt8], event: RequestEvent, webhook: WebhookDelivery?
-    ) async throws
-    /// The document attached to a request, byte for byte; nil when there is none (or it was erased).
-    func exportDocument(requestID: String) async throws -> [UInt8]?
-
-    /// Erases the personal data of every request closed before `closedBefore`: the address, the details (set to
-    /// none), the attached export (document and summary) and the webhook deliveries of the request (whose bodies
-    /// carry them), with a history line for each thing erased (`email_erased`, `details_erased` when the address
-    /// was erased before the details were, `export_erased`); returns the ids of the requests changed. The
-    /// address's suppression key stays.
-    func eraseEmails(closedBefore: Int64, at now: Int64) async throws -> [String]
-
-    func dueWebhooks(at now: Int64, limit: Int) async throws -> [WebhookDelivery]
-    /// Records an attempt at a stored delivery (attempts, next attempt, delivery time, error; never its body). A
-    /// delivery erased meanwhile stays erased.
-    func saveWebhookAttempt(_ delivery: WebhookDelivery) async throws
-
-    func saveToken(_ token: APIToken) async throws
-    func token(secretHash: String) async throws -> APIToken?
-    func tokens() async throws -> [APIToken]
-
-    /// The property's secret of this kind, created from `candidate` by the first caller; every later caller,
-    /// on any server, gets the stored one.
-    func secret(property: String, kind: String, candidate: [UInt8]) async throws -> [UInt8]
 }

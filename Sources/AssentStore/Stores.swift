@@ -217,7 +217,8 @@ public protocol VendorListStore: Sendable {
 }
 
 /// The whole storage contract; each backend conforms once.
-public typealias AssentStorage = PropertyStore & LedgerStore & VendorListStore & RequestStore & SigningKeyStore
+public typealias AssentStorage = PropertyStore & LedgerStore & VendorListStore & RequestStore & SuppressionStore
+    & ExportStore & RetentionStore & WebhookOutbox & CredentialStore & SigningKeyStore
     & AnalyticsStore & ScanStore & AccountStore & AuditStore
 
 extension LedgerStore {

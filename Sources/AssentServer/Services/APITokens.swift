@@ -14,7 +14,7 @@ public enum APITokens {
     }
 
     public static func create(
-        store: any RequestStore, scope: APIToken.Scope, property: String?, label: String, now: Int64
+        store: any CredentialStore, scope: APIToken.Scope, property: String?, label: String, now: Int64
     ) async throws -> Created {
         let secret = prefix + Secrets.token()
         let token = APIToken(
@@ -28,7 +28,7 @@ public enum APITokens {
 
     /// The live token a request's `Authorization: Bearer …` names, if it grants `scope` on `property`.
     static func authorize(
-        store: any RequestStore, header: String?, scope: APIToken.Scope, property: String?
+        store: any CredentialStore, header: String?, scope: APIToken.Scope, property: String?
     ) async throws -> APIToken {
         guard let header, header.lowercased().hasPrefix("bearer ") else {
             throw AssentError.unauthorized("an Authorization: Bearer token is required")

@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// the outbox. An address is kept only while its request needs it. The suppression key (an HMAC) stays, so an
 /// opt-out keeps working.
 struct RetentionService: Service {
-    let store: any RequestStore
+    let store: any RequestStore & RetentionStore
     let days: Int
     let logger: Logger
     let clock: @Sendable () -> Int64

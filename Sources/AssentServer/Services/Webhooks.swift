@@ -32,7 +32,7 @@ public struct WebhookConfiguration: Sendable, Equatable {
 /// as the change they announce, so none is lost to a crash, and retried with backoff until the receiver answers
 /// 2xx (at most `maxAttempts` times).
 final class WebhookDispatcher: Service, Sendable {
-    let store: any RequestStore
+    let store: any WebhookOutbox
     let configuration: WebhookConfiguration
     let logger: Logger
     let clock: @Sendable () -> Int64
@@ -40,7 +40,7 @@ final class WebhookDispatcher: Service, Sendable {
     private let tls: NIOSSLContext
 
     init(
-        store: any RequestStore, configuration: WebhookConfiguration, logger: Logger,
+        store: any WebhookOutbox, configuration: WebhookConfiguration, logger: Logger,
         clock: @escaping @Sendable () -> Int64 = { ConsentService.now() }
     ) throws {
         self.store = store

@@ -17,7 +17,7 @@ final class CSRFTokens: Sendable {
 
     private let key: SharedSecret
 
-    init(store: any RequestStore) { key = SharedSecret(kind: "csrf", store: store) }
+    init(store: any CredentialStore) { key = SharedSecret(kind: "csrf", store: store) }
 
     private func secret() async throws -> SymmetricKey { SymmetricKey(data: try await key.bytes()) }
 

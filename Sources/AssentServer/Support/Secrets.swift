@@ -23,10 +23,10 @@ final class SharedSecret: Sendable {
     static let owner = "*"
 
     private let kind: String
-    private let store: any RequestStore
+    private let store: any CredentialStore
     private let value = Locked<[UInt8]?>(nil)
 
-    init(kind: String, store: any RequestStore) {
+    init(kind: String, store: any CredentialStore) {
         self.kind = kind
         self.store = store
     }
