@@ -80,8 +80,9 @@ public struct Classifier: Sendable {
         return .unclassified
     }
 
-    /// A host requests went to: a host named in the property's list, a host the database records only
-    /// analytics or marketing entries for, a host EasyPrivacy lists; else unclassified.
+    /// A host requests went to: a host named in the property's list; a host (or a domain it is in) for which
+    /// most of the database's entries are analytics or marketing (the majority, so that doubleclick.net's one
+    /// `test_cookie` does not hide its advertising); a host EasyPrivacy lists; else unclassified.
     public func classify(host: String) -> Classification {
         let host = CookieDatabase.normalizedHost(host)
         for category in property.categories {
@@ -93,7 +94,8 @@ public struct Classifier: Sendable {
             }
         }
         let recorded = database.categories(forHost: host)
-        if !recorded.isEmpty && recorded.allSatisfy(Self.isTracking) {
+        let tracking = recorded.filter(Self.isTracking)
+        if !tracking.isEmpty && tracking.count * 2 > recorded.count {
             let dbCategory: CookieDatabase.Category = recorded.contains(.marketing) ? .marketing : .analytics
             return Classification(
                 category: categoryKey(for: dbCategory, platform: ""), source: .openCookieDatabase, tracker: true)

@@ -18,16 +18,21 @@ public struct TrackerHosts: Sendable {
         self.source = source
     }
 
-    /// The hosts of a list in Adblock Plus syntax. Only rules that block a whole host are read: `||host^`, and
-    /// `||host^$third-party` (the scanner only asks about third-party hosts); rules with any other option, a
-    /// path, a wildcard, exceptions (`@@`) and cosmetic rules are left out.
+    /// The hosts of a list in Adblock Plus syntax. Only rules that block a whole host are read: `||host^`,
+    /// alone or with options that narrow it by resource type or party (`||google-analytics.com^$script,
+    /// third-party`): the host is a tracker whichever request reaches it. Rules with any other option (`domain=`,
+    /// `redirect=`, …), a path or a wildcard, exceptions (`@@`) and cosmetic rules are left out.
     public init(filterList text: String, source: String) {
         var hosts: Set<String> = []
         for raw in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
             guard raw.hasPrefix("||") else { continue }
             var rule = raw.dropFirst(2)
-            if rule.hasSuffix("^$third-party") {
-                rule = rule.dropLast("$third-party".count)
+            if let dollar = rule.firstIndex(of: "$") {
+                let options = rule[rule.index(after: dollar)...].split(separator: ",")
+                guard !options.isEmpty, options.allSatisfy({ Self.narrowingOptions.contains(String($0)) }) else {
+                    continue
+                }
+                rule = rule[..<dollar]
             }
             guard rule.hasSuffix("^") else { continue }
             let host = rule.dropLast()
@@ -38,6 +43,13 @@ public struct TrackerHosts: Sendable {
         }
         self.init(hosts: hosts, source: source)
     }
+
+    /// Options that only say which requests to the host a rule covers.
+    static let narrowingOptions: Set<String> = [
+        "third-party", "3p", "~third-party", "1p", "first-party", "script", "image", "xmlhttprequest", "xhr", "ping",
+        "beacon", "subdocument", "object", "media", "font", "stylesheet", "css", "other", "websocket", "all",
+        "important", "popup", "document", "doc",
+    ]
 
     /// EasyPrivacy from the first of `paths` that exists; nil when the package is not installed.
     public static func easyPrivacy(paths: [String] = debianEasyPrivacyPaths) -> TrackerHosts? {
