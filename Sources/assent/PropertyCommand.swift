@@ -8,7 +8,8 @@ import Foundation
 extension Assent {
     struct PropertyCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "property", abstract: "Manage properties.", subcommands: [Import.self, Export.self])
+            commandName: "property", abstract: "Manage properties.",
+            subcommands: [Import.self, Export.self, Lint.self])
 
         struct Import: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
@@ -30,6 +31,12 @@ extension Assent {
                     print("\(file): \(error.problems.count) problem(s):", to: &stderr)
                     for problem in error.problems { print("  \(problem)", to: &stderr) }
                     throw ExitCode(2)
+                }
+                // What the regimes' rules say about the configuration: worth reading, not a reason to refuse it.
+                let findings = PropertyLint.lint(property)
+                if !findings.isEmpty {
+                    var stderr = StandardError()
+                    for finding in findings { print("\(file): lint \(finding)", to: &stderr) }
                 }
                 try await database.withStore(data) { store in
                     if let tcf = property.signals.tcf, tcf.enabled, let version = tcf.vendorListVersion {
@@ -62,6 +69,29 @@ extension Assent {
                         )
                     }
                 }
+            }
+        }
+
+        struct Lint: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract:
+                    "Check a property's configuration against the rules of the regimes it uses; exit 1 on an error.")
+
+            @Argument(help: "The property id.") var id: String
+            @OptionGroup var data: DataOptions
+            @OptionGroup var database: DatabaseOptions
+
+            func run() async throws {
+                let findings = try await database.withStore(data, existing: true) { store in
+                    guard let revision = try await store.currentProperty(id: id) else {
+                        throw CLIError("no property \"\(id)\"")
+                    }
+                    return PropertyLint.lint(revision.property)
+                }
+                for finding in findings { print(finding) }
+                let errors = findings.filter { $0.severity == .error }.count
+                print("\(id): \(errors) error(s), \(findings.count - errors) warning(s)")
+                if errors > 0 { throw ExitCode(1) }
             }
         }
 

@@ -78,7 +78,8 @@ public enum PropertyLint {
     }
 
     public enum Source {
-        public static let edpbCookieBanner = "EDPB Cookie Banner Taskforce report (2023); EDPB Guidelines 03/2022"
+        public static let edpbCookieBanner =
+            "EDPB Guidelines 03/2022; EDPB Cookie Banner Taskforce report (2023); CNIL guidelines (2020)"
         public static let cnil2020 = "CNIL guidelines and recommendation on cookies and other trackers (2020)"
         public static let planet49 = "CJEU C-673/17 Planet49 (2019)"
         public static let gdprArt13 = "GDPR Art. 13; ePrivacy Directive Art. 5(3)"
