@@ -2,7 +2,8 @@ import AssentCore
 import AssentStore
 import PostgresNIO
 
-/// Privacy requests and what hangs on them. The history table refuses updates, deletes and truncation by
+/// Privacy requests, their history and verification codes (suppression, exports, retention, webhooks, tokens
+/// and secrets live in files of their own). The history table refuses updates, deletes and truncation by
 /// trigger; a request's row is locked while it changes, so of two servers changing it at once one wins and the
 /// other gets `RequestStoreError.conflict`.
 extension PostgresStore {
@@ -91,7 +92,7 @@ extension PostgresStore {
 
     /// Saves a changed request after checking (with its row locked) that it is one revision on from the stored
     /// one, with its history line and webhook delivery.
-    private func replaceRequest(
+    func replaceRequest(
         _ request: PrivacyRequest, event: RequestEvent, webhook: WebhookDelivery?, on connection: PostgresConnection
     ) async throws {
         guard
@@ -121,27 +122,6 @@ extension PostgresStore {
             """, on: connection)
         try await appendEvent(event, on: connection)
         if let webhook { try await upsertWebhook(webhook, on: connection) }
-    }
-
-    // MARK: Exports
-
-    public func attachExport(
-        _ request: PrivacyRequest, document: [UInt8], event: RequestEvent, webhook: WebhookDelivery?
-    ) async throws {
-        try await transaction { connection in
-            try await replaceRequest(request, event: event, webhook: webhook, on: connection)
-            try await rows(
-                """
-                INSERT INTO request_exports (request_id, document) VALUES (\(request.id), \(ByteBuffer(bytes: document)))
-                ON CONFLICT (request_id) DO UPDATE SET document = excluded.document
-                """, on: connection)
-        }
-    }
-
-    public func exportDocument(requestID: String) async throws -> [UInt8]? {
-        try await rows("SELECT document FROM request_exports WHERE request_id = \(requestID)").first.map {
-            Self.bytes(try $0.decode(ByteBuffer.self))
-        }
     }
 
     public func requestEvents(requestID: String) async throws -> [RequestEvent] {
@@ -220,152 +200,19 @@ extension PostgresStore {
         try await rows("DELETE FROM verification_challenges WHERE request_id = \(requestID)")
     }
 
-    // MARK: Suppression
-
-    public func addSuppression(_ entry: SuppressionEntry) async throws {
-        try await withPooledConnection { connection in try await insertSuppression(entry, on: connection) }
-    }
-
-    public func suppressed(property: String, hashes: [String]) async throws -> Set<String> {
-        if hashes.isEmpty { return [] }
-        return Set(
-            try await rows("SELECT hash FROM suppression WHERE property = \(property) AND hash = ANY(\(hashes))")
-                .map { try $0.decode(String.self) })
-    }
-
-    // MARK: Retention
-
-    public func eraseEmails(closedBefore: Int64, at now: Int64) async throws -> [String] {
-        let none = ByteBuffer(bytes: CanonicalJSON.bytes(.object([])))
-        return try await transaction { connection in
-            let due = try await rows(
-                """
-                SELECT id, email IS NOT NULL, export_sha256 IS NOT NULL, details <> '{}'::bytea FROM requests
-                WHERE (email IS NOT NULL OR export_sha256 IS NOT NULL OR details <> '{}'::bytea)
-                    AND closed_at IS NOT NULL AND closed_at < \(closedBefore)
-                ORDER BY id
-                FOR UPDATE
-                """, on: connection
-            ).map { try $0.decode((String, Bool, Bool, Bool).self) }
-            for (id, hasEmail, hasExport, hasDetails) in due {
-                try await rows(
-                    "UPDATE requests SET email = NULL, details = \(none) WHERE id = \(id)", on: connection)
-                // The webhook bodies carry the address and the details.
-                try await rows("DELETE FROM webhook_deliveries WHERE request_id = \(id)", on: connection)
-                if hasEmail {
-                    try await appendEvent(
-                        RequestEvent(
-                            requestID: id, at: now, actor: "system", action: "email_erased",
-                            note: hasDetails ? "the address and the details" : nil), on: connection)
-                } else if hasDetails {
-                    try await appendEvent(
-                        RequestEvent(requestID: id, at: now, actor: "system", action: "details_erased"),
-                        on: connection)
-                }
-                if hasExport {
-                    try await rows(
-                        """
-                        UPDATE requests SET export_attached_at = NULL, export_bytes = NULL, export_sha256 = NULL
-                        WHERE id = \(id)
-                        """, on: connection)
-                    try await rows("DELETE FROM request_exports WHERE request_id = \(id)", on: connection)
-                    try await appendEvent(
-                        RequestEvent(requestID: id, at: now, actor: "system", action: "export_erased"), on: connection)
-                }
-            }
-            return due.map { $0.0 }
-        }
-    }
-
-    // MARK: Webhooks
-
-    public func dueWebhooks(at now: Int64, limit: Int) async throws -> [WebhookDelivery] {
-        try await rows(
-            """
-            SELECT id, property, request_id, url, body, attempts, next_attempt_at, delivered_at, last_error
-            FROM webhook_deliveries WHERE delivered_at IS NULL AND next_attempt_at <= \(now)
-            ORDER BY next_attempt_at, id LIMIT \(max(0, limit))
-            """
-        ).map { row in
-            let (id, property, requestID, url, body, attempts, next, delivered, lastError) = try row.decode(
-                (String, String, String, String, ByteBuffer, Int, Int64, Int64?, String?).self)
-            return WebhookDelivery(
-                id: id, property: property, requestID: requestID, url: url, body: Self.bytes(body),
-                attempts: attempts, nextAttemptAt: next, deliveredAt: delivered, lastError: lastError)
-        }
-    }
-
-    public func saveWebhookAttempt(_ delivery: WebhookDelivery) async throws {
-        let d = delivery
-        try await rows(
-            """
-            UPDATE webhook_deliveries SET attempts = \(d.attempts), next_attempt_at = \(d.nextAttemptAt),
-                delivered_at = \(d.deliveredAt), last_error = \(d.lastError)
-            WHERE id = \(d.id)
-            """)
-    }
-
-    // MARK: Tokens and secrets
-
-    public func saveToken(_ token: APIToken) async throws {
-        try await rows(
-            """
-            INSERT INTO api_tokens (id, secret_hash, scope, property, label, created_at, revoked_at)
-            VALUES (\(token.id), \(token.secretHash), \(token.scope.rawValue), \(token.property), \(token.label),
-                \(token.createdAt), \(token.revokedAt))
-            ON CONFLICT (id) DO UPDATE SET label = excluded.label, revoked_at = excluded.revoked_at
-            """)
-    }
-
-    public func token(secretHash: String) async throws -> APIToken? {
-        try await rows(
-            """
-            SELECT id, secret_hash, scope, property, label, created_at, revoked_at FROM api_tokens
-            WHERE secret_hash = \(secretHash)
-            """
-        ).first.flatMap(Self.decodeToken)
-    }
-
-    public func tokens() async throws -> [APIToken] {
-        try await rows(
-            """
-            SELECT id, secret_hash, scope, property, label, created_at, revoked_at FROM api_tokens
-            ORDER BY created_at, id
-            """
-        ).compactMap(Self.decodeToken)
-    }
-
-    public func secret(property: String, kind: String, candidate: [UInt8]) async throws -> [UInt8] {
-        let inserted = try await rows(
-            """
-            INSERT INTO property_secrets (property, kind, secret) VALUES (\(property), \(kind),
-                \(ByteBuffer(bytes: candidate)))
-            ON CONFLICT DO NOTHING
-            RETURNING secret
-            """)
-        if let row = inserted.first { return Self.bytes(try row.decode(ByteBuffer.self)) }
-        // Another caller was first; this statement sees what it committed.
-        guard
-            let stored = try await rows(
-                "SELECT secret FROM property_secrets WHERE property = \(property) AND kind = \(kind)"
-            ).first
-        else { throw StoreError.corrupt("secret \(kind) of property \(property) vanished") }
-        return Self.bytes(try stored.decode(ByteBuffer.self))
-    }
-
     // MARK: Rows
 
-    private static let requestColumns = """
+    static let requestColumns = """
         id, property, type, law, region, lang, status, email, email_hash, details, subject, received_at, \
         verified_at, closed_at, received_date, acknowledge_by, respond_by, extended_respond_by, extension_reason, \
         denial_reason, status_token_hash, revision, export_attached_at, export_bytes, export_sha256, locked_at
         """
 
-    private static func details(_ request: PrivacyRequest) -> ByteBuffer {
+    static func details(_ request: PrivacyRequest) -> ByteBuffer {
         ByteBuffer(bytes: CanonicalJSON.bytes(.object(request.details.map { ($0.key, .string($0.value)) })))
     }
 
-    private static func decodeRequest(_ row: PostgresRow) throws -> PrivacyRequest {
+    static func decodeRequest(_ row: PostgresRow) throws -> PrivacyRequest {
         let (
             id, property, type, law, region, lang, status, email, emailHash, detailBytes, subject, receivedAt,
             verifiedAt, closedAt, receivedDate, acknowledgeBy, respondBy, extendedRespondBy, extensionReason,
@@ -409,18 +256,7 @@ extension PostgresStore {
             statusTokenHash: statusTokenHash, revision: revision, export: export, lockedAt: lockedAt)
     }
 
-    private static func decodeToken(_ row: PostgresRow) -> APIToken? {
-        guard
-            let (id, secretHash, scope, property, label, createdAt, revokedAt) = try? row.decode(
-                (String, String, String, String?, String, Int64, Int64?).self),
-            let scope = APIToken.Scope(rawValue: scope)
-        else { return nil }
-        return APIToken(
-            id: id, secretHash: secretHash, scope: scope, property: property, label: label, createdAt: createdAt,
-            revokedAt: revokedAt)
-    }
-
-    private func appendEvent(_ e: RequestEvent, on connection: PostgresConnection) async throws {
+    func appendEvent(_ e: RequestEvent, on connection: PostgresConnection) async throws {
         try await rows(
             """
             INSERT INTO request_events (request_id, at, actor, action, from_status, to_status, note)
@@ -428,7 +264,7 @@ extension PostgresStore {
             """, on: connection)
     }
 
-    private func upsertChallenge(_ c: VerificationChallenge, on connection: PostgresConnection) async throws {
+    func upsertChallenge(_ c: VerificationChallenge, on connection: PostgresConnection) async throws {
         try await rows(
             """
             INSERT INTO verification_challenges
@@ -441,7 +277,7 @@ extension PostgresStore {
             """, on: connection)
     }
 
-    private func insertSuppression(_ s: SuppressionEntry, on connection: PostgresConnection) async throws {
+    func insertSuppression(_ s: SuppressionEntry, on connection: PostgresConnection) async throws {
         try await rows(
             """
             INSERT INTO suppression (property, hash, added_at, request_id)
@@ -450,7 +286,7 @@ extension PostgresStore {
             """, on: connection)
     }
 
-    private func upsertWebhook(_ w: WebhookDelivery, on connection: PostgresConnection) async throws {
+    func upsertWebhook(_ w: WebhookDelivery, on connection: PostgresConnection) async throws {
         try await rows(
             """
             INSERT INTO webhook_deliveries

@@ -3,8 +3,10 @@ import AssentStore
 import Foundation
 import GRDB
 
-/// Privacy requests and what hangs on them. The history table refuses updates and deletes by trigger: it is
-/// append-only even for someone who edits the database with another tool, short of dropping the trigger.
+/// Privacy requests, their history and verification codes, and the schema of all that hangs on them (suppression,
+/// exports, retention, webhooks, tokens and secrets are read and written in files of their own). The history table
+/// refuses updates and deletes by trigger: it is append-only even for someone who edits the database with another
+/// tool, short of dropping the trigger.
 extension SQLiteStore {
     static func registerRequestMigration(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v3-requests") { db in
@@ -222,7 +224,7 @@ extension SQLiteStore {
     }
 
     /// Replaces a request's row after checking its revision, with the history line and webhook delivery.
-    private static func replaceRequest(
+    static func replaceRequest(
         _ db: Database, _ request: PrivacyRequest, event: RequestEvent, webhook: WebhookDelivery?
     ) throws {
         guard
@@ -236,27 +238,6 @@ extension SQLiteStore {
         try insertRequest(db, request)
         try appendEvent(db, event)
         if let webhook { try upsertWebhook(db, webhook) }
-    }
-
-    // MARK: Exports
-
-    public func attachExport(
-        _ request: PrivacyRequest, document: [UInt8], event: RequestEvent, webhook: WebhookDelivery?
-    ) async throws {
-        try await pool.write { db in
-            try Self.replaceRequest(db, request, event: event, webhook: webhook)
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO request_exports (request_id, document) VALUES (?, ?)",
-                arguments: [request.id, Data(document)])
-        }
-    }
-
-    public func exportDocument(requestID: String) async throws -> [UInt8]? {
-        try await pool.read { db in
-            try Data.fetchOne(
-                db, sql: "SELECT document FROM request_exports WHERE request_id = ?", arguments: [requestID]
-            ).map { Array($0) }
-        }
     }
 
     public func requestEvents(requestID: String) async throws -> [RequestEvent] {
@@ -334,163 +315,9 @@ extension SQLiteStore {
         }
     }
 
-    // MARK: Suppression
-
-    public func addSuppression(_ entry: SuppressionEntry) async throws {
-        try await pool.write { db in try Self.insertSuppression(db, entry) }
-    }
-
-    public func suppressed(property: String, hashes: [String]) async throws -> Set<String> {
-        try await pool.read { db in
-            var found: Set<String> = []
-            // SQLite allows 32,766 parameters; lists come in chunks well below that.
-            var start = 0
-            while start < hashes.count {
-                let chunk = Array(hashes[start..<min(start + 500, hashes.count)])
-                let sql =
-                    "SELECT hash FROM suppression WHERE property = ? AND hash IN ("
-                    + chunk.map { _ in "?" }.joined(separator: ",") + ")"
-                found.formUnion(try String.fetchAll(db, sql: sql, arguments: StatementArguments([property] + chunk)))
-                start += chunk.count
-            }
-            return found
-        }
-    }
-
-    // MARK: Retention
-
-    public func eraseEmails(closedBefore: Int64, at now: Int64) async throws -> [String] {
-        let none = Data(CanonicalJSON.bytes(.object([])))
-        let erased = try await pool.write { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT id, email IS NOT NULL AS has_email, export_sha256 IS NOT NULL AS has_export,
-                        details <> ? AS has_details
-                    FROM requests
-                    WHERE (email IS NOT NULL OR export_sha256 IS NOT NULL OR details <> ?) AND closed_at IS NOT NULL
-                        AND closed_at < ?
-                    ORDER BY id
-                    """,
-                arguments: [none, none, closedBefore])
-            for row in rows {
-                let id: String = row["id"]
-                let hasDetails: Bool = row["has_details"]
-                try db.execute(
-                    sql: "UPDATE requests SET email = NULL, details = ? WHERE id = ?", arguments: [none, id])
-                // The webhook bodies carry the address and the details.
-                try db.execute(sql: "DELETE FROM webhook_deliveries WHERE request_id = ?", arguments: [id])
-                if row["has_email"] as Bool {
-                    try Self.appendEvent(
-                        db,
-                        RequestEvent(
-                            requestID: id, at: now, actor: "system", action: "email_erased",
-                            note: hasDetails ? "the address and the details" : nil))
-                } else if hasDetails {
-                    try Self.appendEvent(
-                        db, RequestEvent(requestID: id, at: now, actor: "system", action: "details_erased"))
-                }
-                if row["has_export"] as Bool {
-                    try db.execute(
-                        sql: """
-                            UPDATE requests SET export_attached_at = NULL, export_bytes = NULL, export_sha256 = NULL
-                            WHERE id = ?
-                            """, arguments: [id])
-                    try db.execute(sql: "DELETE FROM request_exports WHERE request_id = ?", arguments: [id])
-                    try Self.appendEvent(
-                        db, RequestEvent(requestID: id, at: now, actor: "system", action: "export_erased"))
-                }
-            }
-            return rows.map { $0["id"] as String }
-        }
-        if !erased.isEmpty {
-            // Pages that held the erased values stay in the WAL until it is truncated: copy it into the database
-            // (where `secure_delete` zeroed them) and cut it to nothing. Busy readers only delay this to a later
-            // erasure; the values are gone from every query already.
-            _ = try? await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
-        }
-        return erased
-    }
-
-    // MARK: Webhooks
-
-    public func dueWebhooks(at now: Int64, limit: Int) async throws -> [WebhookDelivery] {
-        try await pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM webhook_deliveries WHERE delivered_at IS NULL AND next_attempt_at <= ?
-                    ORDER BY next_attempt_at, id LIMIT ?
-                    """,
-                arguments: [now, limit]
-            ).map { row in
-                let body: Data = row["body"]
-                return WebhookDelivery(
-                    id: row["id"], property: row["property"], requestID: row["request_id"], url: row["url"],
-                    body: Array(body), attempts: row["attempts"], nextAttemptAt: row["next_attempt_at"],
-                    deliveredAt: row["delivered_at"], lastError: row["last_error"])
-            }
-        }
-    }
-
-    public func saveWebhookAttempt(_ delivery: WebhookDelivery) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE webhook_deliveries SET attempts = ?, next_attempt_at = ?, delivered_at = ?, last_error = ?
-                    WHERE id = ?
-                    """,
-                arguments: [
-                    delivery.attempts, delivery.nextAttemptAt, delivery.deliveredAt, delivery.lastError, delivery.id,
-                ])
-        }
-    }
-
-    // MARK: Tokens and secrets
-
-    public func saveToken(_ token: APIToken) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO api_tokens (id, secret_hash, scope, property, label, created_at, revoked_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (id) DO UPDATE SET label = excluded.label, revoked_at = excluded.revoked_at
-                    """,
-                arguments: [
-                    token.id, token.secretHash, token.scope.rawValue, token.property, token.label, token.createdAt,
-                    token.revokedAt,
-                ])
-        }
-    }
-
-    public func token(secretHash: String) async throws -> APIToken? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_tokens WHERE secret_hash = ?", arguments: [secretHash])
-                .flatMap(Self.decodeToken)
-        }
-    }
-
-    public func tokens() async throws -> [APIToken] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM api_tokens ORDER BY created_at, id").compactMap(Self.decodeToken)
-        }
-    }
-
-    public func secret(property: String, kind: String, candidate: [UInt8]) async throws -> [UInt8] {
-        try await pool.write { db in
-            try db.execute(
-                sql: "INSERT INTO property_secrets (property, kind, secret) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                arguments: [property, kind, Data(candidate)])
-            let stored = try Data.fetchOne(
-                db, sql: "SELECT secret FROM property_secrets WHERE property = ? AND kind = ?",
-                arguments: [property, kind])
-            return Array(stored ?? Data(candidate))
-        }
-    }
-
     // MARK: Rows
 
-    private static func insertRequest(_ db: Database, _ r: PrivacyRequest) throws {
+    static func insertRequest(_ db: Database, _ r: PrivacyRequest) throws {
         let details = CanonicalJSON.bytes(.object(r.details.map { ($0.key, .string($0.value)) }))
         try db.execute(
             sql: """
@@ -510,7 +337,7 @@ extension SQLiteStore {
             ])
     }
 
-    private static func decodeRequest(_ row: Row) throws -> PrivacyRequest {
+    static func decodeRequest(_ row: Row) throws -> PrivacyRequest {
         let id: String = row["id"]
         func field<T>(_ value: T?, _ name: String) throws -> T {
             guard let value else { throw StoreError.corrupt("request \(id): \(name)") }
@@ -541,7 +368,7 @@ extension SQLiteStore {
             lockedAt: row["locked_at"])
     }
 
-    private static func exportSummary(_ row: Row, _ id: String) throws -> RequestExportSummary? {
+    static func exportSummary(_ row: Row, _ id: String) throws -> RequestExportSummary? {
         let attachedAt: Int64? = row["export_attached_at"]
         let bytes: Int? = row["export_bytes"]
         let sha256: String? = row["export_sha256"]
@@ -553,7 +380,7 @@ extension SQLiteStore {
         }
     }
 
-    private static func appendEvent(_ db: Database, _ e: RequestEvent) throws {
+    static func appendEvent(_ db: Database, _ e: RequestEvent) throws {
         try db.execute(
             sql: """
                 INSERT INTO request_events (request_id, seq, at, actor, action, from_status, to_status, note)
@@ -562,7 +389,7 @@ extension SQLiteStore {
             arguments: [e.requestID, e.requestID, e.at, e.actor, e.action, e.from?.rawValue, e.to?.rawValue, e.note])
     }
 
-    private static func upsertChallenge(_ db: Database, _ c: VerificationChallenge) throws {
+    static func upsertChallenge(_ db: Database, _ c: VerificationChallenge) throws {
         try db.execute(
             sql: """
                 INSERT OR REPLACE INTO verification_challenges
@@ -572,14 +399,14 @@ extension SQLiteStore {
             arguments: [c.requestID, c.codeHash, c.salt, c.expiresAt, c.attempts, c.codesSent, c.totalAttempts])
     }
 
-    private static func insertSuppression(_ db: Database, _ s: SuppressionEntry) throws {
+    static func insertSuppression(_ db: Database, _ s: SuppressionEntry) throws {
         try db.execute(
             sql:
                 "INSERT INTO suppression (property, hash, added_at, request_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             arguments: [s.property, s.hash, s.addedAt, s.requestID])
     }
 
-    private static func upsertWebhook(_ db: Database, _ w: WebhookDelivery) throws {
+    static func upsertWebhook(_ db: Database, _ w: WebhookDelivery) throws {
         try db.execute(
             sql: """
                 INSERT OR REPLACE INTO webhook_deliveries
@@ -590,12 +417,5 @@ extension SQLiteStore {
                 w.id, w.property, w.requestID, w.url, Data(w.body), w.attempts, w.nextAttemptAt, w.deliveredAt,
                 w.lastError,
             ])
-    }
-
-    private static func decodeToken(_ row: Row) -> APIToken? {
-        guard let scope = APIToken.Scope(rawValue: row["scope"]) else { return nil }
-        return APIToken(
-            id: row["id"], secretHash: row["secret_hash"], scope: scope, property: row["property"],
-            label: row["label"], createdAt: row["created_at"], revokedAt: row["revoked_at"])
     }
 }
