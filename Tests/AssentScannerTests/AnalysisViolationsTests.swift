@@ -102,6 +102,9 @@ import Testing
             kept.count == 1 && v.kind == .notDeleted && v.rule == .notDeletedAfterRejectAll && v.category == "targeting"
         )
         #expect(find(F.visit(.rejectAll, F.california, before: [ads], cookies: [])).isEmpty)
+        // Another site's cookie from before the click is not the widget's to delete.
+        let third = F.thirdParty("uid", domain: ".ads.test")
+        #expect(find(F.visit(.rejectAll, F.california, before: [third], cookies: [third])).isEmpty)
     }
 
     @Test func afterRejectAllOnlyRequestsAfterTheDecisionCount() {

@@ -71,8 +71,9 @@ public struct Violation: Sendable, Equatable {
 /// A violation is a cookie, storage key or request to a third-party tracker host of a category the visit does
 /// not allow, or an unclassified third-party cookie (it cannot be shown to be necessary): before any choice in
 /// an opt-in region (only required categories), after Reject All (only required categories), and with GPC
-/// (no category for sale, sharing or targeted advertising). After Reject All, a cookie of a revoked category
-/// that was there before the click and is still there is `notDeleted`. Failed visits, and choice visits where
+/// (no category for sale, sharing or targeted advertising). After Reject All, a first-party cookie of a revoked
+/// category that was there before the click and is still there is `notDeleted` (a third party's is not the
+/// widget's to delete, and is not counted). Failed visits, and choice visits where
 /// the scanner could not click the button, prove nothing and are skipped.
 ///
 /// Assent's own traces are never violations: the decision cookie `assent_<property>`, the server's form
@@ -149,6 +150,8 @@ public enum Violations {
                 && visit.cookiesBeforeClick.contains {
                     $0.name == cookie.name && $0.domain == cookie.domain && $0.path == cookie.path
                 }
+            // Another site's cookie from before the click is not the widget's to delete; what it sets anew is judged.
+            if before && cookie.thirdParty { continue }
             var reason =
                 before
                 ? "\(describe(c)) was set before the choice and is still there after Reject All; the widget should have deleted it"

@@ -1,7 +1,27 @@
 import AssentCore
 
-/// The report's JSON form (documented in docs/scanning.md): an object with `version` first, written with the
-/// project's JSON value and read back by `init(json:)` to compare a scan with the one before.
+/// The report's JSON form, written with the project's JSON value and read back by `init(json:)` to compare a
+/// scan with the one before. Version 1, members in this order (times in seconds since 1970, `atMs` in
+/// milliseconds after navigation started; absent values are `null`):
+///
+/// - `version` (1); `property` {`id`, `name`, `policyVersion`}; `startURLs`; `regions` [{`code`, `regime`}];
+///   `pages`; `startedAt`; `finishedAt`; `browser`; `trackerList` (EasyPrivacy's path, or null);
+/// - `summary` {`pages`, `visits`, `failedVisits`, `violations`, `lintErrors`, `lintWarnings`, `newEntries`,
+///   `noLongerSeen`, `categorisedDifferently`};
+/// - `violations` [{`kind` cookie|storage|request|not-deleted, `name` (the host for a request), `location`
+///   (cookie domain, storage origin or request URL), `category`, `source` property|open-cookie-database|
+///   easyprivacy|none, `page`, `region`, `visit` before-choice|reject-all|accept-all|gpc, `frameURL`,
+///   `initiator` {`kind` response|script|parser|other, `url`, `line`}, `atMs`, `rule` before-consent|
+///   after-reject-all|gpc|not-deleted-after-reject-all, `reason`, `count`}];
+/// - `cookieList` {`entries` [{`kind` cookie|storage, `name`, `prefix`, `domain`, `party` first|third,
+///   `category`, `source`, `description`, `retention`, `pages`, `observedNames`}], `difference` {`new` [{`kind`,
+///   `name`, `prefix`, `domain`}], `noLongerSeen` [{`category`, `name`, `prefix`, `host`}],
+///   `categorisedDifferently` [{`name`, `prefix`, `configured`, `database`, `platform`}]}};
+/// - `lint` [{`severity` error|warning, `code`, `path`, `message`, `source`}];
+/// - `visits` [{`page`, `region`, `kind`, `failure`, `bannerShown`, `clicked`, `cookies`, `storageKeys`,
+///   `requests`, `thirdPartyRequests`, `violations`, `durationMs`}];
+/// - `difference` (only with a scan before) {`violationsAdded`, `violationsResolved` (violations as above),
+///   `entriesAdded`, `entriesGone` (labels "cookie name@domain")}.
 extension ScanReport {
     public struct ReadError: Error, Sendable, Equatable, CustomStringConvertible {
         public var path: String
