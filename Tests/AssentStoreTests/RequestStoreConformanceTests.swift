@@ -3,7 +3,8 @@ import AssentStore
 import Foundation
 import Testing
 
-/// The privacy-request part of the storage contract; every store must pass it.
+/// `RequestStore`: requests, their history and verification codes; every store must pass it. The other contracts
+/// about requests have suites of their own (suppression, exports, retention, the webhook outbox, credentials).
 @Suite("Request store conformance")
 struct RequestStoreConformanceTests {
     static let received: Int64 = 1_795_969_185_000  // 2026-11-29
@@ -222,109 +223,6 @@ struct RequestStoreConformanceTests {
             #expect(try await store.request(id: request.id) == locked)
             #expect(try await store.request(statusTokenHash: request.statusTokenHash)?.lockedAt == locked.lockedAt)
             #expect(try await store.requests(RequestQuery(property: "demo")) == [locked])
-        }
-    }
-
-    @Test(arguments: StoreKind.allCases)
-    func erasureTakesTheDetailsAndTheWebhookBodies(kind: StoreKind) async throws {
-        try await kind.withStore { store in
-            var closed = Self.makeRequest(1)
-            closed.status = .completed
-            closed.closedAt = 1_000
-            let open = Self.makeRequest(2)
-            for (n, r) in [closed, open].enumerated() {
-                try await store.createRequest(
-                    r, event: Self.created(r), challenge: nil, suppression: nil,
-                    webhook: WebhookDelivery(
-                        id: "w\(n)", property: "demo", requestID: r.id, url: "https://hooks.example/a",
-                        body: Array(#"{"email":"ana@example.com","details":{"name":"Ana"}}"#.utf8), nextAttemptAt: 10))
-            }
-            let pending = try await store.dueWebhooks(at: 10, limit: 10)
-            #expect(pending.count == 2)
-            #expect(try await store.eraseEmails(closedBefore: 1_001, at: 5_000) == [closed.id])
-            let erased = try #require(try await store.request(id: closed.id))
-            #expect(erased.email == nil && erased.details.isEmpty)
-            #expect(try await store.request(id: open.id)?.details == open.details, "an open request keeps them")
-            #expect(try await store.dueWebhooks(at: 10, limit: 10).map(\.requestID) == [open.id])
-            // A dispatcher that was calling the erased delivery meanwhile does not bring it back.
-            var attempt = try #require(pending.first { $0.requestID == closed.id })
-            attempt.attempts = 1
-            attempt.nextAttemptAt = 20
-            try await store.saveWebhookAttempt(attempt)
-            #expect(try await store.dueWebhooks(at: 100, limit: 10).map(\.requestID) == [open.id])
-            let events = try await store.requestEvents(requestID: closed.id)
-            #expect(events.map(\.action) == ["created", "email_erased"])
-            #expect(events.last?.note == "the address and the details")
-            #expect(try await store.eraseEmails(closedBefore: 1_001, at: 6_000) == [])
-        }
-    }
-
-    @Test(arguments: StoreKind.allCases)
-    func suppressionInBulkAndErasure(kind: StoreKind) async throws {
-        try await kind.withStore { store in
-            let hashes = (0..<2_000).map { String(format: "%064x", $0) }
-            for hash in hashes where Int(hash, radix: 16)! % 3 == 0 {
-                try await store.addSuppression(
-                    SuppressionEntry(property: "demo", hash: hash, addedAt: 1, requestID: nil))
-            }
-            // Adding twice is harmless.
-            try await store.addSuppression(
-                SuppressionEntry(property: "demo", hash: hashes[0], addedAt: 2, requestID: nil))
-            let found = try await store.suppressed(property: "demo", hashes: hashes)
-            #expect(found == Set(hashes.filter { Int($0, radix: 16)! % 3 == 0 }))
-
-            var closed = Self.makeRequest(1)
-            closed.status = .completed
-            closed.closedAt = 1_000
-            let open = Self.makeRequest(2)
-            for r in [closed, open] {
-                try await store.createRequest(r, event: Self.created(r), challenge: nil, suppression: nil, webhook: nil)
-            }
-            #expect(try await store.eraseEmails(closedBefore: 1_000, at: 5_000).count == 0)
-            #expect(try await store.eraseEmails(closedBefore: 1_001, at: 5_000).count == 1)
-            #expect(try await store.request(id: closed.id)?.email == nil)
-            #expect(
-                try await store.request(id: closed.id)?.emailHash == closed.emailHash, "the key outlives the address")
-            #expect(try await store.request(id: open.id)?.email == "ana@example.com")
-            #expect(try await store.requestEvents(requestID: closed.id).map(\.action) == ["created", "email_erased"])
-            #expect(try await store.eraseEmails(closedBefore: 1_001, at: 6_000).count == 0)
-        }
-    }
-
-    @Test(arguments: StoreKind.allCases)
-    func tokensSecretsAndWebhookRetries(kind: StoreKind) async throws {
-        try await kind.withStore { store in
-            let token = APIToken(id: "t1", secretHash: "h1", scope: .admin, property: nil, label: "ops", createdAt: 1)
-            try await store.saveToken(token)
-            var revoked = token
-            revoked.revokedAt = 9
-            try await store.saveToken(revoked)
-            #expect(try await store.token(secretHash: "h1") == revoked)
-            #expect(try await store.token(secretHash: "h2") == nil)
-            #expect(try await store.tokens() == [revoked])
-
-            let first = try await store.secret(property: "demo", kind: "suppression", candidate: [1, 2, 3])
-            let second = try await store.secret(property: "demo", kind: "suppression", candidate: [9, 9, 9])
-            #expect(first == [1, 2, 3])
-            #expect(second == [1, 2, 3], "the first secret stays")
-            #expect(try await store.secret(property: "other", kind: "suppression", candidate: [7]) == [7])
-
-            var delivery = WebhookDelivery(
-                id: "w1", property: "demo", requestID: "0190-0001", url: "https://hooks.example/a", body: [1],
-                nextAttemptAt: 10)
-            let request = Self.makeRequest(1)
-            try await store.createRequest(
-                request, event: Self.created(request), challenge: nil, suppression: nil, webhook: delivery)
-            try await store.saveWebhookAttempt(delivery)
-            delivery.attempts = 1
-            delivery.nextAttemptAt = 40
-            delivery.lastError = "HTTP 503"
-            try await store.saveWebhookAttempt(delivery)
-            #expect(try await store.dueWebhooks(at: 39, limit: 5) == [])
-            #expect(try await store.dueWebhooks(at: 40, limit: 5) == [delivery])
-            delivery.deliveredAt = 41
-            try await store.saveWebhookAttempt(delivery)
-            #expect(try await store.dueWebhooks(at: 1_000, limit: 5) == [])
         }
     }
 }
