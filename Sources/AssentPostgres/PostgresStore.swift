@@ -307,13 +307,13 @@ public final class PostgresStore: AssentStorage, Service {
     }
 
     /// Level 0 (leaf hashes) lives in the records table, higher levels in `ledger_nodes`; all in one query.
-    public func nodes(log: Int, positions: [(level: Int, index: Int)]) async throws -> [MerkleHash] {
+    public func nodes(log: Int, positions: [MerklePosition]) async throws -> [MerkleHash] {
         try await nodes(log: log, positions: positions, on: nil)
     }
 
     /// Node hashes, read on `connection` (inside its transaction) or on any pooled one.
     func nodes(
-        log: Int, positions: [(level: Int, index: Int)], on connection: PostgresConnection?
+        log: Int, positions: [MerklePosition], on connection: PostgresConnection?
     ) async throws -> [MerkleHash] {
         if positions.isEmpty { return [] }
         var leaves: [Int] = []
@@ -334,15 +334,15 @@ public final class PostgresStore: AssentStorage, Service {
         } else {
             found = try await rows(statement)
         }
-        var hashes: [NodePosition: MerkleHash] = [:]
+        var hashes: [MerklePosition: MerkleHash] = [:]
         for (level, index, bytes) in found {
             guard let hash = MerkleHash(bytes: Self.bytes(bytes)) else {
                 throw StoreError.corrupt("tree node \(level)/\(index) of log \(log) is malformed")
             }
-            hashes[NodePosition(level: level, index: index)] = hash
+            hashes[MerklePosition(level: level, index: index)] = hash
         }
         return try positions.map { position in
-            guard let hash = hashes[NodePosition(level: position.level, index: position.index)] else {
+            guard let hash = hashes[position] else {
                 throw StoreError.corrupt("tree node \(position.level)/\(position.index) of log \(log) missing")
             }
             return hash
@@ -532,11 +532,6 @@ public final class PostgresStore: AssentStorage, Service {
             head: TreeHead(log: log, size: size, root: hash, timestamp: timestamp), keyID: keyID,
             signature: Self.bytes(signature))
     }
-}
-
-private struct NodePosition: Hashable {
-    let level: Int
-    let index: Int
 }
 
 public struct PostgresStoreError: Error, Sendable, CustomStringConvertible {

@@ -174,7 +174,7 @@ public final class SQLiteStore: AssentStorage {
 
     /// Level 0 (leaf hashes) lives in the records table, higher levels in `ledger_nodes`: one insert less
     /// per decision.
-    public func nodes(log: Int, positions: [(level: Int, index: Int)]) async throws -> [MerkleHash] {
+    public func nodes(log: Int, positions: [MerklePosition]) async throws -> [MerkleHash] {
         if positions.isEmpty { return [] }
         return try await pool.read { db in
             let inner = try db.cachedStatement(

@@ -97,7 +97,7 @@ public enum LedgerVerifier {
             let page = try await store.rawRecords(log: log, from: next, limit: pageSize)
             if page.isEmpty { break }
             let stored = try await store.nodes(
-                log: log, positions: page.map { (level: 0, index: $0.leafIndex) }, allowMissing: true)
+                log: log, positions: page.map { MerklePosition(level: 0, index: $0.leafIndex) }, allowMissing: true)
             for (offset, record) in page.enumerated() {
                 if record.leafIndex != next {
                     return
@@ -165,7 +165,7 @@ public enum LedgerVerifier {
 
 extension LedgerStore {
     /// Like `nodes(log:positions:)` but nil for a missing node, for verification.
-    func nodes(log: Int, positions: [(level: Int, index: Int)], allowMissing: Bool) async throws -> [MerkleHash?] {
+    func nodes(log: Int, positions: [MerklePosition], allowMissing: Bool) async throws -> [MerkleHash?] {
         do {
             return try await nodes(log: log, positions: positions)
         } catch StoreError.corrupt {

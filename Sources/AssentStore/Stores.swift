@@ -123,7 +123,7 @@ public protocol LedgerStore: Sendable {
     func logs() async throws -> [Int]
     func treeSize(log: Int) async throws -> Int
     /// Node hashes by (level, index); throws `StoreError.corrupt` if one is missing.
-    func nodes(log: Int, positions: [(level: Int, index: Int)]) async throws -> [MerkleHash]
+    func nodes(log: Int, positions: [MerklePosition]) async throws -> [MerkleHash]
     /// Writes the batch atomically and durably; throws `StoreError.logMoved` if the log is not at
     /// `batch.startIndex`.
     func append(_ batch: LedgerBatch) async throws
@@ -256,9 +256,11 @@ extension LedgerStore {
         }
         let hashes = try await nodes(log: log, positions: positions)
         let table = Dictionary(
-            zip(positions.map { NodeKey($0.level, $0.index) }, hashes), uniquingKeysWith: { a, _ in a })
+            zip(positions, hashes), uniquingKeysWith: { a, _ in a })
         return try Merkle.inclusionProof(index: index, size: size) { level, idx in
-            guard let h = table[NodeKey(level, idx)] else { throw StoreError.corrupt("node \(level)/\(idx) missing") }
+            guard let h = table[MerklePosition(level: level, index: idx)] else {
+                throw StoreError.corrupt("node \(level)/\(idx) missing")
+            }
             return h
         }
     }
@@ -269,30 +271,24 @@ extension LedgerStore {
         }
         let hashes = try await nodes(log: log, positions: positions)
         let table = Dictionary(
-            zip(positions.map { NodeKey($0.level, $0.index) }, hashes), uniquingKeysWith: { a, _ in a })
+            zip(positions, hashes), uniquingKeysWith: { a, _ in a })
         return try Merkle.consistencyProof(oldSize: oldSize, newSize: newSize) { level, idx in
-            guard let h = table[NodeKey(level, idx)] else { throw StoreError.corrupt("node \(level)/\(idx) missing") }
+            guard let h = table[MerklePosition(level: level, index: idx)] else {
+                throw StoreError.corrupt("node \(level)/\(idx) missing")
+            }
             return h
         }
     }
 }
 
-struct NodeKey: Hashable {
-    let level: Int
-    let index: Int
-    init(_ level: Int, _ index: Int) {
-        self.level = level
-        self.index = index
-    }
-}
-
 extension Merkle {
     /// The node positions a node-based computation asks for (the answers don't change which it asks for).
-    public static func proofPositions(_ run: ((Int, Int) -> MerkleHash) -> Void) -> [(level: Int, index: Int)] {
-        var seen = Set<NodeKey>()
-        var positions: [(level: Int, index: Int)] = []
+    public static func proofPositions(_ run: ((Int, Int) -> MerkleHash) -> Void) -> [MerklePosition] {
+        var seen = Set<MerklePosition>()
+        var positions: [MerklePosition] = []
         run { level, index in
-            if seen.insert(NodeKey(level, index)).inserted { positions.append((level, index)) }
+            let position = MerklePosition(level: level, index: index)
+            if seen.insert(position).inserted { positions.append(position) }
             return Merkle.emptyRoot
         }
         return positions

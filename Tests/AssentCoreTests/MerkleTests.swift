@@ -56,12 +56,6 @@ private struct NodeTable {
     }
 }
 
-private struct Position: Hashable, CustomStringConvertible {
-    let level: Int
-    let index: Int
-    var description: String { "(\(level), \(index))" }
-}
-
 /// The sides of the siblings on PATH(m, D[n]) from the RFC recursion, bottom-up (true = sibling on the left).
 private func pathShape(_ m: Int, _ n: Int) -> [Bool] {
     if n == 1 { return [] }
@@ -270,18 +264,18 @@ extension MerkleTests {
             #expect(frontier.nodes.count == size.nonzeroBitCount)
             #expect(frontier.root() == root)
 
-            var requested = Set<Position>()
+            var requested = Set<MerklePosition>()
             #expect(
                 Merkle.root(
                     size: size,
                     node: {
-                        requested.insert(Position(level: $0, index: $1)); return table($0, $1)
+                        requested.insert(MerklePosition(level: $0, index: $1)); return table($0, $1)
                     }) == root)
 
             for index in 0..<size {
                 let reference = Merkle.inclusionProof(index: index, size: size, leaves: leaves)
                 let proof = Merkle.inclusionProof(index: index, size: size) { level, i in
-                    requested.insert(Position(level: level, index: i))
+                    requested.insert(MerklePosition(level: level, index: i))
                     return table(level, i)
                 }
                 #expect(proof == reference, "index \(index)")
@@ -350,13 +344,13 @@ extension MerkleTests {
             let leaves = Array(Self.leaves[0..<newSize])
             let table = NodeTable(leaves)
             let newRoot = Merkle.root(leaves)
-            var requested = Set<Position>()
+            var requested = Set<MerklePosition>()
 
             for oldSize in 0...newSize {
                 let oldRoot = Merkle.root(Array(leaves[0..<oldSize]))
                 let reference = Merkle.consistencyProof(oldSize: oldSize, newSize: newSize, leaves: leaves)
                 let proof = Merkle.consistencyProof(oldSize: oldSize, newSize: newSize) { level, i in
-                    requested.insert(Position(level: level, index: i))
+                    requested.insert(MerklePosition(level: level, index: i))
                     return table(level, i)
                 }
                 #expect(proof == reference, "\(oldSize) -> \(newSize)")

@@ -53,14 +53,14 @@ public struct MerkleFrontier: Sendable, Hashable {
         self.nodes = try Self.positions(size: size).map { try node($0.level, $0.index) }
     }
 
-    /// The (level, index) of each frontier node of a tree of `size` leaves, largest first.
-    public static func positions(size: Int) -> [(level: Int, index: Int)] {
-        var result = [(level: Int, index: Int)]()
+    /// The position of each frontier node of a tree of `size` leaves, largest first.
+    public static func positions(size: Int) -> [MerklePosition] {
+        var result: [MerklePosition] = []
         var start = 0
         var level = Int.bitWidth - 1
         while level >= 0 {
             if (size >> level) & 1 == 1 {
-                result.append((level: level, index: start >> level))
+                result.append(MerklePosition(level: level, index: start >> level))
                 start += 1 << level
             }
             level -= 1
