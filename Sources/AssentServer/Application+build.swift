@@ -110,6 +110,7 @@ public func buildApplication(
                 configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "assent-metrics"),
                 logger: logger))
     }
+    let setupLink = try await ConsoleSetup.link(store: store, configuration: configuration, now: ConsentService.now())
     let base = configuration.baseURL
     return Application(
         router: router,
@@ -120,8 +121,9 @@ public func buildApplication(
                 "assent is serving",
                 metadata: [
                     "demo": "\(base)/demo/", "api": "\(base)/v1/properties/demo/config",
-                    "openapi": "\(base)/openapi.json",
+                    "openapi": "\(base)/openapi.json", "console": "\(base)/admin/",
                 ])
+            ConsoleSetup.announce(setupLink, console: "\(base)/admin/", logger: logger)
         },
         logger: logger
     )
@@ -139,6 +141,10 @@ func buildRouter(
     try PageController(service: requests).addRoutes(to: router)
     LedgerController(service: service).addRoutes(to: router)
     try SiteController(service: service).addRoutes(to: router)
+    let sessions = ConsoleSessions(
+        store: service.store, configuration: service.configuration, clock: { ConsentService.now() })
+    router.addRoutes(PropertyAdminController(service: service, sessions: sessions).endpoints, atPath: "/v1")
+    try ConsoleController(store: service.store, sessions: sessions, logger: requests.logger).addRoutes(to: router)
     SignalsController<AssentRequestContext>().addRoutes(to: router)
     let store = service.store
     ReadinessController<AssentRequestContext>(check: { _ = try await store.treeSize(log: 0) }).addRoutes(to: router)

@@ -8,7 +8,8 @@ import Foundation
 extension Assent {
     struct Admin: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Credentials for the admin API and the suppression lookups.", subcommands: [Token.self])
+            abstract: "Credentials for the admin API, the suppression lookups and the console.",
+            subcommands: [Token.self, User.self])
 
         struct Token: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
@@ -18,6 +19,88 @@ extension Assent {
 }
 
 extension APIToken.Scope: ExpressibleByArgument {}
+extension AccountRole: ExpressibleByArgument {}
+
+extension Assent.Admin {
+    struct User: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Console accounts: create one, or set a new password.",
+            subcommands: [UserCreate.self, UserResetPassword.self])
+    }
+
+    struct UserCreate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "create",
+            abstract: "Create a console account and print its password, once: only a bcrypt hash of it is kept.")
+
+        @Option(help: "The address the person signs in with.") var email: String
+        @Option(help: "owner (everything, people), editor (properties, scans), privacy (requests), viewer (reads).")
+        var role: AccountRole
+        @Option(help: "The name shown in the console.") var name: String = ""
+        @Option(help: "Limit the account to this property (repeat for several); none: every property.")
+        var property: [String] = []
+        @OptionGroup var data: DataOptions
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            try await database.withStore(data) { store in
+                let known = Set(try await store.propertyIDs())
+                if let unknown = property.first(where: { !known.contains($0) }) {
+                    throw CLIError("unknown property \"\(unknown)\"")
+                }
+                let password = ConsoleAccounts.randomPassword()
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                let account: Account
+                do {
+                    account = try await ConsoleAccounts.create(
+                        store: store, email: email, displayName: name, role: role,
+                        properties: property.isEmpty ? nil : property.sorted(), password: password, now: now)
+                } catch let problem as ConsoleAccounts.Problem {
+                    throw CLIError(problem.message)
+                }
+                try await store.appendAudit(
+                    AuditEvent(
+                        time: now, actor: "cli", actorLabel: "command line", action: "account.create",
+                        target: account.email, summary: "role \(role.rawValue) (assent admin user create)"))
+                var stderr = StandardError()
+                print(
+                    "created \(role.rawValue) \(account.email); sign in at /admin/ with this password, shown once:",
+                    to: &stderr)
+                print(password)
+            }
+        }
+    }
+
+    struct UserResetPassword: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reset-password",
+            abstract: "Set a new random password, print it once, and sign the account out everywhere.")
+
+        @Option(help: "The account's address.") var email: String
+        @OptionGroup var data: DataOptions
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            try await database.withStore(data) { store in
+                guard let account = try await store.account(email: email) else {
+                    throw CLIError("no account \(email)")
+                }
+                let password = ConsoleAccounts.randomPassword()
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                _ = try await ConsoleAccounts.resetPassword(
+                    store: store, account: account, password: password, now: now)
+                try await store.appendAudit(
+                    AuditEvent(
+                        time: now, actor: "cli", actorLabel: "command line", action: "account.password",
+                        target: account.email, summary: "password reset, signed out (assent admin user reset-password)")
+                )
+                var stderr = StandardError()
+                print("new password for \(account.email), shown once:", to: &stderr)
+                print(password)
+            }
+        }
+    }
+}
 
 extension Assent.Admin.Token {
     struct Create: AsyncParsableCommand {
