@@ -68,11 +68,17 @@ import Testing
                     area: .local, key: "assent:shop#s", origin: "https://shop.test", frameURL: "https://shop.test/"),
                 ObservedStorageKey(
                     area: .session, key: "whatever", origin: "https://shop.test", frameURL: "https://shop.test/"),
+                ObservedStorageKey(
+                    area: .local, key: "frame_key", origin: "https://frame.test", frameURL: "https://frame.test/f",
+                    thirdParty: true, atMs: 90),
             ])
         let found = find(visit)
         let v = try #require(found.first)
         #expect(
-            found.count == 1 && v.kind == .storage && v.name == "shop_ads" && v.category == "targeting" && v.atMs == 80)
+            found.count == 2 && v.kind == .storage && v.name == "shop_ads" && v.category == "targeting" && v.atMs == 80)
+        // An unclassified key in a third party's frame is judged like a third party's cookie.
+        #expect(found.last?.name == "frame_key" && found.last?.category == nil)
+        #expect(found.last?.frameURL == "https://frame.test/f")
     }
 
     @Test func afterRejectAllOnlyTheRequiredCategoryMaySetAnything() throws {

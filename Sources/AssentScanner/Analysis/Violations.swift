@@ -69,7 +69,8 @@ public struct Violation: Sendable, Equatable {
 /// Finds the violations in a scan's visits.
 ///
 /// A violation is a cookie, storage key or request to a third-party tracker host of a category the visit does
-/// not allow, or an unclassified third-party cookie (it cannot be shown to be necessary): before any choice in
+/// not allow, or an unclassified third-party cookie or storage key (a third party's frame: it cannot be shown to
+/// be necessary; the issue names cookies, and a third party's storage is the same capability): before any choice in
 /// an opt-in region (only required categories), after Reject All (only required categories), and with GPC
 /// (no category for sale, sharing or targeted advertising). After Reject All, a first-party cookie of a revoked
 /// category that was there before the click and is still there is `notDeleted` (a third party's is not the
@@ -170,12 +171,14 @@ public enum Violations {
             guard !isAssent(storageKey: key.key, property: property) else { continue }
             guard seenKeys.insert("\(key.area.rawValue)\u{0}\(key.origin)\u{0}\(key.key)").inserted else { continue }
             let c = classifier.classify(key)
-            guard c.category != nil, !allowed(c.category) else { continue }
+            // Like a cookie: an unclassified key of a third party's frame cannot be shown to be necessary.
+            guard c.category != nil || key.thirdParty, !allowed(c.category) else { continue }
             found.append(
                 Violation(
                     kind: .storage, name: key.key, location: key.origin, category: c.category, source: c.source,
                     page: visit.pageURL, region: region, visit: visit.kind, frameURL: key.frameURL, atMs: key.atMs,
-                    rule: rule, reason: "\(key.area.rawValue) key of \(because(c))"))
+                    rule: rule,
+                    reason: "\(key.thirdParty ? "third-party " : "")\(key.area.rawValue) key of \(because(c))"))
         }
 
         var byHost: [String: Int] = [:]
