@@ -4,6 +4,12 @@ import Logging
 import Subprocess
 import SystemPackage
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A headless Chromium that Assent starts itself: a throwaway profile in a temporary directory, DevTools on a port
 /// the browser picks, third-party cookies let through (so the scan sees what a browser that allows them would store),
 /// an ordinary user agent. `close()` ends the whole process group and removes the profile.
@@ -14,12 +20,14 @@ actor Chromium {
     let profileDirectory: String
     private let stop: AsyncStream<Void>.Continuation
     private let process: Task<Void, Never>
+    private let processID: Guarded<pid_t?>
     private var closed = false
 
     private init(
         connection: DevToolsConnection, product: String, profileDirectory: String,
-        stop: AsyncStream<Void>.Continuation, process: Task<Void, Never>
+        stop: AsyncStream<Void>.Continuation, process: Task<Void, Never>, processID: Guarded<pid_t?>
     ) {
+        self.processID = processID
         self.connection = connection
         self.product = product
         self.profileDirectory = profileDirectory
@@ -27,15 +35,29 @@ actor Chromium {
         self.process = process
     }
 
-    /// The origin the DevTools websocket is allowed from (Chromium refuses other origins that send one).
-    static let clientOrigin = "http://127.0.0.1"
-
+    /// Starts Chromium, trying a second time when the first start fails.
     static func launch(
         executable: String, hostResolverRules: String?, logger: Logger, startTimeout: Duration = .seconds(20)
     ) async throws -> Chromium {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw ScanError("no Chromium at \(executable): install Debian's chromium package")
         }
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await launchOnce(
+                    executable: executable, hostResolverRules: hostResolverRules, logger: logger,
+                    startTimeout: startTimeout)
+            } catch let error as ScanError where attempt < 2 {
+                logger.warning("chromium did not start; trying again", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private static func launchOnce(
+        executable: String, hostResolverRules: String?, logger: Logger, startTimeout: Duration
+    ) async throws -> Chromium {
         let profile = FileManager.default.temporaryDirectory
             .appendingPathComponent("assent-scan-\(UUID().uuidString)").path
         try writeProfile(profile)
@@ -43,7 +65,9 @@ actor Chromium {
         var arguments = [
             "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
             "--user-data-dir=\(profile)", "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1",
-            "--remote-allow-origins=\(clientOrigin)",
+            // WSClient sends `Origin: ws://127.0.0.1` (its URL's scheme and host); Chromium accepts the websocket
+            // only from an origin named here.
+            "--remote-allow-origins=ws://127.0.0.1",
             "--no-first-run", "--no-default-browser-check", "--disable-sync", "--disable-background-networking",
             "--disable-component-update", "--disable-default-apps", "--disable-extensions", "--disable-breakpad",
             "--disable-crash-reporter", "--disable-domain-reliability", "--disable-client-side-phishing-detection",
@@ -63,6 +87,12 @@ actor Chromium {
 
         let (stopStream, stop) = AsyncStream<Void>.makeStream()
         let exited = Guarded(false)
+        let processID = Guarded<pid_t?>(nil)
+        // Chromium's stderr goes to a file in the profile (removed with it): kept for a failed start, and a file never
+        // fills up and blocks the browser the way an unread pipe would.
+        let logPath = (profile as NSString).appendingPathComponent("chromium.log")
+        let log = try FileDescriptor.open(
+            FilePath(logPath), .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite])
         var options = PlatformOptions()
         options.createSession = true
         options.teardownSequence = [
@@ -73,8 +103,9 @@ actor Chromium {
             do {
                 _ = try await Subprocess.run(
                     .path(FilePath(executable)), arguments: Arguments(arguments), platformOptions: options,
-                    input: .none, output: .discarded, error: .discarded
+                    input: .none, output: .discarded, error: .fileDescriptor(log, closeAfterSpawningProcess: true)
                 ) { execution in
+                    processID.withLock { $0 = execution.processIdentifier.value }
                     // Runs until `close()` (or a cancelled scan) finishes the stop stream; then the group goes.
                     for await _ in stopStream {}
                     await execution.teardown(using: [
@@ -87,14 +118,15 @@ actor Chromium {
         }
 
         do {
-            let endpoint = try await activePort(profile: profile, exited: exited, timeout: startTimeout)
+            let endpoint = try await browserEndpoint(profile: profile, exited: exited, timeout: startTimeout)
             let connection = try await DevToolsConnection.connect(url: endpoint, logger: logger)
             let version = try await connection.call("Browser.getVersion")
             return Chromium(
                 connection: connection, product: version["product"]?.stringValue ?? "Chrome",
-                profileDirectory: profile, stop: stop, process: process)
+                profileDirectory: profile, stop: stop, process: process, processID: processID)
         } catch {
             stop.finish()
+            Self.killGroup(processID.current)
             await process.value
             try? FileManager.default.removeItem(atPath: profile)
             throw error
@@ -107,8 +139,21 @@ actor Chromium {
         closed = true
         await connection.close(DevToolsError(kind: .closed, description: "the browser was closed"))
         stop.finish()
+        // A hung browser may ignore SIGTERM: the whole group goes with SIGKILL after the teardown's grace time.
+        let group = processID.current
+        let killer = Task {
+            try await Task.sleep(for: .seconds(3))
+            Self.killGroup(group)
+        }
         await process.value
+        killer.cancel()
         try? FileManager.default.removeItem(atPath: profileDirectory)
+    }
+
+    /// SIGKILL to the browser's process group (it leads its own session, so the group is the browser alone).
+    static func killGroup(_ pid: pid_t?) {
+        guard let pid, pid > 1 else { return }
+        _ = kill(-pid, SIGKILL)
     }
 
     /// Whether the browser still answers, within `timeout`.
@@ -132,16 +177,16 @@ actor Chromium {
     }
 
     /// `--remote-debugging-port=0` makes Chromium write the port it chose and the browser target's path to
-    /// `DevToolsActivePort` in the profile; waits for it (the file appears once DevTools listens).
-    private static func activePort(profile: String, exited: Guarded<Bool>, timeout: Duration) async throws -> String {
+    /// `DevToolsActivePort` in the profile once DevTools listens; waits for it.
+    private static func browserEndpoint(profile: String, exited: Guarded<Bool>, timeout: Duration) async throws
+        -> String
+    {
         let path = (profile as NSString).appendingPathComponent("DevToolsActivePort")
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let text = try? String(contentsOfFile: path, encoding: .utf8) {
                 let lines = text.split(whereSeparator: \.isNewline)
-                if lines.count >= 2, let port = Int(lines[0]) {
-                    return "ws://127.0.0.1:\(port)\(lines[1])"
-                }
+                if lines.count >= 2, let port = Int(lines[0]) { return "ws://127.0.0.1:\(port)\(lines[1])" }
             }
             if exited.current { throw ScanError("chromium exited before DevTools was ready") }
             try await Task.sleep(for: .milliseconds(50))
