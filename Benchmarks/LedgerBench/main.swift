@@ -1,12 +1,17 @@
 // Durable ledger throughput without HTTP: concurrent appenders through the group-commit writer into a fresh
 // SQLite store, beside the store alone taking pre-built batches, in the same run.
 //   swift run -c release assent-ledger-bench [SECONDS=5] [CONCURRENCY=64]
+//   swift run -c release assent-ledger-bench json [ROUNDS=15]   (JSONBench.swift)
 import AssentCore
 import AssentSQLite
 import AssentStore
 import Foundation
 import Logging
 
+if CommandLine.arguments.dropFirst().first == "json" {
+    try runJSONBench(rounds: Int(CommandLine.arguments.dropFirst(2).first ?? "") ?? 15)
+    exit(0)
+}
 let seconds = Double(CommandLine.arguments.dropFirst().first ?? "") ?? 5
 let concurrency = Int(CommandLine.arguments.dropFirst(2).first ?? "") ?? 64
 let signer = try TreeHeadSigner(rawPrivateKey: Array(repeating: 9, count: 32))

@@ -55,73 +55,53 @@ public struct LedgerEntry: Sendable, Equatable {
             lang: lang, recordedAt: recordedAt, tcfObjections: tcfObjections)
     }
 
+    /// The entry as a parsed document, members in canonical order: read back from `canonicalBytes`, so the
+    /// ledger's form of an entry is described once (in `write(to:)`).
     public var jsonValue: JSONValue {
-        var members: [(String, JSONValue)] = [
-            ("v", .int(Self.formatVersion)), ("id", .string(id)), ("property", .string(property)),
-            ("subject", .string(subject)),
-            ("choices", .object(choices.keys.sorted().map { ($0, .bool(choices[$0]!)) })),
-            ("action", .string(action.rawValue)), ("regime", .string(regime.rawValue)), ("region", .string(region)),
-            ("gpc", .bool(gpc)), ("gpcConflicts", .array(gpcConflicts.map(JSONValue.string))),
-            ("policyVersion", .int(policyVersion)), ("textsHash", .string(textsHash)), ("lang", .string(lang)),
-            ("recordedAt", .int64(recordedAt)),
-        ]
-        if !tcfObjections.isEmpty { members.append(("tcf", tcfObjections.jsonValue)) }
-        return .object(members)
+        do {
+            return try JSONParser.parse(canonicalBytes)
+        } catch {
+            preconditionFailure("an entry's canonical bytes do not parse: \(error)")
+        }
     }
 
     /// The bytes the Merkle leaf commits to: canonical JSON (sorted members, no whitespace).
     public var canonicalBytes: [UInt8] {
-        // Written directly with the members already in canonical (UTF-16) order: the same bytes as
-        // `CanonicalJSON.bytes(jsonValue)`, without building and sorting a tree on every decision.
-        var out: [UInt8] = []
-        out.reserveCapacity(400)
-        func key(_ name: StaticString) {
-            out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        var writer = JSONWriter(capacity: 512, canonical: true)
+        write(to: &writer)
+        return writer.bytes
+    }
+
+    /// Writes the canonical form: members in UTF-16 order of their names (what `CanonicalJSON` sorts to), `tcf`
+    /// only when there are objections, so that an entry without them has the bytes it always had.
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.member("action", action.rawValue)
+            w.member("choices") { w in
+                w.object { w in
+                    for name in choices.keys.sorted(by: { $0.utf16.lexicographicallyPrecedes($1.utf16) }) {
+                        w.member(name: name)
+                        w.bool(choices[name]!)
+                    }
+                }
+            }
+            w.member("gpc", gpc)
+            w.member("gpcConflicts") { w in w.array(gpcConflicts) { w, key in w.string(key) } }
+            w.member("id", id)
+            w.member("lang", lang)
+            w.member("policyVersion", policyVersion)
+            w.member("property", property)
+            w.member("recordedAt", recordedAt)
+            w.member("regime", regime.rawValue)
+            w.member("region", region)
+            w.member("subject", subject)
+            if !tcfObjections.isEmpty {
+                w.member("tcf")
+                tcfObjections.write(to: &w, canonical: true)
+            }
+            w.member("textsHash", textsHash)
+            w.member("v", Self.formatVersion)
         }
-        func string(_ s: String) { CanonicalJSON.writeString(s, into: &out) }
-        func bool(_ b: Bool) { out.append(contentsOf: (b ? "true" : "false").utf8) }
-        key(#"{"action":"#)
-        string(action.rawValue)
-        key(#","choices":{"#)
-        for (i, name) in choices.keys.sorted(by: { $0.utf16.lexicographicallyPrecedes($1.utf16) }).enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            string(name)
-            out.append(UInt8(ascii: ":"))
-            bool(choices[name]!)
-        }
-        key(#"},"gpc":"#)
-        bool(gpc)
-        key(#","gpcConflicts":["#)
-        for (i, conflict) in gpcConflicts.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            string(conflict)
-        }
-        key(#"],"id":"#)
-        string(id)
-        key(#","lang":"#)
-        string(lang)
-        key(#","policyVersion":"#)
-        out.append(contentsOf: String(policyVersion).utf8)
-        key(#","property":"#)
-        string(property)
-        key(#","recordedAt":"#)
-        out.append(contentsOf: String(recordedAt).utf8)
-        key(#","regime":"#)
-        string(regime.rawValue)
-        key(#","region":"#)
-        string(region)
-        key(#","subject":"#)
-        string(subject)
-        if !tcfObjections.isEmpty {
-            key(#","tcf":"#)
-            tcfObjections.writeCanonical(into: &out)
-        }
-        key(#","textsHash":"#)
-        string(textsHash)
-        key(#","v":"#)
-        out.append(contentsOf: String(Self.formatVersion).utf8)
-        out.append(UInt8(ascii: "}"))
-        return out
     }
 
     public var leafHash: MerkleHash { Merkle.leafHash(canonicalBytes) }

@@ -20,27 +20,23 @@ public struct Receipt: Sendable, Equatable {
     /// canonical bytes or the tree head's rendering already (every receipt of a batch shares its head) passes
     /// them in.
     public func jsonBytes(entryBytes: [UInt8]? = nil, treeHeadBytes: [UInt8]? = nil) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(1024 + proof.count * 68)
-        out.append(contentsOf: #"{"entry":"#.utf8)
-        out.append(contentsOf: entryBytes ?? entry.canonicalBytes)
-        out.append(contentsOf: #","leafIndex":"#.utf8)
-        out.append(contentsOf: String(leafIndex).utf8)
-        out.append(contentsOf: #","inclusionProof":["#.utf8)
-        for (i, hash) in proof.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(UInt8(ascii: "\""))
-            Hex.write(hash.bytes, into: &out)
-            out.append(UInt8(ascii: "\""))
+        var writer = JSONWriter(capacity: 1024 + proof.count * 68)
+        write(to: &writer, entryBytes: entryBytes, treeHeadBytes: treeHeadBytes)
+        return writer.bytes
+    }
+
+    /// Writes the receipt as `jsonBytes` does, as a value of a larger answer (the 201 of a consent).
+    public func write(to writer: inout JSONWriter, entryBytes: [UInt8]? = nil, treeHeadBytes: [UInt8]? = nil) {
+        writer.object { w in
+            w.member("entry")
+            if let entryBytes { w.raw(entryBytes) } else { entry.write(to: &w) }
+            w.member("leafIndex", leafIndex)
+            w.member("inclusionProof") { w in
+                w.array(proof) { w, hash in w.hexString(hash.bytes) }
+            }
+            w.member("treeHead")
+            if let treeHeadBytes { w.raw(treeHeadBytes) } else { w.value(treeHead.jsonValue, sorted: false) }
         }
-        out.append(contentsOf: #"],"treeHead":"#.utf8)
-        if let treeHeadBytes {
-            out.append(contentsOf: treeHeadBytes)
-        } else {
-            CanonicalJSON.write(treeHead.jsonValue, sorted: false, into: &out)
-        }
-        out.append(UInt8(ascii: "}"))
-        return out
     }
 
     public var jsonValue: JSONValue {

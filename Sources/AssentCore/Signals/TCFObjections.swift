@@ -34,21 +34,18 @@ public struct TCFObjections: Sendable, Hashable {
         ])
     }
 
-    /// Writes `jsonValue` with its members in canonical order (`purposeLIObjections` first).
-    func writeCanonical(into out: inout [UInt8]) {
-        func ids(_ list: [Int]) {
-            out.append(UInt8(ascii: "["))
-            for (i, id) in list.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: String(id).utf8)
+    /// Writes `jsonValue`: members in canonical order (`purposeLIObjections` first) when `canonical`, else in
+    /// the order `jsonValue` has.
+    public func write(to writer: inout JSONWriter, canonical: Bool) {
+        writer.object { w in
+            if canonical {
+                w.member("purposeLIObjections") { w in w.array(purposes) { w, id in w.int(id) } }
+                w.member("vendorLIObjections") { w in w.array(vendors) { w, id in w.int(id) } }
+            } else {
+                w.member("vendorLIObjections") { w in w.array(vendors) { w, id in w.int(id) } }
+                w.member("purposeLIObjections") { w in w.array(purposes) { w, id in w.int(id) } }
             }
-            out.append(UInt8(ascii: "]"))
         }
-        out.append(contentsOf: #"{"purposeLIObjections":"#.utf8)
-        ids(purposes)
-        out.append(contentsOf: #","vendorLIObjections":"#.utf8)
-        ids(vendors)
-        out.append(UInt8(ascii: "}"))
     }
 
     /// Reads the object form, `path` naming it in errors (`tcf`, so a bad id is `tcf.vendorLIObjections[2]`).

@@ -98,12 +98,21 @@ extension ConsentService {
         let reader = try await reader(token: token, property: entry.current.property)
         let document = try await config(propertyID: propertyID, lang: lang, region: region, gpc: gpc)
         let decision = try await readerDecision(reader, entry: entry, region: region, lang: lang, gpc: gpc)
-        var bytes = document.bytes
-        bytes.removeLast()  // the closing brace
-        bytes.append(contentsOf: #","decision":"#.utf8)
-        bytes.append(contentsOf: decision ?? Array("null".utf8))
-        bytes.append(UInt8(ascii: "}"))
-        return bytes
+        // The visitor's config (rendered and cached once per property revision, language, region and GPC) read
+        // back as members, so the answer is written whole rather than spliced.
+        guard case .object(let members) = try JSONParser.parse(document.bytes) else {
+            throw AssentError.internalError
+        }
+        var out = JSONWriter(capacity: document.bytes.count + (decision?.count ?? 4) + 16)
+        out.object { w in
+            for (name, value) in members {
+                w.member(name: name)
+                w.value(value, sorted: false)
+            }
+            w.member("decision")
+            if let decision { w.raw(decision) } else { w.null() }
+        }
+        return out.bytes
     }
 
     /// The reader's latest decision across the group, as it applies here: their own record on this property, or
@@ -156,16 +165,15 @@ extension ConsentService {
             return try await remember(latest.entry, leafIndex: latest.leafIndex, revision: entry.current).bytes
         }
         // Carried: rendered like a decision, never cached as this property's record (it is not one).
-        var bytes: [UInt8] = []
-        Self.writeDecision(governing, property: property, into: &bytes)
-        bytes.removeLast()
-        bytes.append(contentsOf: #","signals":"#.utf8)
-        bytes.append(
-            contentsOf: try signals(
-                governing, revision: entry.current, vendorList: try await vendorLists.list(for: property)))
-        bytes.append(contentsOf: #","carriedFrom":"#.utf8)
-        CanonicalJSON.writeString(origin.id, into: &bytes)
-        bytes.append(UInt8(ascii: "}"))
-        return bytes
+        let signalBytes = try signals(
+            governing, revision: entry.current, vendorList: try await vendorLists.list(for: property))
+        var out = JSONWriter(capacity: 768 + signalBytes.count)
+        out.object { w in
+            governing.writeAnswerMembers(property: property, to: &w)
+            w.member("signals")
+            w.raw(signalBytes)
+            w.member("carriedFrom", origin.id)
+        }
+        return out.bytes
     }
 }

@@ -185,16 +185,21 @@ final class ConsentService: Sendable {
         let receipt = try await writer.append(ledgerEntry, canonicalBytes: entryBytes)
         // Counted once the record is durable, from what it holds.
         if counting { analytics.countDecision(ledgerEntry, earlier: earlier ?? nil) }
-        // The decision is rendered once: cached for reads, and with the receipt added for this answer.
-        var bytes = remember(
-            ledgerEntry, leafIndex: receipt.leafIndex, revision: entry.current, signals: signalBytes
-        ).bytes
-        bytes.removeLast()  // the closing brace
-        bytes.append(contentsOf: #","receipt":"#.utf8)
-        bytes.append(
-            contentsOf: receipt.jsonBytes(entryBytes: entryBytes, treeHeadBytes: treeHeadBytes(receipt.treeHead)))
-        bytes.append(UInt8(ascii: "}"))
-        return bytes
+        // The decision is written once: up to its signals it is what reads are answered with (cached), and with
+        // the receipt it is this answer.
+        let headBytes = treeHeadBytes(receipt.treeHead)
+        var answer = JSONWriter(capacity: 1536 + signalBytes.count + receipt.proof.count * 68)
+        var cached: [UInt8] = []
+        answer.object { w in
+            ledgerEntry.writeAnswerMembers(property: entry.current.property, to: &w)
+            w.member("signals")
+            w.raw(signalBytes)
+            cached = w.closedCopy()
+            w.member("receipt")
+            receipt.write(to: &w, entryBytes: entryBytes, treeHeadBytes: headBytes)
+        }
+        remember(ledgerEntry, leafIndex: receipt.leafIndex, revision: entry.current, bytes: cached)
+        return answer.bytes
     }
 
     /// The tree head rendered as JSON. Every receipt of a batch shares its head, so the last one rendered is kept.
@@ -261,16 +266,18 @@ final class ConsentService: Sendable {
     }
 
     /// Renders the decision with its `signals` and caches it for reads.
-    func remember(
+    @discardableResult func remember(
         _ ledgerEntry: LedgerEntry, leafIndex: Int, revision: PropertyRevision, signals: [UInt8]
     ) -> DecisionCache.Item {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(640 + signals.count)
-        Self.writeDecision(ledgerEntry, property: revision.property, into: &bytes)
-        bytes.removeLast()  // the closing brace
-        bytes.append(contentsOf: #","signals":"#.utf8)
-        bytes.append(contentsOf: signals)
-        bytes.append(UInt8(ascii: "}"))
+        remember(
+            ledgerEntry, leafIndex: leafIndex, revision: revision,
+            bytes: Self.decisionAnswer(ledgerEntry, property: revision.property, signals: signals))
+    }
+
+    /// Caches the decision rendered with its signals (`decisionAnswer`) for reads.
+    @discardableResult func remember(
+        _ ledgerEntry: LedgerEntry, leafIndex: Int, revision: PropertyRevision, bytes: [UInt8]
+    ) -> DecisionCache.Item {
         let item = DecisionCache.Item(
             leafIndex: leafIndex, revision: revision.revision, entry: ledgerEntry, bytes: bytes)
         decisions.put(property: ledgerEntry.property, subject: ledgerEntry.subject, item)
@@ -285,17 +292,15 @@ final class ConsentService: Sendable {
             throw AssentError.notFound(
                 "no decision recorded for subject \(subject) on property \(propertyID)", code: "no_decision")
         }
-        var out: [UInt8] = Array(#"{"property":"#.utf8)
-        CanonicalJSON.writeString(propertyID, into: &out)
-        out.append(contentsOf: #","subject":"#.utf8)
-        CanonicalJSON.writeString(subject, into: &out)
-        out.append(contentsOf: #","records":["#.utf8)
-        for (i, record) in records.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            Self.writeDecision(record.entry, property: entry.current.property, into: &out)
+        var out = JSONWriter(capacity: 128 + records.count * 640)
+        out.object { w in
+            w.member("property", propertyID)
+            w.member("subject", subject)
+            w.member("records") { w in
+                w.array(records) { w, record in record.entry.writeAnswer(property: entry.current.property, to: &w) }
+            }
         }
-        out.append(contentsOf: "]}".utf8)
-        return out
+        return out.bytes
     }
 
     func receipt(recordID: String) async throws -> JSONValue {
@@ -345,74 +350,15 @@ final class ConsentService: Sendable {
         return subject
     }
 
-    /// Renders a decision as the API shows it, written straight into bytes (this runs for every recorded
-    /// decision): choices in the property's category order, times as RFC 3339, and when it expires.
-    static func writeDecision(_ entry: LedgerEntry, property: Property, into out: inout [UInt8]) {
-        func member(_ name: StaticString, first: Bool = false) {
-            if !first { out.append(UInt8(ascii: ",")) }
-            out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+    /// A decision as the API shows it (`LedgerEntry.writeAnswerMembers`), with its `signals`: what the subject
+    /// route answers.
+    static func decisionAnswer(_ entry: LedgerEntry, property: Property, signals: [UInt8]) -> [UInt8] {
+        var out = JSONWriter(capacity: 640 + signals.count)
+        out.object { w in
+            entry.writeAnswerMembers(property: property, to: &w)
+            w.member("signals")
+            w.raw(signals)
         }
-        func string(_ s: String) { CanonicalJSON.writeString(s, into: &out) }
-        func bool(_ b: Bool) { out.append(contentsOf: (b ? "true" : "false").utf8) }
-        out.append(UInt8(ascii: "{"))
-        member("id", first: true)
-        string(entry.id)
-        member("property")
-        string(entry.property)
-        member("subject")
-        string(entry.subject)
-        member("choices")
-        out.append(UInt8(ascii: "{"))
-        var written = 0
-        func choice(_ key: String, _ allowed: Bool) {
-            if written > 0 { out.append(UInt8(ascii: ",")) }
-            string(key)
-            out.append(UInt8(ascii: ":"))
-            bool(allowed)
-            written += 1
-        }
-        for category in property.categories {
-            guard let allowed = entry.choices[category.key] else { continue }
-            choice(category.key, allowed)
-        }
-        if written < entry.choices.count {
-            // Categories the property no longer has: after the current ones, sorted.
-            for key in entry.choices.keys.sorted() where property.category(key) == nil {
-                choice(key, entry.choices[key]!)
-            }
-        }
-        out.append(UInt8(ascii: "}"))
-        member("action")
-        string(entry.action.rawValue)
-        member("gpc")
-        bool(entry.gpc)
-        member("gpcConflicts")
-        out.append(UInt8(ascii: "["))
-        for (i, key) in entry.gpcConflicts.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            string(key)
-        }
-        out.append(UInt8(ascii: "]"))
-        if !entry.tcfObjections.isEmpty {
-            member("tcf")
-            CanonicalJSON.write(entry.tcfObjections.jsonValue, sorted: false, into: &out)
-        }
-        member("regime")
-        string(entry.regime.rawValue)
-        member("region")
-        string(entry.region)
-        member("policyVersion")
-        out.append(contentsOf: String(entry.policyVersion).utf8)
-        member("textsHash")
-        string(entry.textsHash)
-        member("lang")
-        string(entry.lang)
-        member("recordedAt")
-        string(Timestamp.iso8601(milliseconds: entry.recordedAt))
-        member("expiresAt")
-        string(Timestamp.iso8601(milliseconds: entry.expiresAt(under: property)))
-        out.append(UInt8(ascii: "}"))
+        return out.bytes
     }
 }

@@ -37,17 +37,13 @@ extension ConsentService {
     /// The answer to a scanner's decision: the decision as a visitor would get it, without its record id (there is
     /// no record) and with `"scan": true`.
     static func scanAnswer(_ entry: LedgerEntry, property: Property, signals: [UInt8]) -> [UInt8] {
-        var decision: [UInt8] = []
-        writeDecision(entry, property: property, into: &decision)
-        // writeDecision starts with {"id":"…", — replaced by {"scan":true,
-        var id: [UInt8] = Array(#"{"id":"#.utf8)
-        CanonicalJSON.writeString(entry.id, into: &id)
-        id.append(UInt8(ascii: ","))
-        var out: [UInt8] = Array(#"{"scan":true,"#.utf8)
-        out.append(contentsOf: decision.dropFirst(id.count).dropLast())
-        out.append(contentsOf: #","signals":"#.utf8)
-        out.append(contentsOf: signals)
-        out.append(UInt8(ascii: "}"))
-        return out
+        var out = JSONWriter(capacity: 640 + signals.count)
+        out.object { w in
+            w.member("scan", true)
+            entry.writeAnswerMembers(property: property, id: false, to: &w)
+            w.member("signals")
+            w.raw(signals)
+        }
+        return out.bytes
     }
 }

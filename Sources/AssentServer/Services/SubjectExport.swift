@@ -24,9 +24,9 @@ extension RequestService {
         var decisions: [JSONValue] = []
         for subject in subjects {
             for record in try await store.records(property: propertyID, subject: subject) {
-                var bytes: [UInt8] = []
-                ConsentService.writeDecision(record.entry, property: entry.current.property, into: &bytes)
-                guard case .object(var members) = try JSONParser.parse(bytes) else { continue }
+                var writer = JSONWriter(capacity: 640)
+                record.entry.writeAnswer(property: entry.current.property, to: &writer)
+                guard case .object(var members) = try JSONParser.parse(writer.bytes) else { continue }
                 members.append(("receipt", try await consent.receipt(recordID: record.entry.id)))
                 decisions.append(.object(members))
             }
