@@ -200,7 +200,7 @@ extension ScanReport {
         .verdict.ok{background:#e3f4e6;color:#0f5a1e}.verdict.bad{background:#fde5e3;color:#8a1408}
         table{border-collapse:collapse;width:100%;margin:.4rem 0 1rem;font-size:13px}
         th,td{border:1px solid #ccc;padding:.25rem .45rem;text-align:left;vertical-align:top;overflow-wrap:anywhere;white-space:pre-line}
-        th{background:#f2f2f2}tr.bad td:first-child{border-left:4px solid #c0392b}
+        th{background:#f2f2f2;overflow-wrap:normal;white-space:nowrap}tr.bad td:first-child{border-left:4px solid #c0392b}
         table.kv{width:auto}table.kv th{width:12rem}.pages{font-size:13px;overflow-wrap:anywhere}
         footer{margin-top:2.5rem;color:#555;font-size:12px}
         @media print{body{margin:0;max-width:none}h2{break-after:avoid}tr{break-inside:avoid}}
