@@ -66,6 +66,23 @@ struct OpenAPIConformanceTests {
         "POST /v1/properties/{property}/events",
         "OPTIONS /v1/properties/{property}/events",
         "GET /v1/admin/properties/{property}/analytics",
+        "GET /admin/setup/{secret}",
+        "POST /admin/setup/{secret}",
+        "GET /admin/sign-in",
+        "POST /admin/sign-in",
+        "POST /admin/sign-out",
+        "POST /admin/sign-out-everywhere",
+        "GET /admin/",
+        "GET /admin/people",
+        "POST /admin/people",
+        "POST /admin/people/{id}/disable",
+        "POST /admin/people/{id}/enable",
+        "POST /admin/people/{id}/password",
+        "GET /admin/audit",
+        "GET /admin/console.css",
+        "GET /v1/admin/properties",
+        "GET /v1/admin/properties/{property}",
+        "PUT /v1/admin/properties/{property}",
     ]
 
     /// Documented statuses no request can provoke on a healthy server.
@@ -156,7 +173,8 @@ struct OpenAPIConformanceTests {
                 subject: try #require(decision["subject"]?.stringValue),
                 record: try #require(decision["id"]?.stringValue),
                 receipt: try #require(decision["receipt"]),
-                requests: try await RequestFixture.make(client, configuration))
+                requests: try await RequestFixture.make(client, configuration),
+                console: try await ConsoleProbes.make(client, configuration))
             // A property that takes signed-in readers' tokens (IdentityRouteTests.swift).
             _ = try await TestServer.importProperty(ReaderTokens.properties()[0], into: configuration)
 
@@ -220,6 +238,7 @@ struct OpenAPIConformanceTests {
         let record: String
         let receipt: JSONValue
         let requests: RequestFixture
+        let console: ConsoleProbes
     }
 
     struct Probe: Sendable {
@@ -234,6 +253,11 @@ struct OpenAPIConformanceTests {
         for operation: OpenAPISpec.Operation, spec: OpenAPISpec, fixture: Fixture, client: some TestClientProtocol
     ) async throws -> [Probe] {
         if let special = fixture.requests.probes(for: operation) { return special }
+        if let console = try await fixture.console.probes(
+            for: operation, client: client, admin: fixture.requests.admin)
+        {
+            return console
+        }
         if let analytics = Self.analyticsProbes(for: operation, fixture: fixture) { return analytics }
         if operation.name == "GET /metrics" {
             return [
