@@ -77,7 +77,7 @@ let package = Package(
         .target(
             name: "AssentServer",
             dependencies: [
-                "AssentCore", "AssentStore", "AssentSQLite", "AssentPostgres", "AssentMail",
+                "AssentCore", "AssentStore", "AssentSQLite", "AssentPostgres", "AssentMail", "AssentScanner",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),

@@ -102,7 +102,12 @@ public func buildApplication(
         AnalyticsWriter(
             counter: service.analytics, store: store, retentionDays: configuration.analyticsRetentionDays,
             logger: logger, clock: { ConsentService.now() }))
-    let router = try buildRouter(service: service, requests: requests, metrics: metrics)
+    // Compliance scans run here, one at a time, against this server as the scanned pages' Assent server.
+    let scans = ScanService(
+        store: store, assentOrigin: configuration.publicURL ?? configuration.baseURL,
+        regionHeader: configuration.regionHeader, logger: logger, clock: { ConsentService.now() })
+    services.append(scans)
+    let router = try buildRouter(service: service, requests: requests, metrics: metrics, scans: scans)
     if let listen = configuration.metricsListen {
         services.append(
             Application(
@@ -130,7 +135,7 @@ public func buildApplication(
 }
 
 func buildRouter(
-    service: ConsentService, requests: RequestService, metrics: (@Sendable () -> [UInt8])?
+    service: ConsentService, requests: RequestService, metrics: (@Sendable () -> [UInt8])?, scans: ScanService? = nil
 ) throws -> Router<AssentRequestContext> {
     let router = Router(context: AssentRequestContext.self, options: .autoGenerateHeadEndpoints)
     let routes = RouteTable()
@@ -138,6 +143,11 @@ func buildRouter(
     router.addRoutes(ConsentController(service: service).endpoints, atPath: "/v1")
     router.addRoutes(RequestController(service: requests).endpoints, atPath: "/v1")
     router.addRoutes(AnalyticsController(service: service, logger: requests.logger).endpoints, atPath: "/v1")
+    let scanService =
+        scans
+        ?? ScanService(
+            store: service.store, assentOrigin: service.configuration.baseURL, logger: requests.logger)
+    router.addRoutes(ScanController(consent: service, scans: scanService).endpoints, atPath: "/v1")
     try PageController(service: requests).addRoutes(to: router)
     LedgerController(service: service).addRoutes(to: router)
     try SiteController(service: service).addRoutes(to: router)

@@ -10,7 +10,7 @@ struct Assent: AsyncParsableCommand {
         abstract: "A self-hosted consent and privacy-rights platform.",
         subcommands: [
             Serve.self, Ledger.self, PropertyCommand.self, Signals.self, GVL.self, Mail.self, Admin.self, Key.self,
-            AnalyticsCommand.self,
+            AnalyticsCommand.self, ScanCommand.self,
         ]
     )
 }

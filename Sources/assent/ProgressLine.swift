@@ -21,7 +21,8 @@ final class ProgressLine: Sendable {
 
     var elapsed: Duration { started.duration(to: .now) }
 
-    func update(done: Int, total: Int, unit: String) {
+    /// `note` is shown after the counts (a scan's pages and violations so far).
+    func update(done: Int, total: Int, unit: String, note: String? = nil) {
         guard enabled else { return }
         let now = ContinuousClock.now
         let line: String? = state.withLock { state in
@@ -33,6 +34,7 @@ final class ProgressLine: Sendable {
             let percent = total > 0 ? Double(done) * 100 / Double(total) : 100
             var text =
                 "\(Self.count(done)) of \(Self.count(total)) \(unit) (\(String(format: "%.0f", percent))%), "
+                + (note.map { $0 + ", " } ?? "")
                 + "\(Self.count(Int(rate))) \(unit)/s, about \(Self.duration(left)) left"
             let padding = max(state.width - text.count, 0)
             state.width = text.count

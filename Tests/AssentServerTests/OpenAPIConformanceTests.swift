@@ -66,6 +66,10 @@ struct OpenAPIConformanceTests {
         "POST /v1/properties/{property}/events",
         "OPTIONS /v1/properties/{property}/events",
         "GET /v1/admin/properties/{property}/analytics",
+        "POST /v1/admin/properties/{property}/scans",
+        "GET /v1/admin/properties/{property}/scans",
+        "GET /v1/admin/properties/{property}/scans/{scan}",
+        "GET /v1/admin/properties/{property}/scans/{scan}/report",
         "GET /admin/setup/{secret}",
         "POST /admin/setup/{secret}",
         "GET /admin/sign-in",
@@ -93,6 +97,8 @@ struct OpenAPIConformanceTests {
         "GET /readyz 503",
         // a server without a metrics token or address: HardeningRouteTests.metricsNeedTheTokenOrTheirOwnAddress
         "GET /metrics 404",
+        // a compliance scan's decision: needs a secret issued into the store (ScanSecretRouteTests)
+        "POST /v1/properties/{property}/consents 200",
     ]
     static let metricsToken = "conformance-metrics-token"
 
@@ -253,6 +259,11 @@ struct OpenAPIConformanceTests {
         for operation: OpenAPISpec.Operation, spec: OpenAPISpec, fixture: Fixture, client: some TestClientProtocol
     ) async throws -> [Probe] {
         if let special = fixture.requests.probes(for: operation) { return special }
+        if let scans = try await ScanProbes.probes(
+            for: operation, client: client, admin: fixture.requests.admin, suppression: fixture.requests.suppression)
+        {
+            return scans
+        }
         if let console = try await fixture.console.probes(
             for: operation, client: client, admin: fixture.requests.admin)
         {

@@ -1,0 +1,143 @@
+import AssentCore
+import AssentScanner
+import AssentStore
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Compliance scans over the admin API (docs/scanning.md): queue one, list them, read one with its report, and
+/// the report as the HTML page a privacy officer keeps.
+struct ScanController<Context: RequestContext>: Sendable {
+    let consent: ConsentService
+    let scans: ScanService
+
+    /// The report page holds no script and loads nothing: its styles are inline.
+    static var reportPolicy: String {
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    }
+
+    var endpoints: RouteCollection<Context> {
+        let routes = RouteCollection(context: Context.self)
+        routes.post("admin/properties/:property/scans", use: create)
+        routes.get("admin/properties/:property/scans", use: list)
+        routes.get("admin/properties/:property/scans/:scan", use: show)
+        routes.get("admin/properties/:property/scans/:scan/report", use: report)
+        return routes
+    }
+
+    private func authorize(_ request: Request) async throws {
+        _ = try await APITokens.authorize(
+            store: consent.store, header: request.headers[.authorization], scope: .admin, property: nil)
+    }
+
+    @Sendable func create(_ request: Request, context: Context) async throws -> Response {
+        try await authorize(request)
+        let property = try await consent.property(try context.parameters.require("property")).current.property
+        var members: [String: JSONValue] = [:]
+        if request.headers[.contentType] != nil || (request.headers[.contentLength].flatMap { Int($0) } ?? 0) > 0 {
+            let json = try Body.parse(try await Body.json(request, limit: consent.configuration.maxBodyBytes))
+            guard let object = json.objectValue else {
+                throw AssentError.badRequest(
+                    "expected an object with startURLs, regions, maxPages and depth (all optional)",
+                    code: "invalid_scan")
+            }
+            for (name, value) in object {
+                guard ["startURLs", "regions", "maxPages", "depth"].contains(name) else {
+                    throw AssentError.badRequest("\(name): unknown field", code: "invalid_scan")
+                }
+                members[name] = value
+            }
+        }
+        func strings(_ name: String) throws -> [String]? {
+            guard let value = members[name] else { return nil }
+            guard let items = value.arrayValue, let texts = Optional(items.compactMap(\.stringValue)),
+                texts.count == items.count
+            else { throw AssentError.badRequest("\(name): expected an array of strings", code: "invalid_scan") }
+            return texts
+        }
+        func int(_ name: String) throws -> Int? {
+            guard let value = members[name] else { return nil }
+            guard let number = value.intValue else {
+                throw AssentError.badRequest("\(name): expected an integer", code: "invalid_scan")
+            }
+            return number
+        }
+        let options = try ScanOptions.resolve(
+            property: property, startURLs: try strings("startURLs"), regions: try strings("regions"),
+            maxPages: try int("maxPages"), depth: try int("depth"))
+        let scan = try await scans.enqueue(property: property, options: options, trigger: "api")
+        return jsonResponse(
+            status: .accepted,
+            headers: [.location: "/v1/admin/properties/\(property.id)/scans/\(scan.id)", .cacheControl: "no-store"],
+            .object(Self.view(scan)))
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> Response {
+        try await authorize(request)
+        let id = try await consent.property(try context.parameters.require("property")).current.property.id
+        let found = try await consent.store.scans(property: id, limit: 100)
+        return jsonResponse(
+            headers: [.cacheControl: "no-store"], .object([("scans", .array(found.map { .object(Self.view($0)) }))]))
+    }
+
+    private func stored(_ request: Request, _ context: Context) async throws -> StoredScan {
+        try await authorize(request)
+        let id = try await consent.property(try context.parameters.require("property")).current.property.id
+        let scanID = try context.parameters.require("scan")
+        guard scanID.utf8.count <= 64, let scan = try await consent.store.scan(id: scanID), scan.property == id else {
+            throw AssentError.notFound("no scan \(scanID) of property \(id)", code: "unknown_scan")
+        }
+        return scan
+    }
+
+    @Sendable func show(_ request: Request, context: Context) async throws -> Response {
+        let scan = try await stored(request, context)
+        var members = Self.view(scan)
+        members.append(("report", try scan.report.map { try JSONParser.parse($0) } ?? .null))
+        return jsonResponse(headers: [.cacheControl: "no-store"], .object(members))
+    }
+
+    @Sendable func report(_ request: Request, context: Context) async throws -> Response {
+        let scan = try await stored(request, context)
+        guard let bytes = scan.report else {
+            throw AssentError(
+                .conflict, "scan_not_finished",
+                scan.status == .failed
+                    ? "scan \(scan.id) failed without a report: \(scan.error ?? "")"
+                    : "scan \(scan.id) is \(scan.status.rawValue): its report is ready when it is done")
+        }
+        let report: ScanReport
+        do {
+            report = try ScanReport(json: JSONParser.parse(bytes))
+        } catch {
+            throw StoreError.corrupt("the report of scan \(scan.id): \(error)")
+        }
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/html; charset=utf-8", .contentSecurityPolicy: Self.reportPolicy,
+                .cacheControl: "no-store", .xContentTypeOptions: "nosniff",
+            ],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: report.html())))
+    }
+
+    /// A scan as the API shows it, without its report.
+    static func view(_ scan: StoredScan) -> [(String, JSONValue)] {
+        func time(_ ms: Int64?) -> JSONValue { ms.map { .string(Timestamp.iso8601(milliseconds: $0)) } ?? .null }
+        let p = scan.progress
+        return [
+            ("id", .string(scan.id)), ("property", .string(scan.property)), ("status", .string(scan.status.rawValue)),
+            ("request", (try? JSONParser.parse(scan.request)) ?? .null),
+            (
+                "progress",
+                .object([
+                    ("pagesDone", .int(p.pagesDone)), ("pagesKnown", .int(p.pagesKnown)),
+                    ("visitsDone", .int(p.visitsDone)), ("visitsPlanned", .int(p.visitsPlanned)),
+                    ("violations", .int(p.violations)),
+                ])
+            ),
+            ("createdAt", time(scan.createdAt)), ("startedAt", time(scan.startedAt)),
+            ("finishedAt", time(scan.finishedAt)), ("error", scan.error.map(JSONValue.string) ?? .null),
+        ]
+    }
+}
