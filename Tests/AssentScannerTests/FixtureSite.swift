@@ -30,6 +30,8 @@ enum FixtureSite {
         let property: Property
         /// The demo property the server seeds, for scanning `/demo/`.
         let demo: Property
+        /// A scan secret the server issued, per property id.
+        var secrets: [String: String] = [:]
         var site: String { "http://\(FixtureSite.siteHost):\(sitePort)" }
         var tracker: String { "http://\(FixtureSite.trackerHost):\(sitePort)" }
         /// Chromium resolves both fixture hosts to loopback.
@@ -44,7 +46,8 @@ enum FixtureSite {
             ScanRequest(
                 startURLs: paths.map { $0.hasPrefix("http") ? $0 : site + $0 }, property: property ?? self.property,
                 regions: regions.compactMap { Region($0) }, maxPages: maxPages, depth: depth, tabs: 2,
-                pageTimeout: pageTimeout, assentOrigin: assentOrigin, scanSecret: "fixture-secret",
+                pageTimeout: pageTimeout, assentOrigin: assentOrigin,
+                scanSecret: secrets[(property ?? self.property).id] ?? "none",
                 hostResolverRules: hostResolverRules)
         }
     }
@@ -95,7 +98,19 @@ enum FixtureSite {
         let opened = try DataDirectory.open(configuration)
         // Built first, so that the server seeds its demo property into the empty store.
         let app = try await buildApplication(configuration, opened: opened, logger: logger)
-        _ = try await opened.store.saveProperty(property, at: Int64(Date().timeIntervalSince1970 * 1000))
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        _ = try await opened.store.saveProperty(property, at: now)
+        // Secrets as the server issues them for a scan, so that the scanner's decisions are answered, not recorded.
+        var secrets: [String: String] = [:]
+        for id in [property.id, "demo"] {
+            let secret = "fixture-\(id)-\(UUID().uuidString)"
+            try await opened.store.createScan(
+                StoredScan(
+                    id: "scan-\(id)-\(UUID().uuidString)", property: id, request: Array("{}".utf8), createdAt: now,
+                    secretHash: SHA256Digest.of(Array(secret.utf8)), secretExpiresAt: now + 3_600_000),
+                keep: 5)
+            secrets[id] = secret
+        }
         guard let demo = try await opened.store.currentProperty(id: "demo")?.property else {
             throw FixtureError("the server seeded no demo property")
         }
@@ -107,7 +122,8 @@ enum FixtureSite {
             else { return nil }
             return (response as? HTTPURLResponse)?.statusCode == 200 ? true : nil
         }
-        return try await body(Running(assentOrigin: assentOrigin, sitePort: port, property: property, demo: demo))
+        return try await body(
+            Running(assentOrigin: assentOrigin, sitePort: port, property: property, demo: demo, secrets: secrets))
     }
 
     private static func waitFor<T>(_ what: String, _ probe: () async -> T?) async throws -> T {
