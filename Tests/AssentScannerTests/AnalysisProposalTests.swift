@@ -19,7 +19,10 @@ import Testing
                 ],
                 storage: [
                     ObservedStorageKey(
-                        area: .session, key: "tmp", origin: "https://shop.test", frameURL: "https://shop.test/")
+                        area: .session, key: "tmp", origin: "https://shop.test", frameURL: "https://shop.test/"),
+                    ObservedStorageKey(
+                        area: .local, key: "assent:shop:en", origin: "https://shop.test", frameURL: "https://shop.test/"
+                    ),
                 ]),
             F.visit(
                 .acceptAll, F.fr, page: "https://shop.test/news",

@@ -140,13 +140,15 @@ public struct CookieListProposal: Sendable, Equatable {
             }
         }
         for visit in visits {
-            for cookie in visit.cookiesBeforeClick + visit.cookies {
+            // Assent's own caches and form cookie are its business, not the publisher's list; the decision cookie
+            // is listed (the standard necessary category's `assent_` entry), so it stays.
+            for cookie in visit.cookiesBeforeClick + visit.cookies where cookie.name != "assent_csrf" {
                 add(
                     kind: .cookie, name: cookie.name, domain: CookieDatabase.normalizedHost(cookie.domain),
                     thirdParty: cookie.thirdParty, page: visit.pageURL, expires: cookie.expires, session: true,
                     classification: classifier.classify(cookie))
             }
-            for key in visit.storage {
+            for key in visit.storage where !Violations.isAssent(storageKey: key.key, property: property) {
                 add(
                     kind: .storage, name: key.key,
                     domain: URLComponents(string: key.origin)?.host?.lowercased() ?? key.origin,
