@@ -10,44 +10,25 @@ import PostgresNIO
 // statement with `channel.write(_:promise: nil)` and wait for its answer on a promise of their own. Written to a
 // connection whose channel is already gone (its handlers removed), the write is failed with no one told, and that
 // promise is never completed: the statement waits for ever, and so does its call, holding a pooled connection.
-// Upstream's fix, postgres-nio #487, was reverted by #501. A write that reaches `PostgresChannelHandler` is always
-// answered (its state machine fails what it holds or is given once the connection closes), and the handlers are
-// removed only after the channel is inactive, on the connection's event loop.
+// Upstream's fix, postgres-nio #487, was reverted by #501. So every statement runs in a task of its own, and a
+// statement still unanswered a moment after its connection closed is left behind: its caller gets
+// `unavailable`, the task stays suspended (a small leak, once per statement caught so, at a failure). Remove
+// this file when PostgresConnection fails a statement written after its channel closed.
 //
-// So a statement runs on its connection's event loop (the task prefers it as its executor): there, the check that
-// the channel is still active and PostgresNIO's write happen in one go, with nothing in between, and the caller
-// simply waits for the answer; no task is made, nothing is armed, which is what a healthy PostgreSQL costs. Only
-// where the statement cannot start on the event loop (task executors need macOS 15 or iOS 18) does it run in a
-// task of its own, watched: a statement still unanswered a moment after its connection closed is left behind,
-// its caller gets `unavailable`, the task stays suspended (a small leak, once per statement caught so, at a
-// failure). Remove this file when PostgresConnection fails a statement written after its channel closed.
+// The task costs a healthy PostgreSQL too little to see: running statements on their connection's event loop
+// instead (a task executor there, where the check that the channel is open and the write cannot be split, so no
+// task is needed) measured the same in alternating rounds of `scripts/bench-consent`'s pg1 load (POST and GET
+// within ±5%, CPU per request too); in a debug build, one statement after another, it spent about 60 µs less CPU
+// per statement but answered about 30 µs later (the hops to the event loop and back). See this file's history
+// (issue 14) to bring it back should a profile ever show the task.
 
 extension PostgresStore {
-    /// Runs one statement on a leased connection; when the connection closes before the statement is answered,
-    /// the caller gets an error (`StoreError.unavailable` when PostgresNIO would never answer it).
+    /// Runs one statement on a leased connection, in a task of its own; when the connection closes before the
+    /// statement is answered, the caller gets `StoreError.unavailable` even if PostgresNIO never answers it.
     func statement<Value>(
         on connection: PostgresConnection, _ run: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
-        if connection.isClosed { throw StoreError.closedConnection }
-        statements.watch(connection)
-        if #available(macOS 15.0, iOS 18.0, tvOS 18.0, watchOS 11.0, *) {
-            let onLoop = try await withTaskExecutorPreference(EventLoopExecutor(connection.eventLoop)) {
-                () async throws -> Unchecked<Value>? in
-                // On the event loop, nothing can close the channel between this check and PostgresNIO's write.
-                guard connection.eventLoop.inEventLoop else { return nil }
-                if connection.isClosed { throw StoreError.closedConnection }
-                return Unchecked(value: try await run())
-            }
-            if let onLoop { return onLoop.value }
-        }
-        return try await watched(on: connection, run)
-    }
-
-    /// Runs one statement in a task of its own, answered `StoreError.unavailable` should its connection close and
-    /// PostgresNIO never answer it.
-    func watched<Value>(
-        on connection: PostgresConnection, _ run: @escaping @Sendable () async throws -> Value
-    ) async throws -> Value {
+        if connection.isClosed { throw StoreError.unavailable("the connection to PostgreSQL is closed") }
         let wait = StatementWait<Value>()
         let key = statements.add(connection) { wait.finish(.failure($0)) }
         defer { statements.remove(key, connection: connection.id) }
@@ -62,29 +43,10 @@ extension PostgresStore {
     }
 }
 
-extension StoreError {
-    static var closedConnection: StoreError { .unavailable("the connection to PostgreSQL is closed") }
-}
-
-/// Runs the jobs of a task that prefers it on one event loop.
-@available(macOS 15.0, iOS 18.0, tvOS 18.0, watchOS 11.0, *)
-final class EventLoopExecutor: TaskExecutor {
-    let eventLoop: any EventLoop
-
-    init(_ eventLoop: any EventLoop) {
-        self.eventLoop = eventLoop
-    }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
-    }
-}
-
-/// The pooled connections seen, and the statements waiting on each in a task of their own, so that those still
-/// unanswered a moment after it closed can be answered `unavailable` (see the top of this file). One entry per
-/// connection seen, removed when it closes. A connection closing also asks for a probe: when PostgreSQL goes away,
-/// the circuit opens at once rather than after the first lease that times out.
+/// The statements waiting on each pooled connection, so that those still unanswered a moment after it closed can
+/// be answered `unavailable` (see the top of this file). One entry per connection seen, removed when it closes.
+/// A connection closing also asks for a probe: when PostgreSQL goes away, the circuit opens at once rather than
+/// after the first lease that times out.
 final class StatementWatch: Sendable {
     private struct State {
         var nextKey = 0
@@ -100,17 +62,6 @@ final class StatementWatch: Sendable {
         self.onClose = onClose
     }
 
-    /// Notes a connection a statement is about to run on: the first time it is seen (and again if it is seen
-    /// after it closed), its closing is watched.
-    func watch(_ connection: PostgresConnection) {
-        let firstSeen = state.withLock { state -> Bool in
-            guard state.waiting[connection.id] == nil else { return false }
-            state.waiting[connection.id] = [:]
-            return true
-        }
-        if firstSeen { watchClosing(connection) }
-    }
-
     /// Registers a statement on `connection`; `abandon` is called if the connection closes before `remove`.
     func add(_ connection: PostgresConnection, abandon: @escaping @Sendable (any Error) -> Void) -> Int {
         let (key, firstSeen) = state.withLock { state -> (Int, Bool) in
@@ -119,18 +70,16 @@ final class StatementWatch: Sendable {
             state.waiting[connection.id, default: [:]][state.nextKey] = abandon
             return (state.nextKey, firstSeen)
         }
-        if firstSeen { watchClosing(connection) }
-        return key
-    }
-
-    /// Once per connection seen (at once if it has closed already).
-    private func watchClosing(_ connection: PostgresConnection) {
-        let id = connection.id
-        let eventLoop = connection.eventLoop
-        connection.closeFuture.whenComplete { _ in
-            self.onClose()
-            eventLoop.scheduleTask(in: Self.grace) { self.closed(id) }
+        if firstSeen {
+            // Once per connection (and again if it is seen after it closed, when this runs at once).
+            let id = connection.id
+            let eventLoop = connection.eventLoop
+            connection.closeFuture.whenComplete { _ in
+                self.onClose()
+                eventLoop.scheduleTask(in: Self.grace) { self.closed(id) }
+            }
         }
+        return key
     }
 
     func remove(_ key: Int, connection: PostgresConnection.ID) {

@@ -188,32 +188,6 @@ struct PostgresAvailabilityTests {
         }
         await #expect(throws: (any Error).self) { _ = try await wait.value() }
     }
-
-    @Test(.enabled(if: TestPostgres.isAvailable, "ASSENT_TEST_DATABASE_URL is not set"))
-    func aStatementRunsOnItsConnectionsEventLoopWhereItCannotBeLost() async throws {
-        // Where the check that the channel is open and the write happen on the event loop, PostgresNIO answers
-        // every statement, so none needs a task of its own.
-        let store = PostgresStore(url: TestPostgres.adminURL!, logger: TestPostgres.logger)
-        let connection = try await PostgresConnection.connect(
-            configuration: try store.connectionConfiguration(), id: 1, logger: TestPostgres.logger)
-        let (onLoop, answer) = try await store.statement(on: connection) {
-            let onLoop = connection.eventLoop.inEventLoop
-            let rows = try await connection.query("SELECT 41 + 1", logger: TestPostgres.logger).collect()
-            return (onLoop, try rows.first!.decode(Int.self))
-        }
-        #expect(answer == 42)
-        #if os(Linux)
-            #expect(onLoop, "the statement ran off its connection's event loop")
-        #endif
-        // Once closed, the connection fails the next statement at once.
-        try await connection.close()
-        let took = await Self.unavailable {
-            _ = try await store.statement(on: connection) {
-                try await connection.query("SELECT 1", logger: TestPostgres.logger).collect()
-            }
-        }
-        #expect(took < Self.bound)
-    }
 }
 
 /// A loopback TCP port bound but not listening, so connecting to it is refused and no one else takes it meanwhile.
