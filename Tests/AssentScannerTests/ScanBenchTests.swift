@@ -18,7 +18,8 @@ struct ScanBenchTests {
                 (0..<pages).map { "/p/\($0)" }, regions: ["FR", "US-CA"], maxPages: pages)
             let started = ContinuousClock.now
             let observations = try await ScanRunner(request: request, logger: ScanFixtureTests.logger).run { _, _ in }
-            let seconds = Double(started.duration(to: .now).components.seconds)
+            let seconds =
+                Double(started.duration(to: .now).components.seconds)
                 + Double(started.duration(to: .now).components.attoseconds) / 1e18
             let failed = observations.visits.filter { $0.outcome != .ok }.count
             let rate = Double(observations.visits.count) / seconds * 60
