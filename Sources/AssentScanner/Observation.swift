@@ -148,6 +148,8 @@ public struct VisitRecord: Sendable, Equatable {
     public var bannerShown: Bool
     /// The scanner clicked the banner button this visit asks for (Accept All / Reject All).
     public var clicked: Bool
+    /// When the click happened, after navigation started; nil when there was no click.
+    public var clickedAtMs: Int?
     /// For reject-all and accept-all: what the page held just before the click (the widget must then clean up).
     public var cookiesBeforeClick: [ObservedCookie]
     public var cookies: [ObservedCookie]
@@ -157,7 +159,8 @@ public struct VisitRecord: Sendable, Equatable {
 
     public init(
         pageURL: String, finalURL: String, region: Region, kind: VisitKind, outcome: Outcome = .ok,
-        bannerShown: Bool = false, clicked: Bool = false, cookiesBeforeClick: [ObservedCookie] = [],
+        bannerShown: Bool = false, clicked: Bool = false, clickedAtMs: Int? = nil,
+        cookiesBeforeClick: [ObservedCookie] = [],
         cookies: [ObservedCookie] = [], storage: [ObservedStorageKey] = [], requests: [ObservedRequest] = [],
         durationMs: Int = 0
     ) {
@@ -168,6 +171,7 @@ public struct VisitRecord: Sendable, Equatable {
         self.outcome = outcome
         self.bannerShown = bannerShown
         self.clicked = clicked
+        self.clickedAtMs = clickedAtMs
         self.cookiesBeforeClick = cookiesBeforeClick
         self.cookies = cookies
         self.storage = storage
