@@ -1,14 +1,15 @@
 """`assent scan` as a publisher's CI runs it: the real binary against `assent serve` on the demo property, in a
 real Chromium. The demo site scans clean in an opt-in and an opt-out region (exit 0, a JSON report without a
-violation, an HTML report); a start URL nothing answers is exit 2 with a message that says so. Kept small: two
-pages at most."""
+violation, an HTML report), run by the server or by the command itself (which can apply the proposed cookie list),
+and none of the scanner's decisions reaches the ledger; a start URL nothing answers is exit 2 with a message that
+says so. Kept small: two pages at most."""
 
 import json
 import os
 import subprocess
 import tempfile
 
-from serving import BIN, serve, stop
+from serving import BIN, call, serve, stop
 
 
 def admin_token(data):
@@ -42,6 +43,20 @@ def test_the_demo_site_scans_clean_through_the_server_and_an_unreachable_site_is
         with open(report_html) as f:
             html = f.read()
         assert "<html" in html and "<script" not in html
+
+        # The scan run here, on the server's data directory (the server recognises the secret this process issues
+        # into the shared store), applying the proposed cookie list as a new revision.
+        here = subprocess.run(
+            [BIN, "scan", base + "/demo/", "--property", "demo", "--regions", "FR", "--max-pages", "1",
+             "--data-dir", data, "--assent-url", base, "--apply"],
+            capture_output=True, text=True, timeout=300)
+        assert here.returncode == 0, here.stdout + here.stderr
+        assert "0 violation(s)" in here.stdout
+        assert "applied the proposed cookie list" in here.stdout or "nothing changed" in here.stdout, here.stdout
+
+        # Neither scan's decisions reached the ledger.
+        status, heads = call("GET", base + "/v1/ledger/heads")
+        assert status == 200 and heads["heads"] == [], heads
 
         # The same data directory, the scan run here: nothing listens on the discard port.
         unreachable = subprocess.run(
