@@ -394,7 +394,7 @@ struct PageVisit: Sendable {
             try { l = k(localStorage) } catch (e) {} try { s = k(sessionStorage) } catch (e) {}
             return {o: location.origin, u: location.href, l, s} })()
             """
-        for each in [session] + sessions.sorted() where each == session || true {
+        for each in [session] + sessions.sorted().filter({ $0 != session }) {
             guard let tree = try? await connection.call("Page.getFrameTree", session: each) else { continue }
             var frames: [JSONValue] = []
             var stack = [tree["frameTree"]].compactMap { $0 }
