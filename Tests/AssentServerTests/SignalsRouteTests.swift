@@ -173,8 +173,9 @@ struct SignalsRouteTests {
         arguments: [
             ("{", "invalid_json", "not valid JSON"),
             ("[]", "invalid_request", "an array"),
-            (#"{"string":5}"#, "invalid_request", "string: expected a string, got a number"),
-            (#"{"string":null}"#, "invalid_request", "string: expected a string, got null"),
+            // Worded as every other body's type error since JSONReader ("found", where this route said "got").
+            (#"{"string":5}"#, "invalid_request", "string: expected a string, found a number"),
+            (#"{"string":null}"#, "invalid_request", "string: expected a string, found null"),
             ("{}", "invalid_request", "string: missing"),
             (#"{"string":"1YNN","extra":true}"#, "invalid_request", "extra: unknown field"),
             (#"{"string":"1YNN","string":"1YNN"}"#, "invalid_json", "duplicate"),

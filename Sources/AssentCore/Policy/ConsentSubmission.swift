@@ -32,15 +32,33 @@ public struct SubmissionError: Error, Sendable, Equatable, CustomStringConvertib
     public let field: String
     public let message: String
     public var description: String { "\(field): \(message)" }
+
+    public init(field: String, message: String) {
+        self.field = field
+        self.message = message
+    }
+
+    /// A reader's problem: its path without `$.`, `body` for the whole body.
+    init(_ problem: ValidationProblem) {
+        field = problem.path == "$" ? "body" : String(problem.path.dropFirst(problem.path.hasPrefix("$.") ? 2 : 0))
+        message = problem.message
+    }
 }
 
 extension ConsentSubmission {
     /// Parses and checks the request body shape: types, known actions, a UUID subject. Property-specific
-    /// checks (category keys, policy versions) are in `validate(against:knownPolicyVersions:)`.
+    /// checks (category keys, policy versions) are in `validate(against:knownPolicyVersions:)`. The first problem
+    /// found is the error, its `field` the problem's path without `$.` (`choices.ads`), `body` for the whole.
     public static func parse(_ body: JSONValue) throws(SubmissionError) -> ConsentSubmission {
-        guard case .object(let members) = body else {
-            throw SubmissionError(field: "body", message: "expected a JSON object, found \(body.typeName)")
-        }
+        var reader = JSONReader(mode: .firstProblem)
+        let submission = read(body, &reader)
+        if let problem = reader.problems.first { throw SubmissionError(problem) }
+        return submission!
+    }
+
+    /// Reads the members in the order they come, so the first problem is the first in the body.
+    static func read(_ body: JSONValue, _ reader: inout JSONReader) -> ConsentSubmission? {
+        guard let o = reader.object(body, at: "$", expected: "a JSON object") else { return nil }
         var subject: String?
         var choices: [String: Bool]?
         var action: ConsentAction?
@@ -49,57 +67,64 @@ extension ConsentSubmission {
         var gpc = false
         var region: String?
         var tcf: TCFObjections?
-        for (name, value) in members {
+        for (name, value) in o.members {
+            let path = "$." + name
             switch name {
             case "subject":
-                if value == .null { continue }
-                guard let s = value.stringValue else { throw typeError(name, "a UUID string", value) }
+                guard let s = reader.string(value, at: path, nullable: true, expected: "a UUID string") else { break }
                 guard let normalized = normalizedSubject(s) else {
-                    throw SubmissionError(
-                        field: name, message: "\"\(s)\" is not a UUID (or a signed-in reader's u- subject)")
+                    reader.fail(path, "\"\(s)\" is not a UUID (or a signed-in reader's u- subject)")
+                    break
                 }
                 subject = normalized
             case "choices":
-                guard case .object(let entries) = value else { throw typeError(name, "an object", value) }
+                guard let entries = reader.object(value, at: path) else { break }
                 var dict: [String: Bool] = [:]
-                for (key, v) in entries {
-                    guard let b = v.boolValue else { throw typeError("choices.\(key)", "a boolean", v) }
-                    dict[key] = b
+                for (key, v) in entries.members {
+                    if let b = reader.bool(v, at: entries.path(key)) { dict[key] = b }
                 }
                 choices = dict
             case "action":
-                guard let s = value.stringValue else { throw typeError(name, "a string", value) }
+                guard let s = reader.string(value, at: path) else { break }
                 guard let a = ConsentAction(rawValue: s) else {
-                    throw SubmissionError(
-                        field: name, message: "unknown action \"\(s)\" (expected accept_all, reject_all, save or gpc)")
+                    reader.fail(path, "unknown action \"\(s)\" (expected accept_all, reject_all, save or gpc)")
+                    break
                 }
                 action = a
             case "policyVersion":
-                guard let i = value.intValue else { throw typeError(name, "an integer", value) }
-                policyVersion = i
+                policyVersion = reader.int(value, at: path)
             case "lang":
-                if value == .null { continue }
-                guard let s = value.stringValue, s.count <= 35 else { throw typeError(name, "a language tag", value) }
-                lang = s
+                guard let s = reader.string(value, at: path, nullable: true, expected: "a language tag") else { break }
+                if s.count > 35 {
+                    reader.fail(path, "expected a language tag, found a string")
+                } else {
+                    lang = s
+                }
             case "gpc":
-                guard let b = value.boolValue else { throw typeError(name, "a boolean", value) }
-                gpc = b
+                gpc = reader.bool(value, at: path) ?? false
             case "region":
-                if value == .null { continue }
-                guard let s = value.stringValue else { throw typeError(name, "a region code", value) }
-                region = s
+                region = reader.string(value, at: path, nullable: true, expected: "a region code")
             case "tcf":
-                if value == .null { continue }
-                tcf = try TCFObjections.parse(value, path: name)
+                if value == .null { break }
+                tcf = TCFObjections.read(value, at: path, &reader)
             default:
-                throw SubmissionError(field: name, message: "unknown field")
+                reader.fail(path, "unknown field")
             }
+            if reader.stopped { return nil }
         }
-        guard let action else { throw SubmissionError(field: "action", message: "missing") }
-        guard let policyVersion else { throw SubmissionError(field: "policyVersion", message: "missing") }
+        guard let action else {
+            reader.fail("$.action", "missing")
+            return nil
+        }
+        guard let policyVersion else {
+            reader.fail("$.policyVersion", "missing")
+            return nil
+        }
         if choices == nil && action == .save {
-            throw SubmissionError(field: "choices", message: "missing (required for action save)")
+            reader.fail("$.choices", "missing (required for action save)")
+            return nil
         }
+        guard reader.problems.isEmpty else { return nil }
         return ConsentSubmission(
             subject: subject, choices: choices ?? [:], action: action, policyVersion: policyVersion, lang: lang,
             gpc: gpc, region: region, tcf: tcf)
@@ -168,9 +193,6 @@ extension ConsentSubmission {
         return ids.count > 20 ? shown + ", … (\(ids.count) in all)" : ids.isEmpty ? "none" : shown
     }
 
-    private static func typeError(_ field: String, _ expected: String, _ value: JSONValue) -> SubmissionError {
-        SubmissionError(field: field, message: "expected \(expected), found \(value.typeName)")
-    }
 }
 
 /// Lowercased canonical form of a UUID string, or nil if it is not one.

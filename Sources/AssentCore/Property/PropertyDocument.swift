@@ -24,9 +24,9 @@ extension Property {
     public static func decode(json bytes: some Collection<UInt8>) throws(PropertyValidationError) -> Property {
         let value: JSONValue
         do {
-            value = try JSONParser.parse(bytes)
+            value = try JSONReader.parse(bytes)
         } catch {
-            throw PropertyValidationError(problems: [ValidationProblem(path: "$", message: "not valid JSON: \(error)")])
+            throw PropertyValidationError(problems: error.problems)
         }
         return try decode(value)
     }

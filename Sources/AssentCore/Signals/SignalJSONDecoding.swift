@@ -43,9 +43,9 @@ public enum SignalString: Sendable, Equatable {
     public init(json bytes: some Collection<UInt8>) throws(SignalJSONError) {
         let value: JSONValue
         do {
-            value = try JSONParser.parse(bytes)
+            value = try JSONReader.parse(bytes)
         } catch {
-            throw SignalJSONError(problems: [ValidationProblem(path: "$", message: "not valid JSON: \(error)")])
+            throw SignalJSONError(problems: error.problems)
         }
         try self.init(json: value)
     }

@@ -52,40 +52,45 @@ public struct TCFObjections: Sendable, Hashable {
     /// A list left out is empty; ids must be positive integers (vendors at most 65535, purposes at most 24, what
     /// the TC string can carry), ascending, without repeats; any other member is refused.
     public static func parse(_ value: JSONValue, path: String) throws(SubmissionError) -> TCFObjections {
-        guard case .object(let members) = value else {
-            throw SubmissionError(
-                field: path,
-                message:
-                    "expected an object with \(vendorsMember) and \(purposesMember), found \(value.typeName)")
-        }
+        var reader = JSONReader(mode: .firstProblem)
+        let objections = read(value, at: "$." + path, &reader)
+        if let problem = reader.problems.first { throw SubmissionError(problem) }
+        return objections ?? .none
+    }
+
+    /// Reads the object form at `path` (a JSON path such as `$.tcf`), reporting to `reader`.
+    public static func read(_ value: JSONValue, at path: String, _ reader: inout JSONReader) -> TCFObjections? {
+        guard
+            let o = reader.object(
+                value, at: path, expected: "an object with \(vendorsMember) and \(purposesMember)")
+        else { return nil }
         var vendors: [Int] = []
         var purposes: [Int] = []
-        for (name, list) in members {
-            let field = "\(path).\(name)"
+        for (name, list) in o.members {
+            let field = o.path(name)
             let maximum: Int
             switch name {
             case vendorsMember: maximum = 65535
             case purposesMember: maximum = 24
             default:
-                throw SubmissionError(
-                    field: field, message: "unknown field (expected \(vendorsMember) or \(purposesMember))")
+                reader.fail(field, "unknown field (expected \(vendorsMember) or \(purposesMember))")
+                continue
             }
-            guard case .array(let items) = list else {
-                throw SubmissionError(field: field, message: "expected an array of ids, found \(list.typeName)")
-            }
+            guard let items = reader.array(list, at: field, expected: "an array of ids") else { continue }
             var ids: [Int] = []
             ids.reserveCapacity(items.count)
             for (i, item) in items.enumerated() {
-                let at = "\(field)[\(i)]"
-                guard let id = item.intValue else {
-                    throw SubmissionError(field: at, message: "expected an integer id, found \(item.typeName)")
+                guard let id = reader.int(item, at: JSONReader.path(field, i), expected: "an integer id") else {
+                    continue
                 }
                 guard (1...maximum).contains(id) else {
-                    throw SubmissionError(field: at, message: "\(id) is not an id (1 to \(maximum))")
+                    reader.fail(JSONReader.path(field, i), "\(id) is not an id (1 to \(maximum))")
+                    continue
                 }
                 if let last = ids.last, id <= last {
-                    throw SubmissionError(
-                        field: at, message: "ids must be ascending without repeats (\(id) follows \(last))")
+                    reader.fail(
+                        JSONReader.path(field, i), "ids must be ascending without repeats (\(id) follows \(last))")
+                    continue
                 }
                 ids.append(id)
             }

@@ -137,9 +137,9 @@ extension VendorList {
     public static func decode(json bytes: some Collection<UInt8>) throws(VendorListError) -> VendorList {
         let value: JSONValue
         do {
-            value = try JSONParser.parse(bytes)
+            value = try JSONReader.parse(bytes)
         } catch {
-            throw VendorListError(problems: [ValidationProblem(path: "$", message: "not valid JSON: \(error)")])
+            throw VendorListError(problems: error.problems)
         }
         return try decode(value)
     }

@@ -133,10 +133,24 @@ enum Body {
     /// The bytes of a body as JSON, or 400 `invalid_json` saying what is wrong with them.
     static func parse(_ bytes: [UInt8]) throws -> JSONValue {
         do {
-            return try JSONParser.parse(bytes)
+            return try JSONReader.parse(bytes)
         } catch {
-            throw AssentError.badRequest("request body is not valid JSON: \(error)", code: "invalid_json")
+            throw invalid(error)
         }
+    }
+
+    /// A reader's problems as the 400 a client gets: `invalid_json` for bytes that are not JSON, else `code` with
+    /// the first problem as `field: message` (its path without `$.`; `body` for the whole body).
+    static func invalid(_ error: JSONReadError, code: String = "invalid_request") -> AssentError {
+        guard let problem = error.problems.first else { return AssentError.badRequest("invalid request", code: code) }
+        if error.parse { return AssentError.badRequest("request body is \(problem.message)", code: "invalid_json") }
+        let field = problem.path == "$" ? "body" : String(problem.path.dropFirst(problem.path.hasPrefix("$.") ? 2 : 0))
+        return AssentError.badRequest("\(field): \(problem.message)", code: code)
+    }
+
+    /// Throws the reader's first problem as `invalid`.
+    static func check(_ reader: JSONReader, code: String = "invalid_request") throws {
+        do { try reader.check() } catch { throw invalid(error, code: code) }
     }
 
     static func json(_ request: Request, limit: Int) async throws -> [UInt8] {

@@ -230,49 +230,44 @@ func clientKey(_ request: Request, _ context: some RequestContext, header: Strin
     return (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress ?? "unknown"
 }
 
-/// A JSON request body as an object whose members are read by name; unknown members are refused, so a typo
-/// in a field name is an error rather than a silently ignored field.
+/// A JSON request body as an object whose members are read by name with `JSONReader`; unknown members are
+/// refused, so a typo in a field name is an error rather than a silently ignored field. Each accessor answers the
+/// first problem it finds as a 400 `invalid_request` (`Body.invalid`).
 struct RequestBody {
-    let members: [(String, JSONValue)]
+    let object: JSONReader.Object
 
     init(_ bytes: [UInt8]) throws {
-        let value = try Body.parse(bytes)
-        guard let members = value.objectValue else {
-            throw AssentError.badRequest(
-                "body: expected a JSON object, found \(value.typeName)", code: "invalid_request")
-        }
-        self.members = members
+        var reader = JSONReader(mode: .firstProblem)
+        let object = reader.object(try Body.parse(bytes), at: "$", expected: "a JSON object")
+        try Body.check(reader)
+        self.object = object!
     }
 
     func allow(_ names: Set<String>) throws {
-        for (name, _) in members where !names.contains(name) {
-            throw AssentError.badRequest("\(name): unknown field", code: "invalid_request")
-        }
+        var reader = JSONReader(mode: .firstProblem)
+        _ = reader.object(.object(object.members), at: "$", allowed: Array(names))
+        try Body.check(reader)
     }
 
-    func value(_ name: String) -> JSONValue? { members.first { $0.0 == name }?.1 }
+    func value(_ name: String) -> JSONValue? { object.value(name) }
 
     func string(_ name: String) throws -> String? {
-        guard let value = value(name), value != .null else { return nil }
-        guard let text = value.stringValue else {
-            throw AssentError.badRequest("\(name): expected a string, found \(value.typeName)", code: "invalid_request")
-        }
+        var reader = JSONReader(mode: .firstProblem)
+        let text = reader.string(object, name, nullable: true)
+        try Body.check(reader)
         return text
     }
 
     func stringMap(_ name: String) throws -> [String: String] {
         guard let value = value(name), value != .null else { return [:] }
-        guard let object = value.objectValue else {
-            throw AssentError.badRequest(
-                "\(name): expected an object, found \(value.typeName)", code: "invalid_request")
-        }
+        var reader = JSONReader(mode: .firstProblem)
         var map: [String: String] = [:]
-        for (key, member) in object {
-            guard let text = member.stringValue else {
-                throw AssentError.badRequest("\(name).\(key): expected a string", code: "invalid_request")
+        if let members = reader.object(value, at: object.path(name)) {
+            for (key, member) in members.members {
+                if let text = reader.string(member, at: members.path(key)) { map[key] = text }
             }
-            map[key] = text
         }
+        try Body.check(reader)
         return map
     }
 }

@@ -23,21 +23,12 @@ struct SignalsController<Context: RequestContext>: Sendable {
 
     /// The `string` member of `{"string": …}`, the only member allowed.
     static func signalString(_ body: [UInt8]) throws -> String {
-        let json = try Body.parse(body)
-        guard let members = json.objectValue else {
-            throw AssentError.badRequest(
-                "expected an object {\"string\": …}, got \(json.typeName)", code: "invalid_request")
-        }
-        if let unknown = members.first(where: { $0.0 != "string" }) {
-            throw AssentError.badRequest(
-                "\(unknown.0): unknown field; only \"string\" is allowed", code: "invalid_request")
-        }
-        guard let value = json["string"] else {
-            throw AssentError.badRequest("string: missing", code: "invalid_request")
-        }
-        guard let string = value.stringValue else {
-            throw AssentError.badRequest("string: expected a string, got \(value.typeName)", code: "invalid_request")
-        }
-        return string
+        var reader = JSONReader(mode: .firstProblem)
+        let object = reader.object(
+            try Body.parse(body), at: "$", allowed: ["string"], required: ["string"],
+            expected: "an object {\"string\": …}")
+        let string = object.flatMap { reader.string($0, "string") }
+        try Body.check(reader)
+        return string!
     }
 }
