@@ -345,6 +345,22 @@ struct ConsoleRouteTests {
         }
     }
 
+    @Test func behindTLSTheSessionCookieIsSecure() async throws {
+        let configuration = {
+            var configuration = TestServer.configuration()
+            configuration.publicURL = "https://consent.example.org"
+            return configuration
+        }()
+        try await TestServer.withRouter(configuration) { client in
+            try await Self.account(configuration, "v@example.org", .viewer)
+            var browser = ConsoleBrowser()
+            let signedIn = try await browser.signIn(client, "v@example.org", Self.password)
+            #expect(signedIn.status == .seeOther)
+            let cookie = try #require(signedIn.headers[values: .setCookie].first { $0.hasPrefix("assent_session=") })
+            #expect(cookie.contains("; Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
+        }
+    }
+
     @Test func everyLanguageHasEveryText() throws {
         let texts = try ConsoleTexts()
         #expect(!texts.keys("en").isEmpty)
