@@ -182,40 +182,31 @@ public func isOrigin(_ text: String) -> Bool {
     }
 }
 
+/// Reads a property document with `JSONReader` (every problem, with its path), adding what the document needs
+/// beyond types: the declared languages that localized texts are checked against, and its defaults for members
+/// left out.
 struct DocumentReader {
-    var problems: [ValidationProblem] = []
+    var json = JSONReader()
     var languages: [String] = []
 
-    mutating func fail(_ path: String, _ message: String) {
-        problems.append(ValidationProblem(path: path, message: message))
-    }
+    var problems: [ValidationProblem] { json.problems }
 
+    mutating func fail(_ path: String, _ message: String) { json.fail(path, message) }
+
+    /// The members by name; unknown ones and missing `required` ones (in name order) are reported.
     mutating func object(_ value: JSONValue?, _ path: String, allowed: Set<String>, required: Set<String>)
         -> [String: JSONValue]?
     {
-        guard let value else { return nil }
-        guard case .object(let members) = value else {
-            fail(path, "expected an object, found \(value.typeName)")
-            return nil
-        }
+        guard let value,
+            let o = json.object(value, at: path, allowed: Array(allowed), required: required.sorted())
+        else { return nil }
         var dict: [String: JSONValue] = [:]
-        for (name, member) in members {
-            if allowed.contains(name) {
-                dict[name] = member
-            } else {
-                fail("\(path).\(name)", "unknown field")
-            }
-        }
-        for name in required.sorted() where dict[name] == nil { fail("\(path).\(name)", "missing") }
+        for (name, member) in o.members where allowed.contains(name) { dict[name] = member }
         return dict
     }
 
     mutating func string(_ value: JSONValue?, _ path: String, nonEmpty: Bool = true) -> String? {
-        guard let value else { return nil }
-        guard case .string(let s) = value else {
-            fail(path, "expected a string, found \(value.typeName)")
-            return nil
-        }
+        guard let s = json.string(value, at: path) else { return nil }
         if nonEmpty && s.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             fail(path, "must not be empty")
             return nil
@@ -229,20 +220,13 @@ struct DocumentReader {
     }
 
     mutating func bool(_ value: JSONValue?, _ path: String, default fallback: Bool) -> Bool {
-        guard let value else { return fallback }
-        guard case .bool(let b) = value else {
-            fail(path, "expected a boolean, found \(value.typeName)")
-            return fallback
-        }
-        return b
+        guard value != nil else { return fallback }
+        return json.bool(value, at: path) ?? fallback
     }
 
     mutating func int(_ value: JSONValue?, _ path: String, range: ClosedRange<Int>, default fallback: Int) -> Int {
         guard let value else { return fallback }
-        guard let i = value.intValue else {
-            fail(path, "expected an integer, found \(value.typeName)")
-            return fallback
-        }
+        guard let i = json.int(value, at: path) else { return fallback }
         guard range.contains(i) else {
             fail(path, "must be between \(range.lowerBound) and \(range.upperBound)")
             return fallback
@@ -250,14 +234,7 @@ struct DocumentReader {
         return i
     }
 
-    mutating func array(_ value: JSONValue?, _ path: String) -> [JSONValue]? {
-        guard let value else { return nil }
-        guard case .array(let a) = value else {
-            fail(path, "expected an array, found \(value.typeName)")
-            return nil
-        }
-        return a
-    }
+    mutating func array(_ value: JSONValue?, _ path: String) -> [JSONValue]? { json.array(value, at: path) }
 
     mutating func localized(_ value: JSONValue?, _ path: String) -> LocalizedText {
         guard let value else { return [:] }

@@ -81,15 +81,14 @@ public struct SignalJSONError: Error, Sendable, Equatable, CustomStringConvertib
 /// Reads the JSON forms of `SignalJSON.swift` back, collecting problems. An accessor that finds a problem records
 /// it and returns a placeholder, so reading goes on and reports the rest; the result is used only without problems.
 private struct SignalJSONReader {
-    var problems: [ValidationProblem] = []
+    var json = JSONReader()
+    var problems: [ValidationProblem] { json.problems }
 
     static let maxVendorId = 0xFFFF
     /// 36 bits of deciseconds.
     static let maxDeciseconds = (1 << 36) - 1
 
-    mutating func fail(_ path: String, _ message: String) {
-        problems.append(ValidationProblem(path: path, message: message))
-    }
+    mutating func fail(_ path: String, _ message: String) { json.fail(path, message) }
 
     // MARK: The three kinds
 
@@ -354,19 +353,12 @@ private struct SignalJSONReader {
     mutating func object(
         _ value: JSONValue, _ path: String, _ names: [String], optional: Set<String> = []
     ) -> Members? {
-        guard case .object(let members) = value else {
-            fail(path, "expected an object, found \(value.typeName)")
-            return nil
-        }
+        guard
+            let o = json.object(
+                value, at: path, allowed: names, required: names.filter { !optional.contains($0) })
+        else { return nil }
         var values: [String: JSONValue] = [:]
-        for (name, member) in members {
-            if names.contains(name) {
-                values[name] = member
-            } else {
-                fail("\(path).\(name)", "unknown field")
-            }
-        }
-        for name in names where values[name] == nil && !optional.contains(name) { fail("\(path).\(name)", "missing") }
+        for (name, member) in o.members where names.contains(name) { values[name] = member }
         return Members(path: path, values: values)
     }
 
@@ -395,21 +387,11 @@ private struct SignalJSONReader {
     }
 
     mutating func bool(_ o: Members, _ name: String) -> Bool {
-        guard let value = required(o, name) else { return false }
-        guard case .bool(let bool) = value else {
-            fail(o.path(name), "expected a boolean, found \(value.typeName)")
-            return false
-        }
-        return bool
+        json.bool(required(o, name), at: o.path(name)) ?? false
     }
 
     mutating func array(_ o: Members, _ name: String) -> [JSONValue]? {
-        guard let value = required(o, name) else { return nil }
-        guard case .array(let items) = value else {
-            fail(o.path(name), "expected an array, found \(value.typeName)")
-            return nil
-        }
-        return items
+        json.array(required(o, name), at: o.path(name))
     }
 
     /// Distinct IDs in `range`, in any order; returned sorted. `emptyWhenZero` words the message for a list that

@@ -153,23 +153,19 @@ extension VendorList {
     }
 }
 
+/// Reads a vendor list with `JSONReader`; every member it reads is required.
 private struct VendorListReader {
-    var problems: [ValidationProblem] = []
+    var json = JSONReader()
+    var problems: [ValidationProblem] { json.problems }
 
-    mutating func fail(_ path: String, _ message: String) {
-        problems.append(ValidationProblem(path: path, message: message))
-    }
+    mutating func fail(_ path: String, _ message: String) { json.fail(path, message) }
 
     mutating func members(_ value: JSONValue?, _ path: String) -> [(String, JSONValue)]? {
         guard let value else {
             fail(path, "missing")
             return nil
         }
-        guard case .object(let members) = value else {
-            fail(path, "expected an object, found \(value.typeName)")
-            return nil
-        }
-        return members
+        return json.object(value, at: path)?.members
     }
 
     mutating func int(_ value: JSONValue?, _ path: String, range: ClosedRange<Int>) -> Int? {
@@ -193,11 +189,7 @@ private struct VendorListReader {
             fail(path, "missing")
             return nil
         }
-        guard let s = value.stringValue else {
-            fail(path, "expected a string, found \(value.typeName)")
-            return nil
-        }
-        return s
+        return json.string(value, at: path)
     }
 
     mutating func optionalString(_ value: JSONValue?, _ path: String) -> String? {
