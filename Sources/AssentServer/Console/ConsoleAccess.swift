@@ -112,6 +112,8 @@ final class ConsoleSessions: Sendable {
         self.store = store
         self.configuration = configuration
         self.clock = clock
+        // Made now, at start: made on the first unknown address, it would make that answer slower than the others.
+        _ = ConsoleAccounts.decoyHash
     }
 
     enum SignInError: Error {
