@@ -124,6 +124,19 @@ import Testing
         #expect(find(F.visit(.rejectAll, F.california, requests: [early, late])).isEmpty)
     }
 
+    @Test func afterRejectAllTheRecordedClickDecidesWhatCameAfter() {
+        let early = F.request("https://cdn.tracker.test/t.js", at: 200)
+        let late = F.request("https://beacon.test/hit", at: 1500)
+        var visit = F.visit(.rejectAll, F.california, requests: [early, late])
+        visit.clickedAtMs = 1000
+        #expect(find(visit).map(\.name) == ["beacon.test"])
+        // The click's time wins over the decision request, which may leave later than the click.
+        visit.requests.append(F.request("https://shop.test/v1/properties/shop/consents", at: 1800, thirdParty: false))
+        #expect(find(visit).map(\.name) == ["beacon.test"])
+        visit.clickedAtMs = 100
+        #expect(find(visit).map(\.name).sorted() == ["beacon.test", "cdn.tracker.test"])
+    }
+
     @Test func withGPCSaleSharingAndTargetingAreViolationsAndAnalyticsIsNot() {
         let visit = F.visit(
             .gpc, F.california,

@@ -3,6 +3,7 @@ import AssentScanner
 import AssentServer
 import AssentStore
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -221,6 +222,15 @@ enum FixtureSite {
             page(
                 "Revoked", request, body: "<p>A performance cookie set by the server.</p>",
                 headers: [.setCookie: "fx_perf=1; Path=/; Max-Age=31536000; SameSite=Lax"])
+        }
+        // Not linked: the US-CA test visits it alone. The server sets a listed performance cookie (the widget
+        // deletes it on Reject All) and Google Analytics' `_ga`, which the property does not list (so it stays).
+        router.get("/stale") { request, _ in
+            var headers = HTTPFields()
+            headers.append(HTTPField(name: .setCookie, value: "fx_perf=1; Path=/; Max-Age=31536000; SameSite=Lax"))
+            headers.append(
+                HTTPField(name: .setCookie, value: "_ga=GA1.1.1.1; Path=/; Max-Age=63072000; SameSite=Lax"))
+            return page("Stale", request, body: "<p>Two analytics cookies set by the server.</p>", headers: headers)
         }
         router.get("/p/:n") { request, context in
             let n = Int(context.parameters.get("n") ?? "") ?? 0

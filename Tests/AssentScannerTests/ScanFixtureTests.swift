@@ -119,6 +119,33 @@ struct ScanFixtureTests {
         }
     }
 
+    @Test("after Reject All in US-CA: a listed cookie is deleted, an unlisted analytics cookie is not, and says so")
+    func notDeletedAfterRejectAll() async throws {
+        try await FixtureSite.run { fixture in
+            let observations = try await ScanRunner(
+                request: fixture.request(["/stale"], regions: ["US-CA"], maxPages: 1), logger: Self.logger
+            ).run { _, _ in }
+            let rejected = try Self.visit(observations, "/stale", .rejectAll, region: "US-CA")
+            #expect(rejected.clicked)
+            let click = try #require(rejected.clickedAtMs)
+            #expect(click > 0 && click < rejected.durationMs)
+            // Both were there before the click (US-CA allows performance until the visitor says no).
+            #expect(Set(rejected.cookiesBeforeClick.map(\.name)).isSuperset(of: ["fx_perf", "_ga"]))
+            #expect(!rejected.cookies.contains { $0.name == "fx_perf" })
+            #expect(rejected.cookies.contains { $0.name == "_ga" })
+
+            let classifier = Classifier(property: fixture.property, database: try CookieDatabase.bundled())
+            let violations = Violations.find(
+                in: observations.visits, property: fixture.property, classifier: classifier,
+                assentOrigin: fixture.assentOrigin)
+            let stale = violations.filter { $0.rule == .notDeletedAfterRejectAll }
+            #expect(stale.map(\.name) == ["_ga"], "\(violations)")
+            #expect(stale.first?.source == .openCookieDatabase)
+            // Before any choice nothing is wrong in an opt-out region.
+            #expect(!violations.contains { $0.visit == .beforeChoice })
+        }
+    }
+
     @Test("the demo site scans clean in FR and US-CA")
     func demoIsClean() async throws {
         try await FixtureSite.run { fixture in

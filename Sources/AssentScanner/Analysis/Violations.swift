@@ -206,11 +206,12 @@ public enum Violations {
     }
 
     /// From when a visit's requests are judged (milliseconds after navigation), nil: not at all. After Reject
-    /// All only what follows the click counts, and the click is known by the decision it sends (the first
-    /// request to the property's `consents`); without it, an opt-in region's visit is judged whole (nothing
-    /// optional was allowed before the click either) and any other is not judged.
+    /// All only what follows the click counts: the click's time where the browser side recorded it, else the
+    /// decision it sends (the first request to the property's `consents`); without either, an opt-in region's
+    /// visit is judged whole (nothing optional was allowed before the click either) and any other is not judged.
     static func requestsJudgedFrom(_ visit: VisitRecord, property: Property) -> Int? {
         guard visit.kind == .rejectAll else { return 0 }
+        if let clicked = visit.clickedAtMs { return clicked }
         let decision = visit.requests.filter {
             URLComponents(string: $0.url)?.path == "/v1/properties/\(property.id)/consents"
         }.map(\.atMs).min()

@@ -202,7 +202,9 @@ struct PageVisit: Sendable {
             record.bannerShown = try await waitForButton(action, session: session)
             if record.bannerShown {
                 record.cookiesBeforeClick = try await cookies(context: context, recorder: recorder)
+                let clickedAt = recorder.ms()
                 record.clicked = try await click(action, session: session)
+                if record.clicked { record.clickedAtMs = clickedAt }
                 // The click's own work (the decision's POST, scripts it lets run) starts now; wait for it to end.
                 recorder.state.withLock { $0.lastActivity = .now }
                 try await waitQuiet(recorder)
