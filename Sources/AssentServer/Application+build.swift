@@ -143,16 +143,17 @@ func buildRouter(
     router.addRoutes(ConsentController(service: service).endpoints, atPath: "/v1")
     router.addRoutes(RequestController(service: requests).endpoints, atPath: "/v1")
     router.addRoutes(AnalyticsController(service: service, logger: requests.logger).endpoints, atPath: "/v1")
+    let sessions = ConsoleSessions(
+        store: service.store, configuration: service.configuration, clock: { ConsentService.now() })
     let scanService =
         scans
         ?? ScanService(
             store: service.store, assentOrigin: service.configuration.baseURL, logger: requests.logger)
-    router.addRoutes(ScanController(consent: service, scans: scanService).endpoints, atPath: "/v1")
+    router.addRoutes(
+        ScanController(consent: service, scans: scanService, sessions: sessions).endpoints, atPath: "/v1")
     try PageController(service: requests).addRoutes(to: router)
     LedgerController(service: service).addRoutes(to: router)
     try SiteController(service: service).addRoutes(to: router)
-    let sessions = ConsoleSessions(
-        store: service.store, configuration: service.configuration, clock: { ConsentService.now() })
     router.addRoutes(PropertyAdminController(service: service, sessions: sessions).endpoints, atPath: "/v1")
     try ConsoleController(store: service.store, sessions: sessions, logger: requests.logger).addRoutes(to: router)
     SignalsController<AssentRequestContext>().addRoutes(to: router)

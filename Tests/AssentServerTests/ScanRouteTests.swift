@@ -110,6 +110,32 @@ struct ScanRouteTests {
             #expect(html.text.contains("<html") && !html.text.contains("<script"))
             // The scanner's own requests were never the server's to record.
             #expect(try await TestServer.store(configuration).treeSize(log: 0) == 0)
+            // Starting it is in the audit log, with who did it.
+            let audit = try await TestServer.store(configuration).auditEvents(AuditFilter(action: "scan.create"))
+            #expect(audit.map(\.target) == [id])
+            #expect(audit.first?.actor.hasPrefix("token:") == true)
+        }
+    }
+
+    @Test func consoleSessionsFollowTheirRoleAndPropertiesOnScans() async throws {
+        let configuration = TestServer.configuration()
+        try await TestServer.withRouter(configuration) { client in
+            try await ConsoleRouteTests.account(configuration, "viewer@example.org", .viewer)
+            try await ConsoleRouteTests.account(configuration, "other@example.org", .editor, properties: ["other"])
+            let body = #"{"startURLs":["\#(Self.unreachable)"]}"#
+            var viewer = ConsoleBrowser()
+            #expect(
+                try await viewer.signIn(client, "viewer@example.org", ConsoleRouteTests.password).status == .seeOther)
+            let asViewer: HTTPFields = [.cookie: viewer.cookieHeader]
+            #expect(try await client.get(Self.scans, asViewer).status == .ok)
+            try expectError(try await client.post(Self.scans, json: body, asViewer), .forbidden, code: "forbidden")
+            var other = ConsoleBrowser()
+            #expect(try await other.signIn(client, "other@example.org", ConsoleRouteTests.password).status == .seeOther)
+            let asOther: HTTPFields = [.cookie: other.cookieHeader]
+            try expectError(try await client.get(Self.scans, asOther), .forbidden, code: "forbidden")
+            try expectError(try await client.post(Self.scans, json: body, asOther), .forbidden, code: "forbidden")
+            // Nothing was queued.
+            #expect(try await TestServer.store(configuration).scans(property: "demo", limit: 10).isEmpty)
         }
     }
 

@@ -6,10 +6,12 @@ import Hummingbird
 import NIOCore
 
 /// Compliance scans over the admin API (docs/scanning.md): queue one, list them, read one with its report, and
-/// the report as the HTML page a privacy officer keeps.
+/// the report as the HTML page a privacy officer keeps. Admin API tokens may do everything; a console session
+/// follows its role (editors and owners start scans, every role reads them) and its property limits.
 struct ScanController<Context: RequestContext>: Sendable {
     let consent: ConsentService
     let scans: ScanService
+    let sessions: ConsoleSessions
 
     /// The report page holds no script and loads nothing: its styles are inline.
     static var reportPolicy: String {
@@ -25,13 +27,17 @@ struct ScanController<Context: RequestContext>: Sendable {
         return routes
     }
 
-    private func authorize(_ request: Request) async throws {
-        _ = try await APITokens.authorize(
-            store: consent.store, header: request.headers[.authorization], scope: .admin, property: nil)
+    /// The token's or the signed-in person's right to `permission` on the route's property.
+    private func authorize(
+        _ request: Request, _ context: Context, _ permission: ConsolePermission, write: Bool = false
+    ) async throws -> AdminActor {
+        let actor = try await sessions.actor(request, context: context, write: write)
+        try actor.require(permission, property: try context.parameters.require("property"))
+        return actor
     }
 
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {
-        try await authorize(request)
+        let actor = try await authorize(request, context, .editProperties, write: true)
         let property = try await consent.property(try context.parameters.require("property")).current.property
         var members: [String: JSONValue] = [:]
         if request.headers[.contentType] != nil || (request.headers[.contentLength].flatMap { Int($0) } ?? 0) > 0 {
@@ -66,6 +72,12 @@ struct ScanController<Context: RequestContext>: Sendable {
             property: property, startURLs: try strings("startURLs"), regions: try strings("regions"),
             maxPages: try int("maxPages"), depth: try int("depth"))
         let scan = try await scans.enqueue(property: property, options: options, trigger: "api")
+        try await consent.store.appendAudit(
+            actor.audit(
+                "scan.create", target: scan.id, property: property.id,
+                summary:
+                    "\(options.startURLs.count) start URL(s), regions \(options.regions.map(\.code).joined(separator: ",")), at most \(options.maxPages) page(s)",
+                at: sessions.clock()))
         return jsonResponse(
             status: .accepted,
             headers: [.location: "/v1/admin/properties/\(property.id)/scans/\(scan.id)", .cacheControl: "no-store"],
@@ -73,7 +85,7 @@ struct ScanController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
-        try await authorize(request)
+        _ = try await authorize(request, context, .readProperties)
         let id = try await consent.property(try context.parameters.require("property")).current.property.id
         let found = try await consent.store.scans(property: id, limit: 100)
         return jsonResponse(
@@ -81,7 +93,7 @@ struct ScanController<Context: RequestContext>: Sendable {
     }
 
     private func stored(_ request: Request, _ context: Context) async throws -> StoredScan {
-        try await authorize(request)
+        _ = try await authorize(request, context, .readProperties)
         let id = try await consent.property(try context.parameters.require("property")).current.property.id
         let scanID = try context.parameters.require("scan")
         guard scanID.utf8.count <= 64, let scan = try await consent.store.scan(id: scanID), scan.property == id else {
