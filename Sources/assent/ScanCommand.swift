@@ -30,7 +30,10 @@ extension Assent {
         @Option(help: "Link depth from the start URLs (0 to 10; default 3).") var depth: Int?
         @Option(help: "Write the JSON report here.") var json: String?
         @Option(help: "Write the HTML report here.") var html: String?
-        @Flag(help: "Save the proposed cookie list as a new revision of the property (in the data directory's store).")
+        @Flag(
+            help:
+                "Save the proposed cookie list as a new revision of the property (with --server through its API, else in the data directory's store)."
+        )
         var apply = false
         @Option(help: "Ask this Assent server to run the scan (its admin API), e.g. http://127.0.0.1:8080.")
         var server: String?
@@ -156,13 +159,21 @@ extension Assent {
         private func call(_ method: String, _ url: String, token: String, body: JSONValue? = nil) async throws
             -> JSONValue
         {
+            try await exchange(method, url, token: token, body: body.map { CanonicalJSON.bytes($0) }).json
+        }
+
+        /// One admin API call with raw bytes and extra headers; answers the JSON and the ETag.
+        private func exchange(
+            _ method: String, _ url: String, token: String, body: [UInt8]? = nil, ifMatch: String? = nil
+        ) async throws -> (json: JSONValue, etag: String?) {
             guard let parsed = URL(string: url) else { throw CLIError("\(url) is not a URL") }
             var request = URLRequest(url: parsed)
             request.httpMethod = method
             request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+            if let ifMatch { request.setValue(ifMatch, forHTTPHeaderField: "If-Match") }
             if let body {
                 request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-                request.httpBody = Data(CanonicalJSON.bytes(body))
+                request.httpBody = Data(body)
             }
             let data: Data
             let response: URLResponse
@@ -178,12 +189,13 @@ extension Assent {
                     json["error"]?["message"]?.stringValue ?? String(decoding: data.prefix(200), as: UTF8.self)
                 throw CLIError("\(method) \(url): \(status): \(message)")
             }
-            return json
+            return (json, (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "ETag"))
         }
 
         // MARK: Applying
 
         private func applyProposal(_ report: ScanReport) async throws {
+            if let server { return try await applyOnServer(report, server: server) }
             try await database.withStore(data) { store in
                 guard let current = try await store.currentProperty(id: property)?.property else {
                     throw CLIError("--apply: no property \(property) in the data directory's store")
@@ -196,6 +208,34 @@ extension Assent {
                         ? "applied the proposed cookie list: property \(property) revision \(revision.revision), policy version \(revision.property.policyVersion)"
                         : "the proposed cookie list is the property's already: nothing changed")
             }
+        }
+
+        /// Through the server's property API: read the document with its ETag, save it with `If-Match`, so an
+        /// edit made meanwhile in the console is refused (412) rather than overwritten.
+        private func applyOnServer(_ report: ScanReport, server: String) async throws {
+            guard let token = token ?? env("ASSENT_ADMIN_TOKEN") else {
+                throw CLIError("--apply with --server needs --token (or ASSENT_ADMIN_TOKEN)")
+            }
+            let base = server.hasSuffix("/") ? String(server.dropLast()) : server
+            let url = "\(base)/v1/admin/properties/\(property)"
+            let (document, etag) = try await exchange("GET", url, token: token)
+            guard let etag else { throw CLIError("--apply: the server gave no ETag for property \(property)") }
+            let current: Property
+            do {
+                current = try Property.decode(document)
+            } catch {
+                throw CLIError("--apply: the server's document of property \(property) does not read: \(error)")
+            }
+            let next = report.proposal.applied(to: current)
+            if next == current {
+                print("the proposed cookie list is the property's already: nothing changed")
+                return
+            }
+            let (saved, _) = try await exchange(
+                "PUT", url, token: token, body: Array(next.documentJSON().utf8), ifMatch: etag)
+            print(
+                "applied the proposed cookie list on \(base): property \(property), policy version "
+                    + "\(saved["policyVersion"]?.intValue.map(String.init) ?? "?")")
         }
     }
 }
