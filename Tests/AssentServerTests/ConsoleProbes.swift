@@ -57,8 +57,28 @@ struct ConsoleProbes: Sendable {
         return (csrfCookie + "; " + String(try #require(header.split(separator: ";").first)), token)
     }
 
+    /// Each operation's own probes; before those of a form's POST, a body that is not a form (415) and a form that
+    /// cannot be read (400), which every console form answers before looking at anything else.
     func probes(for operation: OpenAPISpec.Operation, client: some TestClientProtocol, admin: String) async throws
         -> [Probe]?
+    {
+        guard var found = try await specific(for: operation, client: client, admin: admin) else { return nil }
+        if operation.name.hasPrefix("POST /admin/"), let uri = found.first?.uri {
+            found.insert(
+                contentsOf: [
+                    Probe(
+                        name: "not a form", uri: uri, headers: [.contentType: "application/json"],
+                        body: ByteBuffer(string: "{}")),
+                    Probe(
+                        name: "unreadable form", uri: uri,
+                        headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "a=%zz")),
+                ], at: 0)
+        }
+        return found
+    }
+
+    private func specific(for operation: OpenAPISpec.Operation, client: some TestClientProtocol, admin: String)
+        async throws -> [Probe]?
     {
         let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
         func post(_ name: String, _ uri: String, cookie: String, _ body: String) -> Probe {

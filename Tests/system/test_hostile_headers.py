@@ -136,7 +136,7 @@ def routes(port, data):
     token = made.stdout.strip()
     values = {
         "property": "demo", "subject": decision["subject"], "record": decision.get("recordId") or decision.get("id") or "x",
-        "secret": secret, "id": filed["id"], "hash": "0" * 64, "file": "index.html",
+        "secret": secret, "id": filed["id"], "hash": "0" * 64, "file": "index.html", "scan": "no-such-scan",
     }
     status, spec = call(port, "GET", "/openapi.json")
     assert status == 200
