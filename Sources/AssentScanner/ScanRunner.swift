@@ -42,16 +42,6 @@ public struct ScanRequest: Sendable {
         self.hostResolverRules = hostResolverRules
         self.chromium = chromium
     }
-
-    /// One opt-in and one opt-out region of the property (France and California when its rules name them).
-    public static func defaultRegions(for property: Property) -> [Region] {
-        func pick(_ regime: Regime, preferring preferred: String) -> Region? {
-            let codes = property.regimes.rules.filter { $0.regime == regime }.flatMap(\.regions)
-            return Region(codes.contains(preferred) ? preferred : codes.first ?? "")
-        }
-        let regions = [pick(.optIn, preferring: "FR"), pick(.optOut, preferring: "US-CA")].compactMap { $0 }
-        return regions.isEmpty ? [Region("FR")!, Region("US-CA")!] : regions
-    }
 }
 
 public struct ScanProgress: Sendable, Equatable {

@@ -126,3 +126,21 @@ import Testing
         #expect(resolveRegion(header: header, default: Region("JP")!).code == "JP")
     }
 }
+
+@Suite struct RepresentativeRegionTests {
+    @Test func theStandardRulesGiveFranceAndCalifornia() {
+        #expect(RegimeRules.standard.representativeRegions.map(\.code) == ["FR", "US-CA"])
+    }
+
+    @Test func otherRulesGiveTheirOwnRegionsAndSkipOnesAMoreSpecificRuleOverrides() {
+        let rules = RegimeRules(rules: [
+            RegimeRule(regime: .optOut, regions: ["US-VA"]),
+            RegimeRule(regime: .optIn, regions: ["US-VA", "DE"]),
+        ])
+        // US-VA is named by the opt-in rule too, but the opt-out rule comes first and wins it.
+        #expect(rules.representativeRegions.map(\.code) == ["DE", "US-VA"])
+        let optInOnly = RegimeRules(rules: [RegimeRule(regime: .optIn, regions: ["IT"])])
+        #expect(optInOnly.representativeRegions.map(\.code) == ["IT"])
+        #expect(RegimeRules(rules: []).representativeRegions.map(\.code) == ["FR", "US-CA"])
+    }
+}

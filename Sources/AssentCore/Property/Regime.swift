@@ -85,6 +85,20 @@ public struct RegimeRules: Sendable, Equatable {
 
     public func regime(for region: Region) -> Regime { rule(for: region).regime }
 
+    /// One region the rules put under opt-in and one under opt-out (France and California where they are), the two
+    /// regimes that decide what may run before a choice: what a compliance scan visits when told no regions. A
+    /// region is taken only if the rules really resolve it to that regime (a more specific rule may override it);
+    /// rules that name neither regime give France and California.
+    public var representativeRegions: [Region] {
+        func pick(_ regime: Regime, preferring preferred: String) -> Region? {
+            let codes = rules.filter { $0.regime == regime }.flatMap(\.regions).compactMap { Region($0) }
+                .filter { self.regime(for: $0) == regime }
+            return codes.first { $0.code == preferred } ?? codes.first
+        }
+        let regions = [pick(.optIn, preferring: "FR"), pick(.optOut, preferring: "US-CA")].compactMap { $0 }
+        return regions.isEmpty ? [Region("FR")!, Region("US-CA")!] : regions
+    }
+
     /// EU member states, the other EEA states, the United Kingdom and Switzerland.
     public static let optInCountries = [
         "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT",

@@ -47,7 +47,7 @@ public struct ScanOptions: Sendable, Equatable {
             }
             if !resolved.contains(region) { resolved.append(region) }
         }
-        if resolved.isEmpty { resolved = ScanRequest.defaultRegions(for: property) }
+        if resolved.isEmpty { resolved = property.regimes.representativeRegions }
         guard resolved.count <= 10 else { throw invalid("regions: at most 10 regions") }
         let pages = maxPages ?? settings.maxPages
         guard (1...ScanSettings.maximumPagesLimit).contains(pages) else {
