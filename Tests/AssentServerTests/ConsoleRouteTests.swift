@@ -362,9 +362,15 @@ struct ConsoleRouteTests {
     }
 
     @Test func everyLanguageHasEveryText() throws {
-        let texts = try ConsoleTexts()
-        #expect(!texts.keys("en").isEmpty)
-        #expect(texts.keys("es") == texts.keys("en"))
+        let catalogue = try TextCatalogue()
+        #expect(catalogue.sections("en").contains("console"))
+        for lang in TextCatalogue.languages {
+            #expect(catalogue.sections(lang) == catalogue.sections("en"), "sections of \(lang)")
+            for section in catalogue.sections("en") {
+                #expect(!catalogue.keys(section, "en").isEmpty)
+                #expect(catalogue.keys(section, lang) == catalogue.keys(section, "en"), "\(section) in \(lang)")
+            }
+        }
     }
 }
 

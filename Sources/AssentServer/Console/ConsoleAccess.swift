@@ -5,21 +5,30 @@ import HTTPTypes
 import Hummingbird
 
 /// What someone may do in the console and the admin API. The one table of who may do what is `AccountRole.allows`.
-enum ConsolePermission: String, Sendable {
+enum ConsolePermission: String, Sendable, CaseIterable {
     case readProperties
     case editProperties
+    case runScans
+    case readAnalytics
+    case readRequests
+    case workRequests
+    case readRecords
+    case manageTokens
     case managePeople
     case readAudit
 }
 
 extension AccountRole {
-    /// The one place roles are checked: owner everything; editor properties (and scans); privacy requests and
-    /// records; viewer reads. The audit log shows everyone's changes and addresses, so only owners read it.
+    /// The one place roles are checked: owner everything; editor properties and scans; privacy requests, exports
+    /// and consent records; viewer reads properties, scans and analytics. Requests and records hold personal data,
+    /// so a viewer does not read them. The audit log shows everyone's changes and addresses, and tokens act for
+    /// machines with every permission, so only owners read the one and manage the other.
     func allows(_ permission: ConsolePermission) -> Bool {
         switch permission {
-        case .readProperties: true
-        case .editProperties: self == .owner || self == .editor
-        case .managePeople, .readAudit: self == .owner
+        case .readProperties, .readAnalytics: true
+        case .editProperties, .runScans: self == .owner || self == .editor
+        case .readRequests, .workRequests, .readRecords: self == .owner || self == .privacy
+        case .manageTokens, .managePeople, .readAudit: self == .owner
         }
     }
 }

@@ -32,13 +32,27 @@ struct ConsoleController<Context: RequestContext>: Sendable {
         csrfTokens = CSRFTokens(store: store)
         texts = try ConsoleTexts()
         var library = MustacheLibrary()
-        for name in ["layout", "sign-in", "setup", "message", "overview", "people", "audit"] {
+        for name in Self.templates {
             try library.register(try Resources.text("console/\(name).mustache"), named: name)
         }
         self.library = library
         stylesheet = StaticAsset(
             bytes: try Resources.bytes("console/console.css"), contentType: "text/css; charset=utf-8",
             cacheControl: "public, max-age=3600, must-revalidate")
+    }
+
+    /// The console's templates, `Resources/console/<name>.mustache`.
+    static var templates: [String] {
+        ["layout", "sign-in", "setup", "message", "overview", "people", "audit"]
+    }
+
+    /// The navigation: a page's path, its title's key, and the permission that shows it.
+    static var sections: [(path: String, key: String, permission: ConsolePermission)] {
+        [
+            ("/admin/", "overview", .readProperties),
+            ("/admin/people", "people", .managePeople),
+            ("/admin/audit", "audit", .readAudit),
+        ]
     }
 
     func addRoutes(to router: Router<Context>) {
@@ -415,14 +429,8 @@ struct ConsoleController<Context: RequestContext>: Sendable {
             "isEnglish": page.lang == "en", "isSpanish": page.lang == "es",
         ]
         if let actor = page.actor, let account = actor.account {
-            var items: [[String: Any]] = [
-                ["href": "/admin/", "label": page.t["overview"]!, "current": current == "overview"]
-            ]
-            if actor.allows(.managePeople) {
-                items.append(["href": "/admin/people", "label": page.t["people"]!, "current": current == "people"])
-            }
-            if actor.allows(.readAudit) {
-                items.append(["href": "/admin/audit", "label": page.t["audit"]!, "current": current == "audit"])
+            let items: [[String: Any]] = Self.sections.filter { actor.allows($0.permission) }.map {
+                ["href": $0.path, "label": page.t[$0.key] ?? $0.key, "current": current == $0.key]
             }
             layout["nav"] = [
                 "items": items,
