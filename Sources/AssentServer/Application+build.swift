@@ -155,7 +155,9 @@ func buildRouter(
     LedgerController(service: service).addRoutes(to: router)
     try SiteController(service: service).addRoutes(to: router)
     router.addRoutes(PropertyAdminController(service: service, sessions: sessions).endpoints, atPath: "/v1")
-    try ConsoleController(store: service.store, sessions: sessions, logger: requests.logger).addRoutes(to: router)
+    try ConsoleController(
+        consent: service, requests: requests, scans: scanService, sessions: sessions, logger: requests.logger
+    ).addRoutes(to: router)
     SignalsController<AssentRequestContext>().addRoutes(to: router)
     let store = service.store
     ReadinessController<AssentRequestContext>(check: { _ = try await store.treeSize(log: 0) }).addRoutes(to: router)

@@ -18,6 +18,10 @@ struct ConsoleController<Context: RequestContext>: Sendable {
     }
 
     let store: any AssentStorage
+    /// The services behind the pages: the console works through them, as the admin JSON API does.
+    let consent: ConsentService
+    let requests: RequestService
+    let scans: ScanService
     let sessions: ConsoleSessions
     let csrfTokens: CSRFTokens
     let texts: ConsoleTexts
@@ -25,8 +29,14 @@ struct ConsoleController<Context: RequestContext>: Sendable {
     let stylesheet: StaticAsset
     let logger: Logger
 
-    init(store: any AssentStorage, sessions: ConsoleSessions, logger: Logger) throws {
-        self.store = store
+    init(
+        consent: ConsentService, requests: RequestService, scans: ScanService, sessions: ConsoleSessions,
+        logger: Logger
+    ) throws {
+        store = consent.store
+        self.consent = consent
+        self.requests = requests
+        self.scans = scans
         self.sessions = sessions
         self.logger = logger
         csrfTokens = CSRFTokens(store: store)
