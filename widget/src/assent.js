@@ -213,6 +213,7 @@
   let identity = options.identity || win.assentIdentity; // a signed-in reader's token, dropped if refused
   let signalsRequested = false, beaconSent = false;
   let bannerEl = null, overlayEl = null, dialogEl = null, focusBeforeDialog = null;
+  let bannerShown = null; // the promise that the banner is in the page (null: none was asked for)
   const changeListeners = [];
 
   // Shared with assent-signals.js (window.assent._s). q, l, n, p: see installApiStubs; g: the signals (server-encoded
@@ -220,6 +221,32 @@
   // c(), d(): the config and the decision; f and x are set by the signals script (its event hook and what it adds
   // to a consent body).
   const bridge = { q: [], l: [], n: 0, g: null, c: () => config, d: () => decision };
+
+  // ---- What the banner must not wait for ------------------------------------------------------------------------
+
+  // The beacon, keeping the config for the next view and the IAB locator frames wait until the banner (if one is
+  // to show) is in the page and the next frame is painted, then run each in a task of its own: none of them delays
+  // the banner's frame or makes one long task of it. (A hidden tab paints no frame: then 100 ms after.) Work that
+  // must not be lost (keep) runs at once if the page is left before.
+  let bannerSettled; // called once the banner is in the page, or is known not to come
+  const bannerDone = new Promise(resolve => (bannerSettled = resolve));
+  const leftUndone = new Set();
+  const afterBanner = (work, keep) => {
+    let done = 0;
+    const run = () => {
+      if (done++) return;
+      leftUndone.delete(run);
+      work();
+    };
+    if (keep) leftUndone.add(run);
+    bannerDone
+      .then(() => new Promise(painted => {
+        setTimeout(painted, 100);
+        win.requestAnimationFrame?.(() => setTimeout(painted));
+      }))
+      .then(run);
+  };
+  win.addEventListener("pagehide", () => leftUndone.forEach(run => run()));
 
   // ---- What the banner waits for: the config and the stylesheet -------------------------------------------
 
@@ -251,12 +278,12 @@
       fetched => {
         config = fetched;
         const kept = (configCache = { at: Date.now(), v: fetched });
-        // kept for the next view in a task of its own: the banner does not wait for the write
-        setTimeout(() => {
+        // kept for the next view, once the banner is painted
+        afterBanner(() => {
           try {
             localStorage.setItem(configCacheKey, JSON.stringify(kept));
           } catch (e) {}
-        });
+        }, 1);
         return fetched;
       },
       error => {
@@ -535,11 +562,14 @@
   };
 
   // One beacon per view that shows the banner or the preferences to a visitor without a decision; it carries no ID.
-  const beaconOnce = event => {
+  // The banner's is sent once the banner is painted (later).
+  const beaconOnce = (event, later) => {
     if (beaconSent || isValid(decision, nowSeconds())) return;
     beaconSent = true;
     const url = apiBase + "/events" + (region ? "?region=" + encodeURIComponent(region) : "");
-    navigator.sendBeacon?.(url, JSON.stringify({ event, policyVersion: config.policyVersion, lang: config.lang || lang }));
+    const body = JSON.stringify({ event, policyVersion: config.policyVersion, lang: config.lang || lang });
+    const send = () => navigator.sendBeacon?.(url, body);
+    later ? afterBanner(send, 1) : send();
   };
 
   const showBanner = () => {
@@ -563,8 +593,8 @@
     actions.append(button(texts.preferences, () => showPreferences(), "assent-btn assent-2"));
     wrap.append(text, actions);
     banner.append(wrap);
-    // the beacon once the banner is in (a request less before it)
-    show(banner).then(() => banner.isConnected && beaconOnce("banner_shown"));
+    // the beacon once the banner is in (a request less before it), sent once it is painted
+    bannerShown = show(banner).then(() => banner.isConnected && beaconOnce("banner_shown", 1));
   };
 
   // The preferences dialog; forSale: opened by "Do not sell", focus goes to the sale switch.
@@ -658,9 +688,9 @@
     event.preventDefault();
     showPreferences(opener.hasAttribute("data-assent-do-not-sell"));
   });
-  // The IAB locator frames tell frames that a CMP is on the page.
-  const addLocatorFrames = () => {
-    for (const api of IAB_APIS) {
+  // The IAB locator frames (of the APIs apis) tell frames that a CMP is on the page.
+  const addLocatorFrames = apis => {
+    for (const api of apis) {
       if (win.frames[api + "Locator"]) continue;
       const frame = element("iframe");
       frame.name = api + "Locator";
@@ -668,23 +698,13 @@
       doc.body.prepend(frame);
     }
   };
-  const placeLocatorFrames = () =>
-    doc.body ? addLocatorFrames() : doc.addEventListener("DOMContentLoaded", addLocatorFrames);
-  // Each frame costs the main thread about 10 ms (a browsing context each): with a banner to show, they are added
-  // once the config and the stylesheet are in and the next frame is painted, so the banner never waits for them.
-  // Until then the page's own calls reach the stubs. (A hidden tab paints no frame: then 100 ms after.)
-  if (undecided) {
-    loadConfig()
-      .catch(() => {})
-      .then(() => stylesheet)
-      .then(() => new Promise(painted => {
-        setTimeout(painted, 100);
-        win.requestAnimationFrame?.(() => setTimeout(painted));
-      }))
-      .then(placeLocatorFrames);
-  } else {
-    placeLocatorFrames();
-  }
+  const placeLocatorFrames = apis =>
+    doc.body ? addLocatorFrames(apis) : doc.addEventListener("DOMContentLoaded", () => addLocatorFrames(apis));
+  // Each frame costs the main thread about 10 ms or more (a browsing context each): without a decision they are
+  // added after the banner is painted, one per task, so the banner never waits for them. Until then the page's own
+  // calls reach the stubs.
+  if (undecided) for (const api of IAB_APIS) afterBanner(() => placeLocatorFrames([api]));
+  else placeLocatorFrames(IAB_APIS);
   // Gated scripts and frames added later (while parsing, or by the page's scripts) are gated as they come.
   new MutationObserver(mutations => {
     for (const mutation of mutations) {
@@ -711,6 +731,7 @@
       }
     }
     applyChoices(kept);
+    bannerSettled(); // no banner to wait for, unless the policy version moved (then the banner does not wait)
     const checkConfig = loaded => {
       // a signed-in reader's newer decision (made elsewhere) wins
       if (unixSeconds(loaded.decision?.recordedAt) > decision.t) return applyChoices(adoptDecision(loaded.decision));
@@ -752,6 +773,9 @@
     configCache = config = null;
     loadConfig()
       .then(() => (config.decision ? applyChoices(adoptDecision(config.decision)) : (applySignals(config.signals), askForDecision(null))))
-      .catch(() => {});
+      .catch(() => {})
+      .then(() => bannerShown)
+      .catch(() => {})
+      .then(bannerSettled);
   }
 })();
