@@ -3,7 +3,9 @@
 Each load starts a cold headless Chromium (a fresh profile, so no cache, no cookies, no stored config) and drives it
 over the DevTools protocol (websocket-client). A script added before the page's own records, on the page's clock
 (performance.now(), 0 at navigation start), when the target enters the page ("in the page": the page's heading for
-the empty page, the banner .assent-b for the widget pages) and when the frame after it has been rendered ("shown").
+the empty page, the banner .assent-b for the widget pages), when the frame after it has been rendered ("shown": the
+first timer after the next animation frame) and when that frame was presented ("painted": Element Timing's renderTime
+of the target's first text, whole milliseconds; it also counts the compositor, so it is later and noisier).
 Beside it: the layout shift within 300 ms after (CLS), the main thread's script time until shown
 (Performance.getMetrics ScriptDuration; the empty page's is the floor of the measuring script itself), and when
 each of the widget's requests started and finished.
@@ -50,6 +52,17 @@ PROBE = r"""
       if (!el || !el.isConnected) return;
       seen = true;
       const inPage = performance.now();
+      // Element Timing: when the target's first text is presented (the attribute is set before the next frame)
+      const text = el.matches("h1, p") ? el : el.querySelector("p");
+      window.__benchPainted = new Promise(painted => {
+        try {
+          new PerformanceObserver(list => {
+            for (const e of list.getEntries()) if (e.identifier == "bench") painted(e.renderTime || e.loadTime);
+          }).observe({ type: "element", buffered: true });
+          text.setAttribute("elementtiming", "bench");
+        } catch (e) {}
+        setTimeout(() => painted(NaN), 3000);
+      });
       // the frame that shows it: after the next animation frame's rendering
       requestAnimationFrame(() => setTimeout(() => resolve({ inPage, shown: performance.now() })));
     };
@@ -163,6 +176,8 @@ def cold_load(chromium, url, selector):
         # the main thread's script time until the target showed (what the banner waited for, the measuring included)
         metrics = {m["name"]: m["value"] for m in tools.call("Performance.getMetrics")["metrics"]}
         value["script"] = metrics.get("ScriptDuration", 0) * 1000
+        value["painted"] = tools.call("Runtime.evaluate", expression="window.__benchPainted", awaitPromise=True,
+                                      returnByValue=True)["result"].get("value", float("nan"))
         value["shift"] = tools.call("Runtime.evaluate", expression="window.__benchShift", awaitPromise=True,
                                     returnByValue=True)["result"]["value"]
         # when each request started, on the page's clock (the document's request is its start)
@@ -228,16 +243,23 @@ def main():
         values = sorted(values)
         return f"{statistics.median(values):6.1f} ({values[0]:.1f}–{values[-1]:.1f})"
 
+    def median_of(values, key):  # NaN (no Element Timing entry) left out
+        present = [v[key] for v in values if v[key] == v[key]]
+        return statistics.median(present) if present else float("nan")
+
     floor = statistics.median(v["shown"] for v in results[cases[0][0]])
+    painted_floor = median_of(results[cases[0][0]], "painted")
     print(f"{args.loads} cold loads each, interleaved; ms from navigation start, median (range)")
-    print(f"{'':34} {'in the page':>11} {'shown':>20} {'vs heading':>10} {'script ms':>20} {'CLS':>6}")
+    print(f"{'':34} {'in the page':>11} {'shown':>20} {'vs heading':>10} {'painted':>8} {'vs':>6} "
+          f"{'script ms':>20} {'CLS':>6}")
     for name, _, _ in cases:
         values = results[name]
         shown = statistics.median(v["shown"] for v in values)
+        painted = median_of(values, "painted")
         cls = max(v["shift"] for v in values)
         in_page = statistics.median(v["inPage"] for v in values)
         print(f"{name:34} {in_page:11.1f} {summary([v['shown'] for v in values]):>20} {shown - floor:+10.1f} "
-              f"{summary([v['script'] for v in values]):>20} {cls:6.3f}")
+              f"{painted:8.0f} {painted - painted_floor:+6.0f} {summary([v['script'] for v in values]):>20} {cls:6.3f}")
     print("\nthe widget's requests: started–finished, ms from navigation start, median")
     for name, _, _ in cases[1:]:
         if not results[name][0]["requests"]:
