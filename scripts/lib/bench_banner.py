@@ -7,7 +7,10 @@ the empty page, the banner .assent-b for the widget pages), when the frame after
 first timer after the next animation frame) and when that frame was presented ("painted": Element Timing's renderTime
 of the target's first text, whole milliseconds; it also counts the compositor, so it is later and noisier).
 Beside it: the layout shift within 300 ms after (CLS), the main thread's script time until shown
-(Performance.getMetrics ScriptDuration; the empty page's is the floor of the measuring script itself), and when
+(from a DevTools trace of the load: the renderer main thread's time in script (EvaluateScript, FunctionCall,
+RunMicrotasks, v8.compile), what runs inside it included (forced layouts, frames created), from navigation start
+until shown; the empty page's is the floor of the measuring script itself; a DevTools call made after the load would
+count what the page runs after shown as well), and when
 each of the widget's requests started and finished.
 """
 
@@ -139,8 +142,40 @@ class DevTools:
             if "method" in message:
                 self.events.append(message)
 
+    def until(self, method):
+        """Reads messages until the event method, keeping every event."""
+        while True:
+            message = json.loads(self.ws.recv())
+            if "method" in message:
+                self.events.append(message)
+                if message["method"] == method:
+                    return
+
     def close(self):
         self.ws.close()
+
+
+# What the main thread spends in script, what it runs inside included (nested events are counted once)
+SCRIPT_EVENTS = {"EvaluateScript", "FunctionCall", "RunMicrotasks", "v8.compile"}
+
+
+def script_ms(trace, url, until_ms):
+    """The renderer main thread's time in script from the navigation to url until until_ms on the page's clock."""
+    start = next((e for e in trace if e.get("name") == "navigationStart"
+                  and ((e.get("args") or {}).get("data") or {}).get("documentLoaderURL") == url), None)
+    if start is None:
+        return float("nan")
+    t0, end = start["ts"], start["ts"] + until_ms * 1000
+    spans = sorted((max(e["ts"], t0), min(e["ts"] + e.get("dur", 0), end)) for e in trace
+                   if e.get("ph") == "X" and e.get("name") in SCRIPT_EVENTS and e.get("pid") == start["pid"]
+                   and e.get("tid") == start["tid"] and e["ts"] < end and e["ts"] + e.get("dur", 0) > t0)
+    total, reached = 0, t0
+    for a, b in spans:
+        a = max(a, reached)
+        if b > a:
+            total += b - a
+            reached = b
+    return total / 1000
 
 
 def cold_load(chromium, url, selector):
@@ -165,7 +200,7 @@ def cold_load(chromium, url, selector):
         tools = DevTools(page["webSocketDebuggerUrl"])
         tools.call("Page.enable")
         tools.call("Network.enable")
-        tools.call("Performance.enable")
+        tools.call("Tracing.start", categories="devtools.timeline,v8.execute,blink.user_timing", transferMode="ReportEvents")
         tools.call("Page.addScriptToEvaluateOnNewDocument", source=PROBE % json.dumps(selector))
         tools.call("Page.navigate", url=url)
         result = tools.call("Runtime.evaluate", expression="window.__bench", awaitPromise=True, returnByValue=True,
@@ -173,13 +208,15 @@ def cold_load(chromium, url, selector):
         value = result["result"].get("value")
         if not value:
             raise RuntimeError(f"no measurement: {result}")
-        # the main thread's script time until the target showed (what the banner waited for, the measuring included)
-        metrics = {m["name"]: m["value"] for m in tools.call("Performance.getMetrics")["metrics"]}
-        value["script"] = metrics.get("ScriptDuration", 0) * 1000
         value["painted"] = tools.call("Runtime.evaluate", expression="window.__benchPainted", awaitPromise=True,
                                       returnByValue=True)["result"].get("value", float("nan"))
         value["shift"] = tools.call("Runtime.evaluate", expression="window.__benchShift", awaitPromise=True,
                                     returnByValue=True)["result"]["value"]
+        # the main thread's script time until the target showed (what the banner waited for, the measuring included)
+        tools.call("Tracing.end")
+        tools.until("Tracing.tracingComplete")
+        trace = [event for e in tools.events if e["method"] == "Tracing.dataCollected" for event in e["params"]["value"]]
+        value["script"] = script_ms(trace, url, value["shown"])
         # when each request started, on the page's clock (the document's request is its start)
         sent = [e["params"] for e in tools.events if e["method"] == "Network.requestWillBeSent"]
         start = next((p["timestamp"] for p in sent if p["type"] == "Document"), None)
