@@ -199,7 +199,8 @@
   const cookieName = "assent_" + property;
   const configCacheKey = "assent:" + property + ":" + lang, signalsCacheKey = "assent:" + property + "#s";
   const nowSeconds = () => Math.floor(Date.now() / 1e3);
-  const apiBase = origin + "/v1/properties/" + encodeURIComponent(property);
+  // data-api: another base for the property's API (the console's preview answers from an unsaved draft)
+  const apiBase = options.api || origin + "/v1/properties/" + encodeURIComponent(property);
 
   let choices = {}; // in effect now, by category key
   let config = null; // the property's config for this visitor
