@@ -6,8 +6,11 @@ says so. Kept small: two pages at most."""
 
 import json
 import os
+import shutil
+import signal
 import subprocess
 import tempfile
+import time
 
 from serving import BIN, call, serve, stop
 
@@ -72,3 +75,59 @@ def test_the_demo_site_scans_clean_through_the_server_and_an_unreachable_site_is
         assert "127.0.0.1:9" in unreachable.stderr or "no visit succeeded" in unreachable.stderr
     finally:
         assert stop(process) == 0
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def process_groups():
+    """{pid: (process group, command line)} of every process still running."""
+    found = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if fields[0] != "Z":  # a zombie has ended; only its parent has not read its status yet
+            found[int(name)] = (int(fields[2]), cmdline)
+    return found
+
+
+def test_a_scans_chromium_ends_when_its_server_is_killed(monkeypatch):
+    # The server's temporary directory is the test's own, so the browser profile it starts names it.
+    data = tempfile.mkdtemp(prefix="assent-scan-kill-")
+    scratch = os.path.join(data, "tmp")
+    os.mkdir(scratch)
+    monkeypatch.setenv("TMPDIR", scratch)
+    process, base = serve(data)
+    try:
+        token = admin_token(data)
+        status, scan = call(
+            "POST", base + "/v1/admin/properties/demo/scans",
+            {"startURLs": [base + "/demo/"], "regions": ["FR", "US-CA"], "maxPages": 5, "depth": 2},
+            headers={"Authorization": "Bearer " + token})
+        assert status == 202, scan
+        # The scan's browser: its launcher and Chromium share one process group, named by the profile's path.
+        deadline = time.monotonic() + 60
+        groups = set()
+        while not groups:
+            assert time.monotonic() < deadline, "the scan started no browser"
+            groups = {g for g, line in process_groups().values() if scratch in line and "chromium" in line}
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+        deadline = time.monotonic() + 20
+        while True:
+            left = {p: line for p, (g, line) in process_groups().items() if g in groups}
+            if not left:
+                break
+            assert time.monotonic() < deadline, f"the browser outlived its server: {left}"
+            time.sleep(0.1)
+    finally:
+        if process.poll() is None:
+            stop(process)
+        shutil.rmtree(data, ignore_errors=True)

@@ -13,6 +13,10 @@ import SystemPackage
 /// A headless Chromium that Assent starts itself: a throwaway profile in a temporary directory, DevTools on a port
 /// the browser picks, third-party cookies let through (so the scan sees what a browser that allows them would store),
 /// an ordinary user agent. `close()` ends the whole process group and removes the profile.
+///
+/// The browser cannot outlive this process: it is started by a small `sh` launcher that leads its own session and
+/// reads a pipe only this process writes; the kernel closes that pipe whenever this process ends, SIGKILL included,
+/// and the launcher then kills its whole process group (itself, the browser and the browser's children).
 actor Chromium {
     let connection: DevToolsConnection
     /// "Chrome/156.0.8078.129", as the browser reports itself.
@@ -93,6 +97,11 @@ actor Chromium {
         let logPath = (profile as NSString).appendingPathComponent("chromium.log")
         let log = try FileDescriptor.open(
             FilePath(logPath), .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite])
+        // The launcher keeps the pipe from this process as fd 3 and starts the browser without it; a watcher reads
+        // the pipe and, at its end, kills the launcher's whole group (`kill -9 0`). The launcher itself ignores the
+        // SIGTERM that `close()` sends the group, and waits for the browser, so the profile outlives the browser.
+        let launcher =
+            "exec 3<&0 </dev/null; \"$@\" 3<&- & c=$!; (read -r _ <&3; kill -9 0) & exec 3<&-; trap '' TERM; wait $c"
         var options = PlatformOptions()
         options.createSession = true
         options.teardownSequence = [
@@ -102,8 +111,10 @@ actor Chromium {
             defer { exited.withLock { $0 = true } }
             do {
                 _ = try await Subprocess.run(
-                    .path(FilePath(executable)), arguments: Arguments(arguments), platformOptions: options,
-                    input: .none, output: .discarded, error: .fileDescriptor(log, closeAfterSpawningProcess: true)
+                    .path(FilePath("/bin/sh")),
+                    arguments: Arguments(["-c", launcher, "assent-chromium", executable] + arguments),
+                    platformOptions: options, input: .inputWriter, output: .discarded,
+                    error: .fileDescriptor(log, closeAfterSpawningProcess: true)
                 ) { execution in
                     processID.withLock { $0 = execution.processIdentifier.value }
                     // Runs until `close()` (or a cancelled scan) finishes the stop stream; then the group goes.
@@ -150,7 +161,8 @@ actor Chromium {
         try? FileManager.default.removeItem(atPath: profileDirectory)
     }
 
-    /// SIGKILL to the browser's process group (it leads its own session, so the group is the browser alone).
+    /// SIGKILL to the browser's process group (its launcher leads its own session, so the group is the launcher and
+    /// the browser alone).
     static func killGroup(_ pid: pid_t?) {
         guard let pid, pid > 1 else { return }
         _ = kill(-pid, SIGKILL)
