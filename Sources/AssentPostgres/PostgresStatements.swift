@@ -1,4 +1,5 @@
 import AssentCore
+import AssentStore
 import PostgresNIO
 
 // The statements on the hot paths, prepared once per connection: a batch's writes, the lookups a decision and a
@@ -53,12 +54,14 @@ struct AppendBatch: PostgresPreparedStatement {
         ), head AS (
             INSERT INTO ledger_heads (log, size, root, timestamp, key_id, signature)
             VALUES ($1, $11, $12, $13, $14, $15)
+        ), notified AS (
+            SELECT pg_notify('\(PostgresChangeListener.channel)', p) FROM unnest($16::text[]) AS p
         )
-        UPDATE ledger_logs SET size = $11 WHERE log = $1
+        UPDATE ledger_logs SET size = $11 WHERE log = $1 AND (SELECT count(*) FROM notified) >= 0
         """
     static let bindingDataTypes: [PostgresDataType] = [
         .int8, .int8, .textArray, .textArray, .textArray, .byteaArray, .byteaArray, .int8Array, .int8Array,
-        .byteaArray, .int8, .bytea, .int8, .text, .bytea,
+        .byteaArray, .int8, .bytea, .int8, .text, .bytea, .textArray,
     ]
     typealias Row = ()
 
@@ -81,7 +84,7 @@ struct AppendBatch: PostgresPreparedStatement {
     }
 
     func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 15)
+        var bindings = PostgresBindings(capacity: 16)
         bindings.append(log)
         bindings.append(startIndex)
         bindings.append(ids)
@@ -97,6 +100,11 @@ struct AppendBatch: PostgresPreparedStatement {
         bindings.append(head.head.timestamp)
         bindings.append(head.keyID)
         bindings.append(ByteBuffer(bytes: head.signature))
+        // Each record's subject has a new latest decision: the listening servers hear of it when this commits (a
+        // SELECT in a WITH runs only when something reads it, hence the count above).
+        bindings.append(
+            ChangePayload.encode(
+                (0..<ids.count).map { .decision(property: properties[$0], subject: subjects[$0], record: ids[$0]) }))
         return bindings
     }
 

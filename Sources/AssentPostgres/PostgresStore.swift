@@ -255,6 +255,7 @@ public final class PostgresStore: AssentStorage, Service {
                 INSERT INTO properties (id, revision, policy_version, document, created_at)
                 VALUES (\(next.id), \(revision), \(next.policyVersion), \(document), \(time))
                 """, on: connection)
+            try await notify([.property(id: next.id, revision: revision)], on: connection)
             return (PropertyRevision(property: next, revision: revision, createdAt: time), true)
         }
     }

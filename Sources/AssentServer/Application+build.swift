@@ -1,4 +1,5 @@
 import AssentCore
+import AssentPostgres
 import AssentSQLite
 import AssentStore
 import Crypto
@@ -95,6 +96,14 @@ public func buildApplication(
             store: store, days: configuration.requestRetentionDays, logger: logger, clock: { ConsentService.now() },
             outbox: TransportMailer.outbox(configuration))
     ]
+    // Several servers on one PostgreSQL hear of each other's property revisions and decisions, so that the
+    // caches stay on (PostgresChangeFeed.swift).
+    if let postgres = store as? PostgresStore {
+        let listener = PostgresChangeListener(store: postgres)
+        service.cache.follow(listener.feed)
+        service.decisions.follow(listener.feed)
+        services.append(listener)
+    }
     if let webhook = configuration.webhook {
         services.append(try WebhookDispatcher(store: store, configuration: webhook, logger: logger))
     }

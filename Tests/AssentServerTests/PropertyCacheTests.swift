@@ -50,4 +50,33 @@ struct PropertyCacheTests {
         }
         #expect(try await cache.current("news")?.current.revision == 2)
     }
+
+    @Test("with a live change feed, a revision is served until the feed names a later one or is lost")
+    func aLiveFeedReplacesTheChecks() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assent-cache-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("db.sqlite").path
+        let mine = try SQLiteStore(path: path)
+        let other = try SQLiteStore(path: path)
+        var property = Property.standard(id: "news", name: "News", origins: ["https://news.example"])
+        _ = try await other.saveProperty(property, at: 1)
+        // Without the feed every read would check the store again (ttl zero).
+        let cache = PropertyCache(store: mine, ttl: .zero)
+        let feed = ChangeFeed()
+        cache.follow(feed)
+        feed.publish(.live)
+        #expect(try await cache.current("news")?.current.revision == 1)
+
+        property.name = "News Daily"
+        _ = try await other.saveProperty(property, at: 2)
+        #expect(try await cache.current("news")?.current.revision == 1, "trusted: the feed named no change")
+        feed.publish(.changed(.property(id: "news", revision: 2)))
+        #expect(try await cache.current("news")?.current.property.name == "News Daily")
+
+        property.name = "News Weekly"
+        _ = try await other.saveProperty(property, at: 3)
+        feed.publish(.lost)
+        #expect(try await cache.current("news")?.current.revision == 3, "feed lost: checked against the store")
+    }
 }

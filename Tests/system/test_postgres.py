@@ -3,6 +3,7 @@ two servers starting together on an empty database both come up (migrations and 
 `assent ledger verify --database-url` checks the ledger afterwards. Needs ASSENT_TEST_DATABASE_URL, an
 administrator's URL to make databases with (`scripts/test` starts a PostgreSQL of its own and sets it)."""
 
+import json
 import os
 import shutil
 import signal
@@ -140,6 +141,92 @@ def test_two_servers_starting_together_on_an_empty_database(database):
         verify = run("ledger", "verify", "--data-dir", data_dir, "--database-url", url,
                      "--trusted-keys", os.path.join(other_dir, "public-keys.json"))
         assert verify.returncode == 0 and "ok: 2 records" in verify.stdout, verify.stdout + verify.stderr
+    finally:
+        shutil.rmtree(other_dir, ignore_errors=True)
+
+
+def within_a_second(check, what):
+    """Polls `check` until it returns something true, for at most a second (from when the change was made)."""
+    deadline = time.monotonic() + 1.0
+    while True:
+        found = check()
+        if found:
+            return found
+        assert time.monotonic() < deadline, f"not served within a second: {what}"
+        time.sleep(0.02)  # polling for the condition, with the deadline above
+
+
+LISTENERS = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() " \
+            "AND application_name = 'assent changes' AND query ILIKE 'LISTEN%'"
+
+
+def wait_for_listeners(url, count):
+    deadline = time.monotonic() + 30
+    while psql(url, LISTENERS) != str(count):
+        assert time.monotonic() < deadline, "the servers' change feeds did not start listening"
+        time.sleep(0.05)  # polling for the listening connections
+
+
+def test_a_change_on_one_server_is_served_by_the_other_within_a_second(database):
+    """Each server caches properties and latest decisions; PostgreSQL's NOTIFY tells the other of every change
+    (a decision, a property imported by the command line), also after its listening connection was cut."""
+    url, data_dir, servers = database
+    other_dir = tempfile.mkdtemp(prefix="assent-postgres-")
+    try:
+        first = Server(data_dir, url)
+        second = Server(other_dir, url)
+        servers.extend([first, second])
+        first.wait_ready()
+        second.wait_ready()
+        wait_for_listeners(url, 2)
+
+        def post(server, **body):
+            status, recorded = call("POST", server.base + "/v1/properties/demo/consents",
+                                    {"policyVersion": 1, **body})
+            assert status == 201, recorded
+            return recorded
+
+        def latest_on(server, subject, record):
+            status, latest = call("GET", f"{server.base}/v1/properties/demo/subjects/{subject}")
+            return status == 200 and latest["id"] == record
+
+        recorded = post(first, action="reject_all")
+        subject = recorded["subject"]
+        # The second server reads it (and caches it), then the first records a newer decision for the subject.
+        within_a_second(lambda: latest_on(second, subject, recorded["id"]), "the first decision")
+        for _ in range(3):
+            assert latest_on(second, subject, recorded["id"])
+        newer = post(first, action="accept_all", subject=subject)
+        within_a_second(lambda: latest_on(second, subject, newer["id"]), "the newer decision")
+        # And the other way round.
+        newest = post(second, action="reject_all", subject=subject)
+        within_a_second(lambda: latest_on(first, subject, newest["id"]), "the second server's decision")
+
+        # A property changed by the command line (its own connection to the database) reaches both.
+        for server in (first, second):
+            assert call("GET", server.base + "/v1/properties/demo/config")[0] == 200
+        exported = run("property", "export", "demo", "--data-dir", data_dir, "--database-url", url)
+        assert exported.returncode == 0, exported.stderr
+        document = json.loads(exported.stdout)
+        document["name"] = "Renamed elsewhere"
+        path = os.path.join(other_dir, "demo.json")
+        with open(path, "w") as f:
+            json.dump(document, f)
+        imported = run("property", "import", path, "--data-dir", data_dir, "--database-url", url)
+        assert imported.returncode == 0, imported.stdout + imported.stderr
+        for server in (first, second):
+            within_a_second(
+                lambda: call("GET", server.base + "/v1/properties/demo/config")[1]["name"] ==
+                "Renamed elsewhere", "the imported property")
+
+        # The listening connections are cut: each server drops what it cached and listens again.
+        assert psql(url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                         "WHERE datname = current_database() AND application_name = 'assent changes'") == "2"
+        after_cut = post(first, action="accept_all", subject=subject)
+        within_a_second(lambda: latest_on(second, subject, after_cut["id"]), "the decision made while cut")
+        wait_for_listeners(url, 2)
+        resumed = post(first, action="reject_all", subject=subject)
+        within_a_second(lambda: latest_on(second, subject, resumed["id"]), "a decision after the feed resumed")
     finally:
         shutil.rmtree(other_dir, ignore_errors=True)
 

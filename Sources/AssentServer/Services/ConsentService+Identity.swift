@@ -128,6 +128,7 @@ extension ConsentService {
         let property = entry.current.property
         let now = Self.now()
         let group = try await identityGroup(of: property)
+        let mark = decisions.mark()
         guard let latest = try await store.latestRecord(subject: reader.subject, properties: group.map(\.id)),
             let origin = group.first(where: { $0.id == latest.entry.property }),
             latest.entry.policyVersion == origin.policyVersion, latest.entry.expiresAt(under: origin) > now
@@ -159,10 +160,14 @@ extension ConsentService {
             let signalBytes = try signals(
                 optOut, revision: entry.current, vendorList: try await vendorLists.list(for: property))
             let receipt = try await writer.append(optOut)
-            return remember(optOut, leafIndex: receipt.leafIndex, revision: entry.current, signals: signalBytes).bytes
+            return remember(
+                optOut, leafIndex: receipt.leafIndex, revision: entry.current,
+                bytes: Self.decisionAnswer(optOut, property: property, signals: signalBytes), since: mark
+            ).bytes
         }
         if origin.id == property.id {
-            return try await remember(latest.entry, leafIndex: latest.leafIndex, revision: entry.current).bytes
+            return try await remember(latest.entry, leafIndex: latest.leafIndex, revision: entry.current, since: mark)
+                .bytes
         }
         // Carried: rendered like a decision, never cached as this property's record (it is not one).
         let signalBytes = try signals(

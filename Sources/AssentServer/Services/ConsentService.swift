@@ -13,8 +13,8 @@ final class ConsentService: Sendable {
     let cache: PropertyCache
     /// Every published signing key, this server's included (receipts, jwks.json).
     let keyRing: KeyRing
-    /// This server's view of the latest decisions; off when several servers share the database, since another
-    /// server's newer decision would not reach it.
+    /// This server's view of the latest decisions; when several servers share the database, on only while the
+    /// database's change feed tells it of the others' decisions (DecisionCache.swift).
     let decisions: DecisionCache
     let vendorLists: VendorListCache
     let signalCache = SignalCache()
@@ -34,7 +34,8 @@ final class ConsentService: Sendable {
         self.store = store
         self.writer = writer
         self.cache = PropertyCache(store: store)
-        self.decisions = DecisionCache(capacity: configuration.databaseURL == nil ? configuration.decisionCacheSize : 0)
+        self.decisions = DecisionCache(
+            capacity: configuration.decisionCacheSize, shared: configuration.databaseURL != nil)
         self.vendorLists = VendorListCache(store: store)
         self.analytics = AnalyticsCounter(enabled: configuration.analytics)
         self.subjectSecret = SharedSecret(kind: IdentityDirectory.secretKind, store: store)
@@ -182,6 +183,7 @@ final class ConsentService: Sendable {
             return Self.scanAnswer(ledgerEntry, property: entry.current.property, signals: signalBytes)
         }
         let entryBytes = ledgerEntry.canonicalBytes
+        let mark = decisions.mark()
         let receipt = try await writer.append(ledgerEntry, canonicalBytes: entryBytes)
         // Counted once the record is durable, from what it holds.
         if counting { analytics.countDecision(ledgerEntry, earlier: earlier ?? nil) }
@@ -198,7 +200,7 @@ final class ConsentService: Sendable {
             w.member("receipt")
             receipt.write(to: &w, entryBytes: entryBytes, treeHeadBytes: headBytes)
         }
-        remember(ledgerEntry, leafIndex: receipt.leafIndex, revision: entry.current, bytes: cached)
+        remember(ledgerEntry, leafIndex: receipt.leafIndex, revision: entry.current, bytes: cached, since: mark)
         return answer.bytes
     }
 
@@ -243,44 +245,41 @@ final class ConsentService: Sendable {
     func latest(propertyID: String, subject: String) async throws -> [UInt8] {
         let entry = try await property(propertyID)
         let subject = try Self.subject(subject)
-        if let item = decisions.get(property: propertyID, subject: subject) {
+        let (item, mark) = decisions.lookup(property: propertyID, subject: subject)
+        if let item {
             // Rendered under an older revision of the property (expiry, category order or signal settings may
             // differ): render the same record again rather than read it back.
             if item.revision == entry.current.revision { return item.bytes }
-            return try await remember(item.entry, leafIndex: item.leafIndex, revision: entry.current).bytes
+            return try await remember(item.entry, leafIndex: item.leafIndex, revision: entry.current, since: mark)
+                .bytes
         }
         guard let record = try await store.latestRecord(property: propertyID, subject: subject) else {
             throw AssentError.notFound(
                 "no decision recorded for subject \(subject) on property \(propertyID)", code: "no_decision")
         }
-        return try await remember(record.entry, leafIndex: record.leafIndex, revision: entry.current).bytes
+        return try await remember(record.entry, leafIndex: record.leafIndex, revision: entry.current, since: mark)
+            .bytes
     }
 
+    /// Renders the decision with its `signals` and caches it for reads (`mark`: taken before it was read).
     func remember(
-        _ ledgerEntry: LedgerEntry, leafIndex: Int, revision: PropertyRevision
+        _ ledgerEntry: LedgerEntry, leafIndex: Int, revision: PropertyRevision, since mark: DecisionCache.Mark
     ) async throws -> DecisionCache.Item {
         let vendorList = try await vendorLists.list(for: revision.property)
+        let signals = try signals(ledgerEntry, revision: revision, vendorList: vendorList)
         return remember(
             ledgerEntry, leafIndex: leafIndex, revision: revision,
-            signals: try signals(ledgerEntry, revision: revision, vendorList: vendorList))
-    }
-
-    /// Renders the decision with its `signals` and caches it for reads.
-    @discardableResult func remember(
-        _ ledgerEntry: LedgerEntry, leafIndex: Int, revision: PropertyRevision, signals: [UInt8]
-    ) -> DecisionCache.Item {
-        remember(
-            ledgerEntry, leafIndex: leafIndex, revision: revision,
-            bytes: Self.decisionAnswer(ledgerEntry, property: revision.property, signals: signals))
+            bytes: Self.decisionAnswer(ledgerEntry, property: revision.property, signals: signals), since: mark)
     }
 
     /// Caches the decision rendered with its signals (`decisionAnswer`) for reads.
     @discardableResult func remember(
-        _ ledgerEntry: LedgerEntry, leafIndex: Int, revision: PropertyRevision, bytes: [UInt8]
+        _ ledgerEntry: LedgerEntry, leafIndex: Int, revision: PropertyRevision, bytes: [UInt8],
+        since mark: DecisionCache.Mark
     ) -> DecisionCache.Item {
         let item = DecisionCache.Item(
             leafIndex: leafIndex, revision: revision.revision, entry: ledgerEntry, bytes: bytes)
-        decisions.put(property: ledgerEntry.property, subject: ledgerEntry.subject, item)
+        decisions.put(property: ledgerEntry.property, subject: ledgerEntry.subject, item, since: mark)
         return item
     }
 

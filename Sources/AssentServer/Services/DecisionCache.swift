@@ -6,8 +6,11 @@ import AssentStore
 /// higher leaf index) always replaces an older one and never the reverse. Bounded: two generations, the
 /// older dropped when the newer fills, which keeps recently used subjects.
 ///
-/// Correct for one server per database (the embedded store). With several servers writing one database it is
-/// made with capacity 0, which turns it off: each would need to learn of the others' writes before trusting it.
+/// With one server per database (the embedded store) it is on from the start. With several servers writing one
+/// database (`shared`), it is on only while a change feed (`follow`) is live: every server hears of every
+/// decision committed, drops what the feed says changed, and drops everything when the feed is lost or
+/// back. A read from the database races a change heard meanwhile: whoever reads takes a `Mark` before it
+/// reads, and `put` refuses what was read before a change to the same subject (or before a flush) was heard.
 final class DecisionCache: Sendable {
     /// A class: a read takes one reference instead of copying the entry's dozen strings, and the tables move
     /// one pointer per item when they grow.
@@ -31,9 +34,18 @@ final class DecisionCache: Sendable {
         }
     }
 
-    private struct Generations {
+    private struct State {
         var current: [Key: Item] = [:]
         var previous: [Key: Item] = [:]
+        /// False while the cache must not be trusted (shared, and no live feed): reads miss, puts are refused.
+        var trusted: Bool
+        /// Counts the changes heard; a `Mark` is its value when a read began.
+        var sequence: UInt64 = 0
+        /// Reads begun before this were begun before a flush: their results are refused.
+        var floor: UInt64 = 0
+        /// The subjects a change was heard for, with when and which record: a read begun before it is refused,
+        /// unless it read that very record.
+        var changed: [Key: (sequence: UInt64, record: String)] = [:]
     }
 
     struct Key: Hashable {
@@ -41,45 +53,110 @@ final class DecisionCache: Sendable {
         let subject: String
     }
 
-    private let capacity: Int
-    private let state: Locked<Generations>
+    /// When a read began, in changes heard (see `put`).
+    struct Mark: Sendable {
+        fileprivate let sequence: UInt64
+    }
 
-    init(capacity: Int = 200_000) {
+    private let capacity: Int
+    private let state: Locked<State>
+
+    init(capacity: Int = 200_000, shared: Bool = false) {
         self.capacity = capacity
         // Sized for a full generation from the start: growing by doubling rehashed every key under the lock, a
         // stall of several milliseconds for every request in flight each time the table doubled.
-        var generations = Generations()
-        generations.current.reserveCapacity(capacity / 2)
-        state = Locked(generations)
+        var state = State(trusted: !shared)
+        state.current.reserveCapacity(capacity / 2)
+        self.state = Locked(state)
     }
 
-    func get(property: String, subject: String) -> Item? {
-        guard capacity > 0 else { return nil }
+    func get(property: String, subject: String) -> Item? { lookup(property: property, subject: subject).item }
+
+    /// The cached item, if any, and the mark to `put` with whatever is read or rendered instead.
+    func lookup(property: String, subject: String) -> (item: Item?, mark: Mark) {
+        guard capacity > 0 else { return (nil, Mark(sequence: 0)) }
         let key = Key(property: property, subject: subject)
-        return state.withLock { g in
-            if let item = g.current[key] { return item }
-            guard let item = g.previous[key] else { return nil }
-            g.current[key] = item
-            return item
+        return state.withLock { s in
+            let mark = Mark(sequence: s.sequence)
+            guard s.trusted else { return (nil, mark) }
+            if let item = s.current[key] { return (item, mark) }
+            guard let item = s.previous[key] else { return (nil, mark) }
+            s.current[key] = item
+            return (item, mark)
         }
     }
 
-    func put(property: String, subject: String, _ item: Item) {
+    /// A mark to take before reading the subject's latest decision (or writing a new one) elsewhere.
+    func mark() -> Mark { state.withLock { Mark(sequence: $0.sequence) } }
+
+    /// Caches `item`, read or written after `mark` was taken, unless a later record is cached already or a change
+    /// to the subject (other than this record itself) or a flush was heard since `mark`.
+    func put(property: String, subject: String, _ item: Item, since mark: Mark) {
         guard capacity > 0 else { return }
         let key = Key(property: property, subject: subject)
-        let dropped = state.withLock { g -> [Key: Item] in
-            if let existing = g.current[key] ?? g.previous[key], existing.isLater(than: item) { return [:] }
-            var dropped: [Key: Item] = [:]
-            if g.current.count >= capacity / 2 && g.current[key] == nil {
-                swap(&dropped, &g.previous)
-                swap(&g.previous, &g.current)
-                g.current.reserveCapacity(capacity / 2)
+        let dropped = state.withLock { s -> [Key: Item] in
+            guard s.trusted, mark.sequence >= s.floor else { return [:] }
+            if let change = s.changed[key], change.sequence > mark.sequence, change.record != item.entry.id {
+                return [:]
             }
-            g.current[key] = item
+            if let existing = s.current[key] ?? s.previous[key], existing.isLater(than: item) { return [:] }
+            var dropped: [Key: Item] = [:]
+            if s.current.count >= capacity / 2 && s.current[key] == nil {
+                swap(&dropped, &s.previous)
+                swap(&s.previous, &s.current)
+                s.current.reserveCapacity(capacity / 2)
+            }
+            s.current[key] = item
             return dropped
         }
         // The oldest generation (up to half the capacity) is freed here, after the lock: every other request
         // would otherwise wait for its items to be released.
         _ = consume dropped
+    }
+
+    /// Follows a feed of the changes every server commits (see the type's description).
+    func follow(_ feed: ChangeFeed) {
+        feed.subscribe { [self] event in
+            switch event {
+            case .live: flush(trusted: true)
+            case .lost: flush(trusted: false)
+            case .changed(.decision(let property, let subject, let record)):
+                changed(Key(property: property, subject: subject), record: record)
+            case .changed(.property): break
+            }
+        }
+    }
+
+    private func flush(trusted: Bool) {
+        let dropped = state.withLock { s -> [[Key: Item]] in
+            s.sequence += 1
+            s.floor = s.sequence
+            s.trusted = trusted
+            s.changed = [:]
+            defer {
+                s.current = [:]
+                s.current.reserveCapacity(capacity / 2)
+                s.previous = [:]
+            }
+            return [s.current, s.previous]
+        }
+        _ = consume dropped
+    }
+
+    private func changed(_ key: Key, record: String) {
+        state.withLock { s in
+            s.sequence += 1
+            s.changed[key] = (s.sequence, record)
+            // This server's own write, already cached: it is the latest.
+            if (s.current[key] ?? s.previous[key])?.entry.id != record {
+                s.current[key] = nil
+                s.previous[key] = nil
+            }
+            // Bounded like the items: forgetting the changes heard refuses every read begun before now instead.
+            if s.changed.count > max(1024, capacity / 2) {
+                s.changed.removeAll()
+                s.floor = s.sequence
+            }
+        }
     }
 }

@@ -2,10 +2,13 @@ import AssentCore
 import AssentStore
 import Foundation
 
-/// The hot reads of property data, in memory: the current revision (re-checked against the store at most every
-/// `ttl`, so that a change made by the command line or by another server on the same database is served
-/// everywhere within a second), every policy version's revision, the texts hashes and the rendered config
-/// documents. The check is one indexed read of a revision number per property and interval, not per request.
+/// The hot reads of property data, in memory: the current revision, every policy version's revision, the texts
+/// hashes and the rendered config documents. While a live change feed is followed (`follow`: a database shared
+/// by several servers), the current revision is trusted until the feed names a later one, and every entry is
+/// dropped when the feed is lost or back. Without one (the embedded store, or while the feed is away), it is
+/// re-checked against the store at most every `ttl`, so that a change made by the command line or by another
+/// server on the same database is served everywhere within a second: one indexed read of a revision number per
+/// property and interval, not per request.
 final class PropertyCache: Sendable {
     /// A class, so that each request holds the property with one reference count instead of copying the
     /// whole revision (a property has dozens of reference-counted parts).
@@ -21,10 +24,20 @@ final class PropertyCache: Sendable {
 
     private let store: any PropertyStore
     private let ttl: Duration
-    private let entries = Locked<[String: (entry: Entry, checkedAt: ContinuousClock.Instant)]>([:])
+    private let entries = Locked(Entries())
     private let versions = Locked<[VersionKey: Property]>([:])
     private let textsHashes = Locked<[TextsKey: String]>([:])
     private let configs = Locked<[ConfigKey: RenderedDocument]>([:])
+
+    private struct Entries {
+        var items: [String: (entry: Entry, checkedAt: ContinuousClock.Instant, epoch: UInt64)] = [:]
+        /// Whether a change feed is live: entries are then trusted without re-checking.
+        var live = false
+        /// Counts the feed's starts and losses; an entry read in an earlier epoch is checked again.
+        var epoch: UInt64 = 0
+        /// The latest revision the feed named per property (in this epoch).
+        var named: [String: Int] = [:]
+    }
 
     struct VersionKey: Hashable {
         let id: String
@@ -57,25 +70,58 @@ final class PropertyCache: Sendable {
         let now = ContinuousClock.now
         // When the entry is stale, the first caller re-checks it; the others go on with it meanwhile, so a busy
         // server does not re-read the property once per request in flight.
-        let (cached, check) = entries.withLock { entries -> (Entry?, Bool) in
-            guard let cached = entries[id] else { return (nil, true) }
-            if now - cached.checkedAt < ttl { return (cached.entry, false) }
-            entries[id] = (cached.entry, now)
-            return (cached.entry, true)
+        let (cached, check, epoch) = entries.withLock { e -> (Entry?, Bool, UInt64) in
+            guard let cached = e.items[id] else { return (nil, true, e.epoch) }
+            if e.live {
+                // The feed names every later revision: trusted unless it named one, or was away when this was read.
+                if cached.epoch == e.epoch, cached.entry.current.revision >= e.named[id] ?? 0 {
+                    return (cached.entry, false, e.epoch)
+                }
+                return (cached.entry, true, e.epoch)
+            }
+            if now - cached.checkedAt < ttl { return (cached.entry, false, e.epoch) }
+            e.items[id] = (cached.entry, now, cached.epoch)
+            return (cached.entry, true, e.epoch)
         }
         if let cached, !check { return cached }
-        if let cached, try await store.currentRevision(id: id) == cached.current.revision { return cached }
+        if let cached, try await store.currentRevision(id: id) == cached.current.revision {
+            entries.withLock { $0.items[id] = (cached, now, epoch) }
+            return cached
+        }
         guard let current = try await store.currentProperty(id: id) else {
-            entries.withLock { _ = $0.removeValue(forKey: id) }
+            entries.withLock { _ = $0.items.removeValue(forKey: id) }
             return nil
         }
         let known = try await store.policyVersions(id: id)
         let entry = Entry(current: current, policyVersions: Set(known))
-        entries.withLock { $0[id] = (entry, now) }
+        entries.withLock { e in
+            // Never replace a later revision another caller read meanwhile.
+            if let other = e.items[id], other.epoch == epoch, other.entry.current.revision > current.revision { return }
+            e.items[id] = (entry, now, epoch)
+        }
         return entry
     }
 
-    func invalidate(_ id: String) { entries.withLock { _ = $0.removeValue(forKey: id) } }
+    func invalidate(_ id: String) { entries.withLock { _ = $0.items.removeValue(forKey: id) } }
+
+    /// Follows a feed of the changes every server commits (see the type's description).
+    func follow(_ feed: ChangeFeed) {
+        feed.subscribe { [entries] event in
+            entries.withLock { e in
+                switch event {
+                case .live, .lost:
+                    e.live = event == .live
+                    e.epoch += 1
+                    e.items.removeAll()
+                    e.named.removeAll()
+                case .changed(.property(let id, let revision)):
+                    e.named[id] = max(e.named[id] ?? 0, revision)
+                case .changed(.decision):
+                    break
+                }
+            }
+        }
+    }
 
     /// The property as it was at a policy version (for a visitor who saw an older banner).
     func property(_ entry: Entry, policyVersion: Int) async throws -> Property? {
