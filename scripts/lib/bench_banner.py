@@ -265,6 +265,7 @@ def main():
     if args.compare:
         Pages.compare_dir = args.compare
         cases.append(("same, the --compare assent.js", pages + "/before", ".assent-b"))
+    load_before = os.getloadavg()[0]
     # interleaved, so that whatever else the machine does falls on every case alike
     results = {name: [] for name, _, _ in cases}
     for i in range(args.loads + 1):
@@ -286,7 +287,8 @@ def main():
 
     floor = statistics.median(v["shown"] for v in results[cases[0][0]])
     painted_floor = median_of(results[cases[0][0]], "painted")
-    print(f"{args.loads} cold loads each, interleaved; ms from navigation start, median (range)")
+    print(f"{args.loads} cold loads each, interleaved; ms from navigation start, median (range); load average "
+          f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after (on a busy machine every figure grows)")
     print(f"{'':34} {'in the page':>11} {'shown':>20} {'vs heading':>10} {'painted':>8} {'vs':>6} "
           f"{'script ms':>20} {'CLS':>6}")
     for name, _, _ in cases:
