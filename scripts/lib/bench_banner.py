@@ -5,7 +5,9 @@ over the DevTools protocol (websocket-client). A script added before the page's 
 (performance.now(), 0 at navigation start), when the target enters the page ("in the page": the page's heading for
 the empty page, the banner .assent-b for the widget pages), when the frame after it has been rendered ("shown": the
 first timer after the next animation frame) and when that frame was presented ("painted": Element Timing's renderTime
-of the target's first text, whole milliseconds; it also counts the compositor, so it is later and noisier).
+of the target's first text, whole milliseconds; it also counts the compositor, so it is later and noisier) and
+"painted - own FCP": painted less the same load's first contentful paint, which leaves out how fast that browser
+happened to start (for a widget page: how long after the page's own first paint its banner came).
 Beside it: the layout shift within 300 ms after (CLS), the main thread's script time until shown
 (from a DevTools trace of the load: the renderer main thread's time in script (EvaluateScript, FunctionCall,
 RunMicrotasks, v8.compile), what runs inside it included (forced layouts, frames created), from navigation start
@@ -210,6 +212,12 @@ def cold_load(chromium, url, selector):
             raise RuntimeError(f"no measurement: {result}")
         value["painted"] = tools.call("Runtime.evaluate", expression="window.__benchPainted", awaitPromise=True,
                                       returnByValue=True)["result"].get("value", float("nan"))
+        # the page's own first contentful paint in the same load: painted minus it leaves out how fast this
+        # browser happened to start (the larger part of the spread between loads)
+        value["fcp"] = tools.call("Runtime.evaluate", returnByValue=True, expression=(
+            "(performance.getEntriesByName('first-contentful-paint')[0] || {startTime: NaN}).startTime"
+        ))["result"].get("value", float("nan"))
+        value["afterFcp"] = value["painted"] - value["fcp"]
         value["shift"] = tools.call("Runtime.evaluate", expression="window.__benchShift", awaitPromise=True,
                                     returnByValue=True)["result"]["value"]
         # the main thread's script time until the target showed (what the banner waited for, the measuring included)
@@ -281,6 +289,10 @@ def main():
         values = sorted(values)
         return f"{statistics.median(values):6.1f} ({values[0]:.1f}–{values[-1]:.1f})"
 
+    def summary_of(values, key):  # NaN left out
+        present = [v[key] for v in values if v[key] == v[key]]
+        return summary(present) if present else "–"
+
     def median_of(values, key):  # NaN (no Element Timing entry) left out
         present = [v[key] for v in values if v[key] == v[key]]
         return statistics.median(present) if present else float("nan")
@@ -290,7 +302,7 @@ def main():
     print(f"{args.loads} cold loads each, interleaved; ms from navigation start, median (range); load average "
           f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after (on a busy machine every figure grows)")
     print(f"{'':34} {'in the page':>11} {'shown':>20} {'vs heading':>10} {'painted':>8} {'vs':>6} "
-          f"{'script ms':>20} {'CLS':>6}")
+          f"{'painted - own FCP':>18} {'script ms':>20} {'CLS':>6}")
     for name, _, _ in cases:
         values = results[name]
         shown = statistics.median(v["shown"] for v in values)
@@ -298,7 +310,8 @@ def main():
         cls = max(v["shift"] for v in values)
         in_page = statistics.median(v["inPage"] for v in values)
         print(f"{name:34} {in_page:11.1f} {summary([v['shown'] for v in values]):>20} {shown - floor:+10.1f} "
-              f"{painted:8.0f} {painted - painted_floor:+6.0f} {summary([v['script'] for v in values]):>20} {cls:6.3f}")
+              f"{painted:8.0f} {painted - painted_floor:+6.0f} {summary_of(values, 'afterFcp'):>18} "
+              f"{summary([v['script'] for v in values]):>20} {cls:6.3f}")
     print("\nthe widget's requests: started–finished, ms from navigation start, median")
     for name, _, _ in cases[1:]:
         if not results[name][0]["requests"]:
