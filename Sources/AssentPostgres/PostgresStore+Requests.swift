@@ -54,17 +54,20 @@ extension PostgresStore {
         let statuses = query.statuses.map { $0.map(\.rawValue).sorted() }
         let types = query.types.map { $0.map(\.rawValue).sorted() }
         let final = RequestStatus.allCases.filter(\.isFinal).map(\.rawValue).sorted()
+        let properties = query.properties.map { $0.sorted() }
+        if properties?.isEmpty == true { return [] }
+        let order = query.order == .deadline ? "due_end, id" : "id"
         return try await rows(
             """
             SELECT \(unescaped: Self.requestColumns) FROM requests
-            WHERE property = \(query.property)
+            WHERE (\(properties)::text[] IS NULL OR property = ANY(\(properties)::text[]))
                 AND (\(statuses)::text[] IS NULL OR status = ANY(\(statuses)::text[]))
                 AND (\(types)::text[] IS NULL OR type = ANY(\(types)::text[]))
                 AND (\(query.receivedSince)::bigint IS NULL OR received_at >= \(query.receivedSince))
                 AND (\(query.overdueAt)::bigint IS NULL
                     OR (status <> ALL(\(final)::text[]) AND due_end <= \(query.overdueAt)))
                 AND (\(query.after)::text IS NULL OR id > \(query.after))
-            ORDER BY id LIMIT \(max(0, query.limit))
+            ORDER BY \(unescaped: order) LIMIT \(max(0, query.limit)) OFFSET \(max(0, query.offset))
             """
         ).map(Self.decodeRequest)
     }

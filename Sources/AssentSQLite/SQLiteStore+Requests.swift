@@ -169,8 +169,13 @@ extension SQLiteStore {
     }
 
     public func requests(_ query: RequestQuery) async throws -> [PrivacyRequest] {
-        var sql = "SELECT * FROM requests WHERE property = ?"
-        var arguments: [DatabaseValue] = [query.property.databaseValue]
+        var sql = "SELECT * FROM requests WHERE 1"
+        var arguments: [DatabaseValue] = []
+        if let properties = query.properties {
+            if properties.isEmpty { return [] }
+            sql += " AND property IN (" + properties.map { _ in "?" }.joined(separator: ",") + ")"
+            arguments += properties.sorted().map(\.databaseValue)
+        }
         if let statuses = query.statuses {
             sql += " AND status IN (" + statuses.map { _ in "?" }.joined(separator: ",") + ")"
             arguments += statuses.sorted { $0.rawValue < $1.rawValue }.map(\.rawValue.databaseValue)
@@ -191,8 +196,10 @@ extension SQLiteStore {
             sql += " AND id > ?"
             arguments.append(after.databaseValue)
         }
-        sql += " ORDER BY id LIMIT ?"
+        sql += query.order == .deadline ? " ORDER BY due_end, id" : " ORDER BY id"
+        sql += " LIMIT ? OFFSET ?"
         arguments.append(max(0, query.limit).databaseValue)
+        arguments.append(max(0, query.offset).databaseValue)
         let statement = sql
         let bound = StatementArguments(arguments)
         return try await pool.read { db in

@@ -1,28 +1,44 @@
 import AssentCore
 
-/// Which requests to list, oldest first, a page at a time.
+/// Which requests to list, a page at a time: oldest first (by id, paged with `after`), or by deadline (soonest
+/// first, paged with `offset`).
 public struct RequestQuery: Sendable, Equatable {
-    public var property: String
+    public enum Order: String, Sendable, CaseIterable {
+        /// By id: the order requests were received in.
+        case received
+        /// By the day the answer is due (the extended day once extended), soonest first; then by id.
+        case deadline
+    }
+
+    /// The properties whose requests are listed; nil: every property.
+    public var properties: Set<String>?
     public var statuses: Set<RequestStatus>?
     public var types: Set<RequestType>?
     /// Only requests received at or after this time.
     public var receivedSince: Int64?
     /// Only open requests whose deadline day ended before this time.
     public var overdueAt: Int64?
-    /// Requests after this id (ids are time-ordered).
+    /// Requests after this id (ids are time-ordered); only with the `received` order.
     public var after: String?
+    public var order: Order
+    /// Rows skipped before the page starts.
+    public var offset: Int
     public var limit: Int
 
+    /// The one property's requests (`property`), or those of a set of properties (`properties`; nil: all).
     public init(
-        property: String, statuses: Set<RequestStatus>? = nil, types: Set<RequestType>? = nil,
-        receivedSince: Int64? = nil, overdueAt: Int64? = nil, after: String? = nil, limit: Int = 100
+        property: String? = nil, properties: Set<String>? = nil, statuses: Set<RequestStatus>? = nil,
+        types: Set<RequestType>? = nil, receivedSince: Int64? = nil, overdueAt: Int64? = nil, after: String? = nil,
+        order: Order = .received, offset: Int = 0, limit: Int = 100
     ) {
-        self.property = property
+        self.properties = property.map { [$0] } ?? properties
         self.statuses = statuses
         self.types = types
         self.receivedSince = receivedSince
         self.overdueAt = overdueAt
         self.after = after
+        self.order = order
+        self.offset = offset
         self.limit = limit
     }
 }

@@ -130,6 +130,25 @@ struct RequestStoreConformanceTests {
                     "0190-0001", "0190-0003",
                 ])
             #expect(try await ids(RequestQuery(property: "other")) == ["0190-0007"])
+            // By deadline: the opt-outs (due 2026-12-18) before the deletions and the access request (all due
+            // 2027-01-13, then by id), over every property, a set of them or none; paged by offset.
+            #expect(
+                try await ids(RequestQuery(order: .deadline)) == [
+                    "0190-0001", "0190-0003", "0190-0005", "0190-0002", "0190-0004", "0190-0006", "0190-0007",
+                ])
+            #expect(
+                try await ids(RequestQuery(properties: ["demo", "other"], order: .deadline, offset: 2, limit: 3)) == [
+                    "0190-0005", "0190-0002", "0190-0004",
+                ])
+            #expect(
+                try await ids(RequestQuery(properties: ["other"], statuses: [.received], order: .deadline)) == [
+                    "0190-0007"
+                ])
+            #expect(try await ids(RequestQuery(properties: [], order: .deadline)) == [])
+            #expect(
+                try await ids(RequestQuery(overdueAt: afterOptOutDeadline, order: .deadline)) == [
+                    "0190-0001", "0190-0003",
+                ])
         }
     }
 
