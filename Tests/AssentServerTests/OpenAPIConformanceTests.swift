@@ -264,6 +264,9 @@ struct OpenAPIConformanceTests {
         {
             return scans
         }
+        if let mine = try await ConsoleRequestProbes.probes(for: operation, client: client, fixture: fixture) {
+            return mine
+        }
         if let console = try await fixture.console.probes(
             for: operation, client: client, admin: fixture.requests.admin)
         {

@@ -344,6 +344,17 @@ struct RequestFixture: Sendable {
                 Probe(name: "no token", uri: uri, headers: json, body: good),
                 Probe(name: "suppression token", uri: uri, headers: bearer(suppression, json), body: good),
             ] + badBodies(uri, admin)
+        case "POST /v1/admin/requests/{id}/verify":
+            let uri = "/v1/admin/requests/\(extendID)/verify"
+            let good = body(#"{"reason":"the requester showed an ID card at the desk"}"#)
+            return [
+                Probe(name: "no reason", uri: uri, headers: admin, body: body("{}")),
+                Probe(name: "good", uri: uri, headers: admin, body: good),
+                Probe(name: "again", uri: uri, headers: admin, body: good),
+                Probe(name: "unknown id", uri: "/v1/admin/requests/nope/verify", headers: admin, body: good),
+                Probe(name: "no token", uri: uri, headers: json, body: good),
+                Probe(name: "suppression token", uri: uri, headers: bearer(suppression, json), body: good),
+            ] + badBodies(uri, admin)
         case "GET /v1/properties/{property}/suppression/{hash}":
             let uri = "/v1/properties/demo/suppression/\(hash)"
             return [

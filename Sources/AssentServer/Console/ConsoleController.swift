@@ -53,13 +53,18 @@ struct ConsoleController<Context: RequestContext>: Sendable {
 
     /// The console's templates, `Resources/console/<name>.mustache`.
     static var templates: [String] {
-        ["layout", "sign-in", "setup", "message", "overview", "people", "audit"]
+        [
+            "layout", "sign-in", "setup", "message", "overview", "people", "audit", "requests", "request",
+            "records",
+        ]
     }
 
     /// The navigation: a page's path, its title's key, and the permission that shows it.
     static var sections: [(path: String, key: String, permission: ConsolePermission)] {
         [
             ("/admin/", "overview", .readProperties),
+            ("/admin/requests", "requests", .readRequests),
+            ("/admin/records", "records", .readRecords),
             ("/admin/people", "people", .managePeople),
             ("/admin/audit", "audit", .readAudit),
         ]
@@ -80,6 +85,8 @@ struct ConsoleController<Context: RequestContext>: Sendable {
         router.post("/admin/people/:id/enable", use: guarded(enablePerson))
         router.post("/admin/people/:id/password", use: guarded(setPassword))
         router.get("/admin/audit", use: guarded(audit))
+        addRequestRoutes(to: router)
+        addRecordRoutes(to: router)
     }
 
     // MARK: Sign-in and set-up
@@ -399,7 +406,7 @@ struct ConsoleController<Context: RequestContext>: Sendable {
     // MARK: Rendering
 
     /// Builds the page's context, runs the handler, and turns a refusal into an HTML page with its status.
-    private func guarded(
+    func guarded(
         _ handler: @escaping @Sendable (Request, Context, ConsolePage) async throws -> Response
     ) -> @Sendable (Request, Context) async throws -> Response {
         { request, context in
@@ -490,7 +497,8 @@ enum ConsoleNames {
     /// The actions the audit log's filter offers.
     static let auditActions = [
         "account.create", "account.disable", "account.enable", "account.password", "property.create",
-        "property.update", "session.sign_in", "session.sign_out", "session.sign_out_everywhere",
+        "property.update", "records.lookup", "request.export", "request.export_download", "request.extend",
+        "request.status", "request.verify", "session.sign_in", "session.sign_out", "session.sign_out_everywhere",
     ]
 }
 

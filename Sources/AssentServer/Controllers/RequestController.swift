@@ -6,9 +6,20 @@ import Hummingbird
 import NIOCore
 
 /// Privacy requests over JSON: the requester's side (file, status, code) and the publisher's admin API
-/// (queue, transitions, extension) and suppression lookups, both behind bearer tokens.
+/// (queue, transitions, extension, verification by hand, export) and suppression lookups. The admin routes take
+/// an admin token or a console session by role (readRequests, workRequests) and property; every change is
+/// written to the audit log, whoever made it.
 struct RequestController<Context: RequestContext>: Sendable {
     let service: RequestService
+    let sessions: ConsoleSessions
+
+    init(service: RequestService, sessions: ConsoleSessions? = nil) {
+        self.service = service
+        self.sessions =
+            sessions
+            ?? ConsoleSessions(
+                store: service.store, configuration: service.consent.configuration, clock: { ConsentService.now() })
+    }
 
     var endpoints: RouteCollection<Context> {
         let routes = RouteCollection(context: Context.self)
@@ -22,6 +33,7 @@ struct RequestController<Context: RequestContext>: Sendable {
         routes.get("admin/requests/:id", use: show)
         routes.post("admin/requests/:id/status", use: transition)
         routes.post("admin/requests/:id/extend", use: extend)
+        routes.post("admin/requests/:id/verify", use: verifyByHand)
         routes.put("admin/requests/:id/export", use: attachExport)
         routes.get("properties/:property/suppression/:hash", use: suppressionOne)
         routes.post("properties/:property/suppression", use: suppressionBulk)
@@ -87,8 +99,9 @@ struct RequestController<Context: RequestContext>: Sendable {
     // MARK: Admin
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
-        _ = try await authorize(request, scope: .admin, property: nil)
+        let actor = try await sessions.actor(request, context: context, write: false)
         let property = try context.parameters.require("property")
+        try actor.require(.readRequests, property: property)
         _ = try await service.consent.property(property)
         let q = request.uri.queryParameters
         func set<T: RawRepresentable<String>>(_ name: String, _: T.Type) throws -> Set<T>? {
@@ -110,39 +123,53 @@ struct RequestController<Context: RequestContext>: Sendable {
             return value
         }
         let overdue = q["overdue"].map { $0 == "true" || $0 == "1" } ?? false
+        guard let order = RequestQuery.Order(rawValue: q["sort"].map(String.init) ?? "received") else {
+            throw AssentError.badRequest("sort: received or deadline", code: "invalid_query")
+        }
+        let offset = try int("offset") ?? 0
+        guard (0...100_000).contains(offset) else {
+            throw AssentError.badRequest("offset: between 0 and 100000", code: "invalid_query")
+        }
+        if order == .deadline, q["after"] != nil {
+            throw AssentError.badRequest("after: only with sort=received; page with offset", code: "invalid_query")
+        }
         let query = RequestQuery(
             property: property, statuses: try set("status", RequestStatus.self),
             types: try set("type", RequestType.self),
             receivedSince: try int("since").map(Int64.init), overdueAt: overdue ? service.clock() : nil,
-            after: q["after"].map(String.init), limit: try int("limit") ?? 100)
+            after: q["after"].map(String.init), order: order, offset: offset, limit: try int("limit") ?? 100)
         let found = try await service.list(query)
         let now = service.clock()
         var members: [(String, JSONValue)] = [
             ("requests", .array(found.map { .object(RequestViews.admin($0, now: now)) }))
         ]
-        if found.count == query.limit, let last = found.last { members.append(("next", .string(last.id))) }
+        if found.count == query.limit, let last = found.last {
+            members.append(("next", .string(order == .deadline ? String(offset + found.count) : last.id)))
+        }
         return jsonResponse(headers: [.cacheControl: "no-store"], .object(members))
     }
 
     @Sendable func export(_ request: Request, context: Context) async throws -> Response {
-        _ = try await authorize(request, scope: .admin, property: nil)
+        let actor = try await sessions.actor(request, context: context, write: false)
+        let property = try context.parameters.require("property")
+        try actor.require(.readRequests, property: property)
         let q = request.uri.queryParameters
         let document = try await service.export(
-            propertyID: try context.parameters.require("property"), email: q["email"].map(String.init),
-            subject: q["subject"].map(String.init))
+            propertyID: property, email: q["email"].map(String.init), subject: q["subject"].map(String.init))
         return jsonResponse(headers: [.cacheControl: "no-store"], document)
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> Response {
-        _ = try await authorize(request, scope: .admin, property: nil)
-        let (found, events) = try await service.request(id: try context.parameters.require("id"))
+        let actor = try await sessions.actor(request, context: context, write: false)
+        let (found, events) = try await readable(context, actor, .readRequests)
         var view = RequestViews.admin(found, now: service.clock())
         view.append(("history", .array(events.map(RequestViews.event))))
         return jsonResponse(headers: [.cacheControl: "no-store"], .object(view))
     }
 
     @Sendable func transition(_ request: Request, context: Context) async throws -> Response {
-        let token = try await authorize(request, scope: .admin, property: nil)
+        let actor = try await sessions.actor(request, context: context, write: true)
+        let (found, _) = try await readable(context, actor, .workRequests)
         let body = try RequestBody(try await Body.json(request, limit: limit))
         try body.allow(["status", "reason"])
         guard let next = RequestStatus(rawValue: try body.string("status") ?? "") else {
@@ -151,26 +178,59 @@ struct RequestController<Context: RequestContext>: Sendable {
                 code: "invalid_request")
         }
         let changed = try await service.transition(
-            id: try context.parameters.require("id"), to: next, reason: try body.string("reason"),
-            actor: "admin:" + token.id)
+            id: found.id, to: next, reason: try body.string("reason"), actor: actor.requestActor)
+        try await audit(actor, "request.status", changed, "\(found.status.rawValue) → \(changed.status.rawValue)")
         return jsonResponse(.object(RequestViews.admin(changed, now: service.clock())))
     }
 
     @Sendable func extend(_ request: Request, context: Context) async throws -> Response {
-        let token = try await authorize(request, scope: .admin, property: nil)
+        let actor = try await sessions.actor(request, context: context, write: true)
+        let (found, _) = try await readable(context, actor, .workRequests)
         let body = try RequestBody(try await Body.json(request, limit: limit))
         try body.allow(["reason"])
-        let changed = try await service.extend(
-            id: try context.parameters.require("id"), reason: try body.string("reason"), actor: "admin:" + token.id)
+        let reason = try body.string("reason")
+        let changed = try await service.extend(id: found.id, reason: reason, actor: actor.requestActor)
+        try await audit(actor, "request.extend", changed, "extended to \(changed.due): \(reason ?? "")")
+        return jsonResponse(.object(RequestViews.admin(changed, now: service.clock())))
+    }
+
+    /// Verification by hand, for a requester who could not use the code: who did it and why go into the history.
+    @Sendable func verifyByHand(_ request: Request, context: Context) async throws -> Response {
+        let actor = try await sessions.actor(request, context: context, write: true)
+        let (found, _) = try await readable(context, actor, .workRequests)
+        let body = try RequestBody(try await Body.json(request, limit: limit))
+        try body.allow(["reason"])
+        let reason = try body.string("reason")
+        let changed = try await service.verifyByHand(id: found.id, reason: reason, actor: actor.requestActor)
+        try await audit(actor, "request.verify", changed, "verified by hand: \(reason ?? "")")
         return jsonResponse(.object(RequestViews.admin(changed, now: service.clock())))
     }
 
     @Sendable func attachExport(_ request: Request, context: Context) async throws -> Response {
-        let token = try await authorize(request, scope: .admin, property: nil)
+        let actor = try await sessions.actor(request, context: context, write: true)
+        let (found, _) = try await readable(context, actor, .workRequests)
         let document = try await Body.json(request, limit: RequestService.maxExportBytes)
-        let changed = try await service.attachExport(
-            id: try context.parameters.require("id"), document: document, actor: "admin:" + token.id)
+        let changed = try await service.attachExport(id: found.id, document: document, actor: actor.requestActor)
+        try await audit(actor, "request.export", changed, "export attached (\(document.count) bytes)")
         return jsonResponse(.object(RequestViews.admin(changed, now: service.clock())))
+    }
+
+    /// The request the route names, once the actor may use the permission on its property: the role is checked
+    /// before the request is looked up, so a refused role learns nothing of which ids exist.
+    private func readable(_ context: Context, _ actor: AdminActor, _ permission: ConsolePermission) async throws
+        -> (PrivacyRequest, [RequestEvent])
+    {
+        try actor.require(permission)
+        let found = try await service.request(id: try context.parameters.require("id"))
+        try actor.require(permission, property: found.0.property)
+        return found
+    }
+
+    private func audit(_ actor: AdminActor, _ action: String, _ request: PrivacyRequest, _ summary: String)
+        async throws
+    {
+        try await service.store.appendAudit(
+            actor.audit(action, target: request.id, property: request.property, summary: summary, at: service.clock()))
     }
 
     // MARK: Suppression
