@@ -237,6 +237,18 @@ public final class PostgresStore: AssentStorage, Service {
     // MARK: Properties
 
     public func saveProperty(_ property: Property, at time: Int64) async throws -> (PropertyRevision, changed: Bool) {
+        try await saveProperty(property, at: time, check: false, expected: nil)
+    }
+
+    public func saveProperty(_ property: Property, at time: Int64, ifRevision expected: Int?) async throws -> (
+        PropertyRevision, changed: Bool
+    ) {
+        try await saveProperty(property, at: time, check: true, expected: expected)
+    }
+
+    private func saveProperty(_ property: Property, at time: Int64, check: Bool, expected: Int?) async throws -> (
+        PropertyRevision, changed: Bool
+    ) {
         try await transaction { connection in
             // Saves of one property take turns, so that two servers seeding or importing at once both succeed.
             try await rows(
@@ -246,6 +258,8 @@ public final class PostgresStore: AssentStorage, Service {
             for row in try await rows(CurrentProperty(id: property.id), on: connection) {
                 current = try Self.propertyRevision(row)
             }
+            // Read under the lock: no other save of this property can land between this check and the insert.
+            if check, current?.revision != expected { throw StoreError.propertyConflict(property.id) }
             guard let (next, revision) = PropertyRevision.next(saving: property, over: current) else {
                 return (current!, false)
             }
@@ -262,6 +276,20 @@ public final class PostgresStore: AssentStorage, Service {
 
     public func currentProperty(id: String) async throws -> PropertyRevision? {
         try await rows(CurrentProperty(id: id)).first.map(Self.propertyRevision)
+    }
+
+    public func propertyRevision(id: String, revision: Int) async throws -> PropertyRevision? {
+        try await rows(
+            """
+            SELECT id, revision, document, created_at FROM properties WHERE id = \(id) AND revision = \(revision)
+            """
+        ).first.map { try Self.propertyRevision($0.decode((String, Int, ByteBuffer, Int64).self)) }
+    }
+
+    public func propertyRevisions(id: String) async throws -> [PropertyRevision] {
+        try await rows(
+            "SELECT id, revision, document, created_at FROM properties WHERE id = \(id) ORDER BY revision DESC"
+        ).map { try Self.propertyRevision($0.decode((String, Int, ByteBuffer, Int64).self)) }
     }
 
     public func currentRevision(id: String) async throws -> Int? {

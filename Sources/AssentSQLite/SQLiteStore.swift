@@ -95,9 +95,23 @@ public final class SQLiteStore: AssentStorage {
     // MARK: Properties
 
     public func saveProperty(_ property: Property, at time: Int64) async throws -> (PropertyRevision, changed: Bool) {
+        try await saveProperty(property, at: time, check: false, expected: nil)
+    }
+
+    public func saveProperty(_ property: Property, at time: Int64, ifRevision expected: Int?) async throws -> (
+        PropertyRevision, changed: Bool
+    ) {
+        try await saveProperty(property, at: time, check: true, expected: expected)
+    }
+
+    private func saveProperty(_ property: Property, at time: Int64, check: Bool, expected: Int?) async throws -> (
+        PropertyRevision, changed: Bool
+    ) {
+        // One writer at a time: the revision read here is still current when the row is inserted.
         try await pool.write { db in
             let current = try Self.fetchProperty(
                 db, sql: "SELECT * FROM properties WHERE id = ? ORDER BY revision DESC LIMIT 1", [property.id])
+            if check, current?.revision != expected { throw StoreError.propertyConflict(property.id) }
             guard let (next, revision) = PropertyRevision.next(saving: property, over: current) else {
                 return (current!, false)
             }
@@ -114,6 +128,24 @@ public final class SQLiteStore: AssentStorage {
         try await pool.read { db in
             try Self.fetchProperty(
                 db, sql: "SELECT * FROM properties WHERE id = ? ORDER BY revision DESC LIMIT 1", [id])
+        }
+    }
+
+    public func propertyRevision(id: String, revision: Int) async throws -> PropertyRevision? {
+        try await pool.read { db in
+            try Self.fetchProperty(db, sql: "SELECT * FROM properties WHERE id = ? AND revision = ?", [id, revision])
+        }
+    }
+
+    public func propertyRevisions(id: String) async throws -> [PropertyRevision] {
+        try await pool.read { db in
+            try Int.fetchAll(
+                db, sql: "SELECT revision FROM properties WHERE id = ? ORDER BY revision DESC", arguments: [id]
+            )
+            .compactMap { revision in
+                try Self.fetchProperty(
+                    db, sql: "SELECT * FROM properties WHERE id = ? AND revision = ?", [id, revision])
+            }
         }
     }
 

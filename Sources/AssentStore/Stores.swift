@@ -109,7 +109,17 @@ public protocol PropertyStore: Sendable {
     /// one when the visitor-facing content is unchanged, one more when it changed, 1 for a new property.
     /// Returns the current revision afterwards and whether a new one was written.
     func saveProperty(_ property: Property, at time: Int64) async throws -> (PropertyRevision, changed: Bool)
+    /// Compare-and-save: saves as `saveProperty(_:at:)` does, but only while the current revision is `expected`
+    /// (nil: the property must not exist yet), checked and written in one step, so that of two saves made over
+    /// the same revision only one wins. Otherwise throws `StoreError.propertyConflict` and writes nothing.
+    func saveProperty(_ property: Property, at time: Int64, ifRevision expected: Int?) async throws -> (
+        PropertyRevision, changed: Bool
+    )
     func currentProperty(id: String) async throws -> PropertyRevision?
+    /// One stored revision, nil when there is none.
+    func propertyRevision(id: String, revision: Int) async throws -> PropertyRevision?
+    /// Every stored revision of a property, newest first.
+    func propertyRevisions(id: String) async throws -> [PropertyRevision]
     /// The current revision number alone: a cheap check whether a cached property is still current.
     func currentRevision(id: String) async throws -> Int?
     /// The latest revision that carried the given policy version.
@@ -219,7 +229,7 @@ public protocol VendorListStore: Sendable {
 /// The whole storage contract; each backend conforms once.
 public typealias AssentStorage = PropertyStore & LedgerStore & VendorListStore & RequestStore & SuppressionStore
     & ExportStore & RetentionStore & WebhookOutbox & CredentialStore & SigningKeyStore
-    & AnalyticsStore & ScanStore & AccountStore & AuditStore
+    & AnalyticsStore & ScanStore & AccountStore & AuditStore & RequestCountStore & AnalyticsTotalStore
 
 extension LedgerStore {
     public func append<Result: Sendable>(

@@ -48,6 +48,38 @@ struct StoreConformanceTests {
         }
     }
 
+    @Test(arguments: StoreKind.allCases)
+    func propertyCompareAndSave(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let property = Property.standard(id: "news", name: "News", origins: ["https://news.example"])
+            await #expect(throws: StoreError.propertyConflict("news")) {
+                try await store.saveProperty(property, at: 1, ifRevision: 3)
+            }
+            let (first, created) = try await store.saveProperty(property, at: 1, ifRevision: nil)
+            #expect(created && first.revision == 1)
+            await #expect(throws: StoreError.propertyConflict("news")) {
+                try await store.saveProperty(property, at: 2, ifRevision: nil)
+            }
+            // Eight saves over revision 1 at once, each with its own change: exactly one wins.
+            let outcomes = await withTaskGroup(of: Bool.self) { group in
+                for i in 0..<8 {
+                    var renamed = first.property
+                    renamed.name = "News \(i)"
+                    group.addTask { (try? await store.saveProperty(renamed, at: 3, ifRevision: 1)) != nil }
+                }
+                return await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 }.count == 1)
+            let current = try #require(try await store.currentProperty(id: "news"))
+            #expect(current.revision == 2)
+            #expect(try await store.propertyRevisions(id: "news").map(\.revision) == [2, 1])
+            #expect(try await store.propertyRevision(id: "news", revision: 1)?.property.name == "News")
+            #expect(try await store.propertyRevision(id: "news", revision: 2)?.property == current.property)
+            #expect(try await store.propertyRevision(id: "news", revision: 3) == nil)
+            #expect(try await store.propertyRevisions(id: "missing").isEmpty)
+        }
+    }
+
     // MARK: Vendor lists
 
     /// A minimal Global Vendor List v3 document.

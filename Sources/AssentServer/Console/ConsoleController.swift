@@ -27,6 +27,8 @@ struct ConsoleController<Context: RequestContext>: Sendable {
     let texts: ConsoleTexts
     let library: MustacheLibrary
     let stylesheet: StaticAsset
+    /// Unsaved property drafts the preview shows (ConsoleController+Preview.swift).
+    let previews = PreviewDrafts()
     let logger: Logger
 
     init(
@@ -55,7 +57,7 @@ struct ConsoleController<Context: RequestContext>: Sendable {
     static var templates: [String] {
         [
             "layout", "sign-in", "setup", "message", "overview", "people", "audit", "requests", "request",
-            "records",
+            "records", "property-list", "property", "property-edit", "property-history", "property-preview",
         ]
     }
 
@@ -63,6 +65,7 @@ struct ConsoleController<Context: RequestContext>: Sendable {
     static var sections: [(path: String, key: String, permission: ConsolePermission)] {
         [
             ("/admin/", "overview", .readProperties),
+            ("/admin/properties", "properties", .readProperties),
             ("/admin/requests", "requests", .readRequests),
             ("/admin/records", "records", .readRecords),
             ("/admin/people", "people", .managePeople),
@@ -87,6 +90,8 @@ struct ConsoleController<Context: RequestContext>: Sendable {
         router.get("/admin/audit", use: guarded(audit))
         addRequestRoutes(to: router)
         addRecordRoutes(to: router)
+        addPropertyRoutes(to: router)
+        addPreviewRoutes(to: router)
     }
 
     // MARK: Sign-in and set-up

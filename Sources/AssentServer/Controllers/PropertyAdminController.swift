@@ -20,10 +20,12 @@ struct PropertyAdminController<Context: RequestContext>: Sendable {
         routes.get("admin/properties", use: list)
         routes.get("admin/properties/:property", use: show)
         routes.put("admin/properties/:property", use: replace)
+        routes.get("admin/properties/:property/revisions", use: revisions)
+        routes.get("admin/properties/:property/revisions/:revision", use: revision)
         return routes
     }
 
-    static func etag(_ revision: Int) -> String { "\"rev-\(revision)\"" }
+    static func etag(_ revision: Int) -> String { PropertyAdminEtag.etag(revision) }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
         let actor = try await sessions.actor(request, context: context, write: false)
@@ -80,32 +82,52 @@ struct PropertyAdminController<Context: RequestContext>: Sendable {
         } catch {
             throw Self.invalid(error.problems)
         }
-        guard property.id == id else {
-            throw Self.invalid([ValidationProblem(path: "$.id", message: "must be \"\(id)\", the id in the URL")])
-        }
-        if let tcf = property.signals.tcf, tcf.enabled, let version = tcf.vendorListVersion,
-            let list = try await service.store.vendorList(version: version)?.vendorList()
-        {
-            let problems = property.signalProblems(vendorList: list)
-            if !problems.isEmpty { throw Self.invalid(problems) }
-        }
-        let now = sessions.clock()
-        let (saved, changed) = try await service.store.saveProperty(property, at: now)
-        service.cache.invalidate(id)
-        if changed {
-            let raised = current.map { saved.property.policyVersion > $0.property.policyVersion } ?? true
-            let summary =
-                "revision \(saved.revision), policy version \(saved.property.policyVersion)"
-                + (current == nil ? "" : raised ? " (raised: visitors are asked again)" : " (unchanged)")
-            try await service.store.appendAudit(
-                actor.audit(
-                    current == nil ? "property.create" : "property.update", target: id, property: id,
-                    summary: summary, at: now))
-        }
+        let problems = try await service.propertyProblems(property, id: id)
+        if !problems.isEmpty { throw Self.invalid(problems) }
+        // Compare-and-save on the revision just checked: a save that lands in between makes this one stale.
+        let save = try await service.saveProperty(
+            property, expected: current?.revision, actor: actor, at: sessions.clock())
         return jsonBytesResponse(
             status: current == nil ? .created : .ok,
-            headers: [.eTag: Self.etag(saved.revision), .cacheControl: "no-cache"],
-            Array(saved.property.documentJSON().utf8))
+            headers: [.eTag: Self.etag(save.saved.revision), .cacheControl: "no-cache"],
+            Array(save.saved.property.documentJSON().utf8))
+    }
+
+    /// Every revision, newest first: its number, policy version, when and by whom it was saved.
+    @Sendable func revisions(_ request: Request, context: Context) async throws -> Response {
+        let actor = try await sessions.actor(request, context: context, write: false)
+        let id = try context.parameters.require("property")
+        try actor.require(.readProperties, property: id)
+        let revisions = try await service.store.propertyRevisions(id: id)
+        guard Property.isValidID(id), !revisions.isEmpty else {
+            throw AssentError.notFound("unknown property \"\(id)\"", code: "unknown_property")
+        }
+        let savers = try await service.propertySavers(id: id)
+        let items: [JSONValue] = revisions.map { revision in
+            .object([
+                ("revision", .int(revision.revision)), ("policyVersion", .int(revision.property.policyVersion)),
+                ("savedAt", .string(Timestamp.iso8601(milliseconds: revision.createdAt))),
+                ("savedBy", savers[revision.revision].map(JSONValue.string) ?? .null),
+            ])
+        }
+        return jsonResponse(headers: [.cacheControl: "no-cache"], .object([("revisions", .array(items))]))
+    }
+
+    /// One revision's whole document.
+    @Sendable func revision(_ request: Request, context: Context) async throws -> Response {
+        let actor = try await sessions.actor(request, context: context, write: false)
+        let id = try context.parameters.require("property")
+        try actor.require(.readProperties, property: id)
+        guard let number = Int(try context.parameters.require("revision")), number > 0 else {
+            throw AssentError.badRequest("a revision is a positive whole number", code: "invalid_revision")
+        }
+        guard Property.isValidID(id), let revision = try await service.store.propertyRevision(id: id, revision: number)
+        else {
+            throw AssentError.notFound("property \"\(id)\" has no revision \(number)", code: "unknown_revision")
+        }
+        return jsonBytesResponse(
+            headers: [.eTag: Self.etag(revision.revision), .cacheControl: "no-cache"],
+            Array(revision.property.documentJSON().utf8))
     }
 
     /// An existing property is replaced only with `If-Match` naming its current revision: without one 428, with a

@@ -58,6 +58,10 @@ struct SiteController<Context: RequestContext>: Sendable {
         }
         var values: [String: Any] = ["regions": regions]
         if !region.isEmpty { values["region"] = region }
+        // ?lang= shows the page, and so the widget, in another language (the console's check of a translation).
+        let lang = request.uri.queryParameters["lang"].map(String.init) ?? ""
+        values["lang"] =
+            (2...3).contains(lang.count) && lang.allSatisfy({ $0.isASCII && $0.isLowercase }) ? lang : "en"
         let nonce = Secrets.token()
         values["nonce"] = nonce
         let html = demoTemplate.render(values)
