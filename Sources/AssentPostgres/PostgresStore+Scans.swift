@@ -131,6 +131,24 @@ extension PostgresStore {
             """)
     }
 
+    public func claimScanScheduleRun(property: String, previous: Int64?, at time: Int64) async throws -> Bool {
+        // One statement either way: the row's lock decides between servers claiming at once.
+        if let previous {
+            return try await rows(
+                """
+                UPDATE scan_schedules SET last_run_at = \(time)
+                WHERE property = \(property) AND last_run_at = \(previous) RETURNING 1
+                """
+            ).count == 1
+        }
+        return try await rows(
+            """
+            INSERT INTO scan_schedules (property, last_run_at) VALUES (\(property), \(time))
+            ON CONFLICT (property) DO NOTHING RETURNING 1
+            """
+        ).count == 1
+    }
+
     public func scanScheduleStates() async throws -> [ScanScheduleState] {
         try await rows("SELECT property, last_run_at FROM scan_schedules ORDER BY property").map { row in
             let (property, lastRunAt) = try row.decode((String, Int64).self)

@@ -168,6 +168,23 @@ extension SQLiteStore {
         }
     }
 
+    public func claimScanScheduleRun(property: String, previous: Int64?, at time: Int64) async throws -> Bool {
+        try await pool.write { db in
+            if let previous {
+                try db.execute(
+                    sql: "UPDATE scan_schedules SET last_run_at = ? WHERE property = ? AND last_run_at = ?",
+                    arguments: [time, property, previous])
+            } else {
+                try db.execute(
+                    sql: """
+                        INSERT INTO scan_schedules (property, last_run_at) VALUES (?, ?)
+                        ON CONFLICT (property) DO NOTHING
+                        """, arguments: [property, time])
+            }
+            return db.changesCount > 0
+        }
+    }
+
     public func scanScheduleStates() async throws -> [ScanScheduleState] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT property, last_run_at FROM scan_schedules ORDER BY property").map {

@@ -164,6 +164,7 @@ func buildRouter(
     LedgerController(service: service).addRoutes(to: router)
     try SiteController(service: service).addRoutes(to: router)
     router.addRoutes(PropertyAdminController(service: service, sessions: sessions).endpoints, atPath: "/v1")
+    router.addRoutes(TokenAdminController(store: service.store, sessions: sessions).endpoints, atPath: "/v1")
     try ConsoleController(
         consent: service, requests: requests, scans: scanService, sessions: sessions, logger: requests.logger
     ).addRoutes(to: router)

@@ -116,5 +116,8 @@ public protocol ScanStore: Sendable {
     func failExpiredScans(reason: String, at time: Int64) async throws -> Int
     /// Sets when a property's scheduled scan last ran.
     func setScanScheduleRun(property: String, at time: Int64) async throws
+    /// Claims a property's scheduled run: sets its last run to `time` only if it is still `previous` (nil: it has
+    /// never run). Of several servers that find the same schedule due, exactly one gets true and starts the scan.
+    func claimScanScheduleRun(property: String, previous: Int64?, at time: Int64) async throws -> Bool
     func scanScheduleStates() async throws -> [ScanScheduleState]
 }

@@ -267,6 +267,12 @@ struct OpenAPIConformanceTests {
         if let mine = try await ConsoleRequestProbes.probes(for: operation, client: client, fixture: fixture) {
             return mine
         }
+        if let scansAndTokens = try await ConsoleScanTokenProbes.probes(
+            for: operation, client: client, console: fixture.console, admin: fixture.requests.admin,
+            suppression: fixture.requests.suppression)
+        {
+            return scansAndTokens
+        }
         if let console = try await fixture.console.probes(
             for: operation, client: client, admin: fixture.requests.admin)
         {

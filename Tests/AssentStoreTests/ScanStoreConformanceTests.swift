@@ -111,4 +111,33 @@ struct ScanStoreConformanceTests {
                 ])
         }
     }
+
+    /// Several servers finding one schedule due at once: each claims the run it read; exactly one claim holds.
+    @Test(arguments: StoreKind.allCases)
+    func ofConcurrentClaimsOfAScheduledRunExactlyOneHolds(kind: StoreKind) async throws {
+        try await kind.withStore { (store: any AssentStorage) async throws in
+            let race = { (previous: Int64?, time: Int64) async throws -> Int in
+                try await withThrowingTaskGroup(of: Bool.self) { group in
+                    for _ in 0..<8 {
+                        group.addTask {
+                            try await store.claimScanScheduleRun(property: "demo", previous: previous, at: time)
+                        }
+                    }
+                    return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+                }
+            }
+            // Never run: one of the servers inserts the run.
+            #expect(try await race(nil, Self.t0) == 1)
+            #expect(try await store.scanScheduleStates() == [ScanScheduleState(property: "demo", lastRunAt: Self.t0)])
+            // A claim on a run that is not the stored one (read before another server claimed) fails.
+            #expect(try await !store.claimScanScheduleRun(property: "demo", previous: nil, at: Self.t0 + 5))
+            #expect(try await !store.claimScanScheduleRun(property: "demo", previous: Self.t0 - 1, at: Self.t0 + 5))
+            // Due again: one of them moves it on.
+            #expect(try await race(Self.t0, Self.t0 + 86_400_000) == 1)
+            #expect(
+                try await store.scanScheduleStates() == [
+                    ScanScheduleState(property: "demo", lastRunAt: Self.t0 + 86_400_000)
+                ])
+        }
+    }
 }

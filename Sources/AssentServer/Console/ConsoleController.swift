@@ -58,6 +58,7 @@ struct ConsoleController<Context: RequestContext>: Sendable {
         [
             "layout", "sign-in", "setup", "message", "overview", "people", "audit", "requests", "request",
             "records", "property-list", "property", "property-edit", "property-history", "property-preview",
+            "scans", "scan", "tokens",
         ]
     }
 
@@ -68,7 +69,9 @@ struct ConsoleController<Context: RequestContext>: Sendable {
             ("/admin/properties", "properties", .readProperties),
             ("/admin/requests", "requests", .readRequests),
             ("/admin/records", "records", .readRecords),
+            ("/admin/scans", "scans", .readProperties),
             ("/admin/people", "people", .managePeople),
+            ("/admin/tokens", "tokens", .manageTokens),
             ("/admin/audit", "audit", .readAudit),
         ]
     }
@@ -92,6 +95,8 @@ struct ConsoleController<Context: RequestContext>: Sendable {
         addRecordRoutes(to: router)
         addPropertyRoutes(to: router)
         addPreviewRoutes(to: router)
+        addScanRoutes(to: router)
+        addTokenRoutes(to: router)
     }
 
     // MARK: Sign-in and set-up
@@ -503,7 +508,8 @@ enum ConsoleNames {
     static let auditActions = [
         "account.create", "account.disable", "account.enable", "account.password", "property.create",
         "property.update", "records.lookup", "request.export", "request.export_download", "request.extend",
-        "request.status", "request.verify", "session.sign_in", "session.sign_out", "session.sign_out_everywhere",
+        "request.status", "request.verify", "scan.create", "scan.schedule", "session.sign_in", "session.sign_out",
+        "session.sign_out_everywhere", "token.create", "token.revoke",
     ]
 }
 

@@ -24,6 +24,8 @@ struct ScanController<Context: RequestContext>: Sendable {
         routes.get("admin/properties/:property/scans", use: list)
         routes.get("admin/properties/:property/scans/:scan", use: show)
         routes.get("admin/properties/:property/scans/:scan/report", use: report)
+        routes.get("admin/properties/:property/scan-schedule", use: schedule)
+        routes.put("admin/properties/:property/scan-schedule", use: changeSchedule)
         return routes
     }
 
@@ -131,6 +133,62 @@ struct ScanController<Context: RequestContext>: Sendable {
                 .cacheControl: "no-store", .xContentTypeOptions: "nosniff",
             ],
             body: ResponseBody(byteBuffer: ByteBuffer(string: report.html())))
+    }
+
+    @Sendable func schedule(_ request: Request, context: Context) async throws -> Response {
+        _ = try await authorize(request, context, .readProperties)
+        let revision = try await consent.property(try context.parameters.require("property")).current
+        let view = try await ScanScheduleView.read(revision, scans: scans)
+        return jsonResponse(headers: [.cacheControl: "no-store"], view.json)
+    }
+
+    /// Sets the schedule: `schedule` (off, daily, weekly, monthly) required; `startURLs`, `regions` and `maxPages`
+    /// replace the property's when given; `If-Match` (the property's ETag) optional.
+    @Sendable func changeSchedule(_ request: Request, context: Context) async throws -> Response {
+        let actor = try await authorize(request, context, .editProperties, write: true)
+        let id = try context.parameters.require("property")
+        _ = try await consent.property(id)
+        let json = try Body.parse(try await Body.json(request, limit: consent.configuration.maxBodyBytes))
+        func invalid(_ message: String) -> AssentError {
+            AssentError.badRequest(message, code: "invalid_scan_schedule")
+        }
+        guard let object = json.objectValue else {
+            throw invalid("expected an object with schedule, and startURLs, regions and maxPages (optional)")
+        }
+        var members: [String: JSONValue] = [:]
+        for (name, value) in object {
+            guard ["schedule", "startURLs", "regions", "maxPages"].contains(name) else {
+                throw invalid("\(name): unknown field")
+            }
+            members[name] = value
+        }
+        guard let schedule = members["schedule"]?.stringValue else {
+            throw invalid("schedule: required, one of \(ScanScheduleView.choices.joined(separator: ", "))")
+        }
+        func strings(_ name: String) throws -> [String]? {
+            guard let value = members[name] else { return nil }
+            guard let items = value.arrayValue, let texts = Optional(items.compactMap(\.stringValue)),
+                texts.count == items.count
+            else { throw invalid("\(name): expected an array of strings") }
+            return texts
+        }
+        var maxPages: Int?
+        if let value = members["maxPages"] {
+            guard let number = value.intValue else { throw invalid("maxPages: expected an integer") }
+            maxPages = number
+        }
+        var expected: Int?
+        if let header = request.headers[.ifMatch], !header.isEmpty {
+            let current = try await consent.store.currentProperty(id: id)
+            try PropertyAdminController<Context>.checkPrecondition(header, current: current, id: id)
+            expected = current?.revision
+        }
+        let save = try await ScanScheduleView.change(
+            property: id, schedule: schedule, startURLs: try strings("startURLs"), regions: try strings("regions"),
+            maxPages: maxPages, expected: expected, actor: actor, consent: consent, at: sessions.clock())
+        let view = try await ScanScheduleView.read(save.saved, scans: scans)
+        return jsonResponse(
+            headers: [.cacheControl: "no-store", .eTag: PropertyAdminEtag.etag(save.saved.revision)], view.json)
     }
 
     /// A scan as the API shows it, without its report.

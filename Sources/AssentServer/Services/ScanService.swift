@@ -281,27 +281,44 @@ public final class ScanService: Service, Sendable {
     }
 
     /// Queues the scheduled scan of every property whose schedule is due (never run, or run longer ago than its
-    /// interval); returns the scans queued.
+    /// interval); returns the scans queued. Each run is claimed in the store first (compare-and-set on the last
+    /// run this server read), so of several servers sharing a database exactly one starts it.
     @discardableResult
     func startDueScans() async throws -> [StoredScan] {
         let now = clock()
         let lastRuns = Dictionary(
             try await store.scanScheduleStates().map { ($0.property, $0.lastRunAt) }, uniquingKeysWith: max)
         var started: [StoredScan] = []
-        for id in try await store.propertyIDs() {
+        for id in try await store.propertyIDs().sorted() {
             guard let property = try await store.currentProperty(id: id)?.property,
                 let schedule = property.scan?.schedule
             else { continue }
-            if let last = lastRuns[id], now - last < schedule.intervalMilliseconds { continue }
-            let options = try ScanOptions.resolve(
-                property: property, startURLs: nil, regions: nil, maxPages: nil, depth: nil)
+            let last = lastRuns[id]
+            if let last, now - last < schedule.intervalMilliseconds { continue }
+            // A full queue leaves the run unclaimed: the next check, here or on another server, tries again.
+            guard hasRoom else { break }
+            guard try await store.claimScanScheduleRun(property: id, previous: last, at: now) else { continue }
             do {
+                let options = try ScanOptions.resolve(
+                    property: property, startURLs: nil, regions: nil, maxPages: nil, depth: nil)
                 started.append(try await enqueue(property: property, options: options, trigger: "schedule"))
-            } catch let error as AssentError where error.code == "scan_queue_full" {
-                break  // the next check tries again
+            } catch {
+                logger.warning(
+                    "a scheduled scan could not be queued",
+                    metadata: ["property": "\(id)", "error": "\(error)"])
             }
-            try await store.setScanScheduleRun(property: id, at: now)
         }
         return started
+    }
+
+    /// Whether this server's queue takes one more scan.
+    var hasRoom: Bool { queue.withLock { q in q.waiting.count + (q.running == nil ? 0 : 1) < queueLimit } }
+
+    /// When the property's schedule next queues a scan (nil: no schedule): its last run plus its interval, or now
+    /// when it never ran.
+    func nextScheduledRun(_ property: Property) async throws -> (last: Int64?, next: Int64?) {
+        let last = try await store.scanScheduleStates().first { $0.property == property.id }?.lastRunAt
+        guard let schedule = property.scan?.schedule else { return (last, nil) }
+        return (last, last.map { $0 + schedule.intervalMilliseconds } ?? clock())
     }
 }
