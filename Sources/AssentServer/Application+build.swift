@@ -39,16 +39,10 @@ public func buildApplication(
     _ configuration: ServerConfiguration, opened: DataDirectory.Opened, logger: Logger = Logger(label: "assent"),
     metrics: (@Sendable () -> [UInt8])? = nil
 ) async throws -> some ApplicationProtocol {
-    // The controllers read these headers by name on every request: a name HTTP cannot carry is refused here,
-    // at start, rather than trapping on the first request.
-    for (option, name) in [
-        ("region header", configuration.regionHeader), ("client header", configuration.clientHeader),
-        ("forwarded proto header", configuration.forwardedProtoHeader),
-    ] {
-        if let name, HTTPField.Name(name) == nil {
-            throw DataDirectoryError("the \(option) \"\(name)\" is not an HTTP header name")
-        }
-    }
+    // The configured header names, made HTTP field names once: a name HTTP cannot carry is refused here, at start.
+    let headers = try HeaderNames(configuration)
+    // The one clock of the server (milliseconds since the Unix epoch), passed to every part that reads the time.
+    let clock: @Sendable () -> Int64 = { ConsentService.now() }
     if opened.createdKey {
         logger.info("created signing key", metadata: ["path": "\(configuration.signingKeyPath)"])
     }
@@ -61,39 +55,41 @@ public func buildApplication(
             ])
         ).sorted()
         do {
-            _ = try await store.saveVendorList(DemoVendorList.stored(at: ConsentService.now()))
+            _ = try await store.saveVendorList(DemoVendorList.stored(at: clock()))
         } catch StoreError.vendorListConflict {
             logger.warning(
                 "another vendor list is stored as the demo's version; the demo shows no TCF",
                 metadata: ["version": "\(DemoVendorList.version)"])
         }
-        _ = try await store.saveProperty(DemoProperty.make(origins: origins), at: ConsentService.now())
+        _ = try await store.saveProperty(DemoProperty.make(origins: origins), at: clock())
         logger.info("seeded the demo property", metadata: ["property": "demo"])
     }
     let writer = LedgerShards(
-        count: configuration.ledgerShards, store: store, signer: opened.signer, logger: logger,
-        clock: { ConsentService.now() })
+        count: configuration.ledgerShards, store: store, signer: opened.signer, logger: logger, clock: clock)
     // Publish this server's key (with its root certificate, when it has one) before it signs anything, and keep it
     // in the data directory's public-keys.json, which verifiers pin instead of trusting the database.
     let ownCertificate = try DataDirectory.certificate(for: opened.signer.publicKeyBytes, configuration)
     try DataDirectory.recordPublicKeys(
         [PublicKeyEntry(publicKey: opened.signer.publicKeyBytes, certificate: ownCertificate)], configuration)
     let ownKey = PublishedKey(
-        keyID: opened.signer.keyID, publicKey: opened.signer.publicKeyBytes, firstUsedAt: ConsentService.now(),
+        keyID: opened.signer.keyID, publicKey: opened.signer.publicKeyBytes, firstUsedAt: clock(),
         certificate: ownCertificate?.bytes)
     try await store.publishKey(ownKey)
     let keyRing = KeyRing(
         store: store, own: ownKey, trust: try DataDirectory.keyTrust(configuration),
         published: try await store.publishedKeys())
     let service = ConsentService(
-        configuration: configuration, store: store, writer: writer, signer: opened.signer, keyRing: keyRing)
+        configuration: configuration, store: store, writer: writer, signer: opened.signer, keyRing: keyRing,
+        directory: PropertyDirectory(
+            cache: PropertyCache(store: store), configuration: configuration, headers: headers),
+        clock: clock)
     let requests = RequestService(
         store: store, consent: service, mailer: try TransportMailer.make(configuration, logger: logger),
         publicBase: configuration.publicURL ?? configuration.baseURL, logger: logger,
         webhook: configuration.webhook)
     var services: [any Service] = [
         RetentionService(
-            store: store, days: configuration.requestRetentionDays, logger: logger, clock: { ConsentService.now() },
+            store: store, days: configuration.requestRetentionDays, logger: logger, clock: clock,
             outbox: TransportMailer.outbox(configuration))
     ]
     // Several servers on one PostgreSQL hear of each other's property revisions and decisions, so that the
@@ -105,16 +101,16 @@ public func buildApplication(
         services.append(listener)
     }
     if let webhook = configuration.webhook {
-        services.append(try WebhookDispatcher(store: store, configuration: webhook, logger: logger))
+        services.append(try WebhookDispatcher(store: store, configuration: webhook, logger: logger, clock: clock))
     }
     services.append(
         AnalyticsWriter(
             counter: service.analytics, store: store, retentionDays: configuration.analyticsRetentionDays,
-            logger: logger, clock: { ConsentService.now() }))
+            logger: logger, clock: clock))
     // Compliance scans run here, one at a time, against this server as the scanned pages' Assent server.
     let scans = ScanService(
         store: store, assentOrigin: configuration.publicURL ?? configuration.baseURL,
-        regionHeader: configuration.regionHeader, logger: logger, clock: { ConsentService.now() })
+        regionHeader: configuration.regionHeader, logger: logger, clock: clock)
     services.append(scans)
     let router = try buildRouter(service: service, requests: requests, metrics: metrics, scans: scans)
     if let listen = configuration.metricsListen {
@@ -124,7 +120,7 @@ public func buildApplication(
                 configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "assent-metrics"),
                 logger: logger))
     }
-    let setupLink = try await ConsoleSetup.link(store: store, configuration: configuration, now: ConsentService.now())
+    let setupLink = try await ConsoleSetup.link(store: store, configuration: configuration, now: clock())
     let base = configuration.baseURL
     return Application(
         router: router,
@@ -153,7 +149,7 @@ func buildRouter(
     router.addRoutes(RequestController(service: requests).endpoints, atPath: "/v1")
     router.addRoutes(AnalyticsController(service: service, logger: requests.logger).endpoints, atPath: "/v1")
     let sessions = ConsoleSessions(
-        store: service.store, configuration: service.configuration, clock: { ConsentService.now() })
+        store: service.store, configuration: service.configuration, clock: service.clock)
     let scanService =
         scans
         ?? ScanService(

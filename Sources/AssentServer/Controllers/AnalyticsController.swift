@@ -36,7 +36,7 @@ struct AnalyticsController<Context: RequestContext>: Sendable {
         }
         try await service.countEvent(
             propertyID: id, body: body,
-            regionHeader: HTTPField.Name(service.configuration.regionHeader).flatMap { request.headers[$0] },
+            regionHeader: request.headers[service.directory.headers.region],
             demoRegion: request.uri.queryParameters["region"].map(String.init))
         var headers = cors
         headers[.cacheControl] = "no-store"

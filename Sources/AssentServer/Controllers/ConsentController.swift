@@ -20,14 +20,20 @@ struct ConsentController<Context: RequestContext>: Sendable {
         return routes
     }
 
-    private var regionHeader: HTTPField.Name { HTTPField.Name(service.configuration.regionHeader)! }
+    private var regionHeader: HTTPField.Name { service.directory.headers.region }
 
     /// The property id from the path, after checking that the property exists and that the request's origin
     /// may use it; with the CORS headers for the answer.
     private func propertyAndCORS(_ request: Request, _ context: Context) async throws -> (String, HTTPFields) {
-        let id = try context.parameters.require("property")
-        let entry = try await service.property(id)
-        return (id, try CORS.headers(request, origins: entry.current.property.origins))
+        let (entry, cors) = try await entryAndCORS(request, context)
+        return (entry.current.property.id, cors)
+    }
+
+    /// `propertyAndCORS` with the property looked up, for a route that goes on with it.
+    private func entryAndCORS(_ request: Request, _ context: Context) async throws -> (PropertyCache.Entry, HTTPFields)
+    {
+        let entry = try await service.property(try context.parameters.require("property"))
+        return (entry, try CORS.headers(request, origins: entry.current.property.origins))
     }
 
     @Sendable func config(_ request: Request, context: Context) async throws -> Response {
@@ -65,10 +71,10 @@ struct ConsentController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func record(_ request: Request, context: Context) async throws -> Response {
-        let (id, cors) = try await propertyAndCORS(request, context)
+        let (entry, cors) = try await entryAndCORS(request, context)
         let body = try await Body.json(request, limit: service.configuration.maxBodyBytes)
         let decision = try await service.record(
-            propertyID: id, body: body, regionHeader: request.headers[regionHeader],
+            entry: entry, body: body, regionHeader: request.headers[regionHeader],
             gpcHeader: request.headers[.secGPC] == "1", identity: request.headers[ConsentService.identityHeader],
             scanSecret: request.headers[ScanSecret.header])
         var headers = cors

@@ -48,7 +48,7 @@ extension ConsentService {
         analytics.countEvent(
             event,
             cell: AnalyticsCell(
-                property: propertyID, day: CivilDate(milliseconds: Self.now()).daysSinceEpoch,
+                property: propertyID, day: CivilDate(milliseconds: clock()).daysSinceEpoch,
                 region: AnalyticsCell.region(region.code), regime: property.regimes.regime(for: region).rawValue,
                 policyVersion: policyVersion, lang: property.language(matching: lang)))
     }
@@ -66,7 +66,7 @@ extension ConsentService {
             }
             return date
         }
-        let end = try day(to, "to") ?? CivilDate(milliseconds: Self.now())
+        let end = try day(to, "to") ?? CivilDate(milliseconds: clock())
         let start = try day(from, "from") ?? end.adding(days: -29)
         guard start <= end else { throw AssentError.badRequest("from is after to", code: "invalid_query") }
         guard end.daysSinceEpoch - start.daysSinceEpoch <= 3660 else {

@@ -43,7 +43,7 @@ extension ConsentService {
         }
         let verified: IdentityToken
         do {
-            verified = try IdentityToken.verify(token, settings: settings, now: Self.now())
+            verified = try IdentityToken.verify(token, settings: settings, now: clock())
         } catch {
             switch error {
             case .malformed: throw AssentError.badRequest(error.description, code: "invalid_identity")
@@ -56,25 +56,6 @@ extension ConsentService {
         let secret = try await subjectSecret.bytes()
         return Reader(
             subject: IdentitySubject.derive(secret: secret, issuer: verified.issuer, subject: verified.subject))
-    }
-
-    /// The subject a decision is recorded under. With a token: the reader's. A reader's subject named without a
-    /// token (a browser that once had one, say a shared computer after signing out) is kept only for a decision
-    /// that narrows the reader's latest one on this property, such as an opt-out; anything else starts a new
-    /// browser subject, so that without a token a choice stays with one browser.
-    func recordingSubject(
-        _ named: String?, reader: Reader?, decision: EffectiveDecision, property: Property, now: Int64
-    ) async throws -> String {
-        if let reader { return reader.subject }
-        guard let named else { return RandomID.uuid(milliseconds: now) }
-        guard IdentitySubject.isValid(named) else { return named }
-        var earlier = decisions.get(property: property.id, subject: named)?.entry
-        if earlier == nil { earlier = try await store.latestRecord(property: property.id, subject: named)?.entry }
-        let chosen = Dictionary(uniqueKeysWithValues: decision.choices.map { ($0.key, $0.allowed) })
-        if let earlier, CarriedDecision.onlyNarrows(chosen, from: earlier.choices, categories: property.categories) {
-            return named
-        }
-        return RandomID.uuid(milliseconds: now)
     }
 
     /// The properties whose readers are this property's: those with the same identity settings, itself included.
@@ -126,7 +107,7 @@ extension ConsentService {
         _ reader: Reader, entry: PropertyCache.Entry, region: Region, lang: String?, gpc: Bool
     ) async throws -> [UInt8]? {
         let property = entry.current.property
-        let now = Self.now()
+        let now = clock()
         let group = try await identityGroup(of: property)
         let mark = decisions.mark()
         guard let latest = try await store.latestRecord(subject: reader.subject, properties: group.map(\.id)),

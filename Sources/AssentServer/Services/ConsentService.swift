@@ -10,7 +10,9 @@ final class ConsentService: Sendable {
     let configuration: ServerConfiguration
     let store: any AssentStorage
     let writer: LedgerShards
-    let cache: PropertyCache
+    /// Properties: their cache, the lookup and the visitor's region (shared with the request service).
+    let directory: PropertyDirectory
+    var cache: PropertyCache { directory.cache }
     /// Every published signing key, this server's included (receipts, jwks.json).
     let keyRing: KeyRing
     /// This server's view of the latest decisions; when several servers share the database, on only while the
@@ -24,16 +26,24 @@ final class ConsentService: Sendable {
     let subjectSecret: SharedSecret
     /// This server's analytics counts not yet written (AnalyticsCounter.swift).
     let analytics: AnalyticsCounter
+    /// The time decisions are recorded at, in milliseconds since the Unix epoch.
+    let clock: @Sendable () -> Int64
     private let lastTreeHead = Locked<(head: SignedTreeHead, bytes: [UInt8])?>(nil)
 
     init(
         configuration: ServerConfiguration, store: any AssentStorage, writer: LedgerShards, signer: TreeHeadSigner,
-        keyRing: KeyRing? = nil
+        keyRing: KeyRing? = nil, directory: PropertyDirectory? = nil,
+        clock: @escaping @Sendable () -> Int64 = { ConsentService.now() }
     ) {
         self.configuration = configuration
+        self.clock = clock
         self.store = store
         self.writer = writer
-        self.cache = PropertyCache(store: store)
+        self.directory =
+            directory
+            ?? PropertyDirectory(
+                cache: PropertyCache(store: store), configuration: configuration,
+                headers: (try? HeaderNames(configuration)) ?? HeaderNames())
         self.decisions = DecisionCache(
             capacity: configuration.decisionCacheSize, shared: configuration.databaseURL != nil)
         self.vendorLists = VendorListCache(store: store)
@@ -50,24 +60,11 @@ final class ConsentService: Sendable {
 
     // MARK: Property and visitor
 
-    func property(_ id: String) async throws -> PropertyCache.Entry {
-        guard Property.isValidID(id), let entry = try await cache.current(id) else {
-            throw AssentError.notFound("unknown property \"\(id)\"", code: "unknown_property")
-        }
-        return entry
-    }
+    /// The property's current revision, or 404 `unknown_property` (`PropertyDirectory`).
+    func property(_ id: String) async throws -> PropertyCache.Entry { try await directory.property(id) }
 
-    /// The visitor's region: the trusted header, or the default; the demo property alone may be switched by
-    /// the demo page's region parameter.
     func region(propertyID: String, header: String?, demoOverride: String?) throws -> Region {
-        if let demoOverride, !demoOverride.isEmpty, propertyID == configuration.demoPropertyID {
-            guard let region = Region(demoOverride) else {
-                throw AssentError.badRequest(
-                    "region \"\(demoOverride)\" is not a region code such as FR or US-CA", code: "invalid_region")
-            }
-            return region
-        }
-        return resolveRegion(header: header, default: configuration.defaultRegion)
+        try directory.region(propertyID: propertyID, header: header, demoOverride: demoOverride)
     }
 
     // MARK: Config
@@ -79,7 +76,7 @@ final class ConsentService: Sendable {
         let property = entry.current.property
         let language = property.language(matching: lang)
         let vendorList = try await vendorLists.list(for: property)
-        let now = Self.now()
+        let now = clock()
         let key = PropertyCache.ConfigKey(
             id: property.id, revision: entry.current.revision, region: region.code, lang: language, gpc: gpc,
             day: now / Timestamp.millisecondsPerDay, vendorList: vendorList?.vendorListVersion ?? 0)
@@ -118,18 +115,30 @@ final class ConsentService: Sendable {
     // MARK: Recording
 
     /// Records a decision and returns the rendered 201 body: the decision with its receipt. With a signed-in
-    /// reader's `identity` token, the decision is the reader's (see `recordingSubject`). `counted` false leaves the
-    /// decision out of the analytics (the compliance scanner's decisions, and requests the server marks as such).
-    /// With a compliance scan's `scanSecret` the decision is made and answered but not recorded (ScanSecret.swift).
+    /// reader's `identity` token, the decision is the reader's (`DecisionStep.recordingSubject`). `counted` false
+    /// leaves the decision out of the analytics (the compliance scanner's decisions, and requests the server marks
+    /// as such). With a compliance scan's `scanSecret` the decision is made and answered but not recorded
+    /// (ScanSecret.swift).
     func record(
         propertyID: String, body: [UInt8], regionHeader: String?, gpcHeader: Bool, identity: String? = nil,
         counted: Bool = true, scanSecret: String? = nil
     ) async throws -> [UInt8] {
-        let entry = try await property(propertyID)
-        if let scanSecret { try await checkScanSecret(scanSecret, propertyID: propertyID) }
+        try await record(
+            entry: try await property(propertyID), body: body, regionHeader: regionHeader, gpcHeader: gpcHeader,
+            identity: identity, counted: counted, scanSecret: scanSecret)
+    }
+
+    /// `record` on a property already looked up: the inputs are gathered with one lookup each, `DecisionStep`
+    /// decides, the entry is appended, and the answer rendered.
+    func record(
+        entry: PropertyCache.Entry, body: [UInt8], regionHeader: String?, gpcHeader: Bool, identity: String? = nil,
+        counted: Bool = true, scanSecret: String? = nil
+    ) async throws -> [UInt8] {
+        let current = entry.current.property
+        if let scanSecret { try await checkScanSecret(scanSecret, propertyID: current.id) }
         // The token first: nothing is recorded for a reader it does not prove.
         var reader: Reader?
-        if let identity { reader = try await self.reader(token: identity, property: entry.current.property) }
+        if let identity { reader = try await self.reader(token: identity, property: current) }
         let json = try Body.parse(body)
         let submission: ConsentSubmission
         do {
@@ -137,63 +146,57 @@ final class ConsentService: Sendable {
         } catch {
             throw AssentError.badRequest(error.description, code: "invalid_consent")
         }
-        let gpc = gpcHeader || submission.gpc
-        guard let shown = try await cache.property(entry, policyVersion: submission.policyVersion) else {
-            let current = entry.current.property.policyVersion
-            throw AssentError.badRequest(
-                "policyVersion: property \(propertyID) never had policy version \(submission.policyVersion) (current: \(current))",
-                code: "invalid_consent")
-        }
-        // The vendor list matters only to a property with TCF (and is read from memory).
-        let shownList = try await vendorLists.list(for: shown)
-        do {
-            try submission.validate(
-                against: shown, knownPolicyVersions: entry.policyVersions, gpcSignal: gpc, vendorList: shownList)
-        } catch {
-            throw AssentError.badRequest(error.description, code: "invalid_consent")
-        }
-        let region = try region(propertyID: propertyID, header: regionHeader, demoOverride: submission.region)
-        let regime = shown.regimes.regime(for: region)
-        let decision = Policy.evaluate(
-            regime: regime, categories: shown.categories, action: submission.action, choices: submission.choices,
-            gpc: gpc)
-        let lang = shown.language(matching: submission.lang)
-        let now = Self.now()
-        let subject = try await recordingSubject(
-            submission.subject, reader: reader, decision: decision, property: shown, now: now)
-        let known = reader != nil || subject == submission.subject
-        // The subject's decision before this one, read once: for the TCF objections it carries, and for analytics
-        // (a change or a first decision, and whether it withdraws a category).
+        // Gathered once each: the banner shown, its vendor list (which matters only to a property with TCF, and is
+        // read from memory), the subject's earlier decision where deciding needs it.
+        let shown = try await cache.property(entry, policyVersion: submission.policyVersion)
+        var shownList: VendorList?
+        if let shown { shownList = try await vendorLists.list(for: shown) }
         let counting = counted && analytics.enabled
-        let earlier: LedgerEntry?? =
-            known && (counting || shown.signals.tcf?.enabled == true)
-            ? .some(try await earlierDecision(property: shown.id, subject: subject)) : nil
-        let objections = try await tcfObjections(
-            submission.tcf, subject: subject, known: known, property: shown, vendorList: shownList, earlier: earlier)
-        let ledgerEntry = LedgerEntry(
-            decision: decision, id: RandomID.uuid(milliseconds: now), property: shown, subject: subject,
-            action: submission.action,
-            regime: regime, region: region, lang: lang, textsHash: cache.textsHash(shown, lang: lang), recordedAt: now,
-            tcfObjections: objections)
-        // Before the write: a decision is never recorded without an answer to give.
-        let signalBytes = try signals(
-            ledgerEntry, revision: entry.current, vendorList: try await vendorLists.list(for: entry.current.property))
+        let earlierSubject = reader?.subject ?? submission.subject
+        var earlier: LedgerEntry?
+        if let earlierSubject,
+            DecisionStep.needsEarlier(
+                named: submission.subject, reader: reader?.subject, shown: shown, counting: counting)
+        {
+            earlier = try await earlierDecision(property: current.id, subject: earlierSubject)
+        }
+        let now = clock()
+        let outcome: DecisionOutcome
+        do throws(DecisionRefusal) {
+            outcome = try DecisionStep.decide(
+                DecisionInputs(
+                    submission: submission, property: current, shown: shown,
+                    knownPolicyVersions: entry.policyVersions, vendorList: shownList, gpcHeader: gpcHeader,
+                    region: directory.regionSource(propertyID: current.id, header: regionHeader),
+                    readerSubject: reader?.subject,
+                    earlier: earlier, now: now, recordID: RandomID.uuid(milliseconds: now),
+                    freshSubject: RandomID.uuid(milliseconds: now)),
+                textsHash: { property, lang in cache.textsHash(property, lang: lang) })
+        } catch {
+            throw Self.refusal(error)
+        }
+        let ledgerEntry = outcome.entry
+        // Before the write: a decision is never recorded without an answer to give. Its signals are those of the
+        // current revision, with the vendor list it names (the shown one's when the banner is the current one).
+        let currentList =
+            shown?.policyVersion == current.policyVersion ? shownList : try await vendorLists.list(for: current)
+        let signalBytes = try signals(ledgerEntry, revision: entry.current, vendorList: currentList)
         // A scanner's decision: not in the ledger, the analytics or the latest-decision cache.
         if scanSecret != nil {
-            return Self.scanAnswer(ledgerEntry, property: entry.current.property, signals: signalBytes)
+            return Self.scanAnswer(ledgerEntry, property: current, signals: signalBytes)
         }
         let entryBytes = ledgerEntry.canonicalBytes
         let mark = decisions.mark()
         let receipt = try await writer.append(ledgerEntry, canonicalBytes: entryBytes)
         // Counted once the record is durable, from what it holds.
-        if counting { analytics.countDecision(ledgerEntry, earlier: earlier ?? nil) }
+        if counting { analytics.countDecision(ledgerEntry, earlier: outcome.earlier) }
         // The decision is written once: up to its signals it is what reads are answered with (cached), and with
         // the receipt it is this answer.
         let headBytes = treeHeadBytes(receipt.treeHead)
         var answer = JSONWriter(capacity: 1536 + signalBytes.count + receipt.proof.count * 68)
         var cached: [UInt8] = []
         answer.object { w in
-            ledgerEntry.writeAnswerMembers(property: entry.current.property, to: &w)
+            ledgerEntry.writeAnswerMembers(property: current, to: &w)
             w.member("signals")
             w.raw(signalBytes)
             cached = w.closedCopy()
@@ -204,6 +207,14 @@ final class ConsentService: Sendable {
         return answer.bytes
     }
 
+    /// A refused submission as the 400 its client gets.
+    static func refusal(_ refusal: DecisionRefusal) -> AssentError {
+        switch refusal {
+        case .invalidConsent(let error): AssentError.badRequest(error.description, code: "invalid_consent")
+        case .invalidRegion: AssentError.badRequest(refusal.description, code: "invalid_region")
+        }
+    }
+
     /// The tree head rendered as JSON. Every receipt of a batch shares its head, so the last one rendered is kept.
     func treeHeadBytes(_ head: SignedTreeHead) -> [UInt8] {
         if let last = lastTreeHead.withLock({ $0 }), last.head == head { return last.bytes }
@@ -212,25 +223,6 @@ final class ConsentService: Sendable {
         CanonicalJSON.write(head.jsonValue, sorted: false, into: &bytes)
         lastTreeHead.withLock { $0 = (head, bytes) }
         return bytes
-    }
-
-    /// The objections a decision records: those submitted (they replace the earlier ones), else the subject's
-    /// latest ones on the property that still name something it shows. Only a property with TCF enabled reads
-    /// the latest record for that (from memory when this server has it), and only for a subject that existed.
-    func tcfObjections(
-        _ submitted: TCFObjections?, subject: String, known: Bool, property: Property, vendorList: VendorList?,
-        earlier read: LedgerEntry?? = nil
-    ) async throws -> TCFObjections {
-        if let submitted { return submitted }
-        guard known, property.signals.tcf?.enabled == true, let vendorList else { return .none }
-        let earlier: LedgerEntry?
-        if let read {
-            earlier = read
-        } else {
-            earlier = try await earlierDecision(property: property.id, subject: subject)
-        }
-        guard let earlier, !earlier.tcfObjections.isEmpty else { return .none }
-        return earlier.tcfObjections.keeping(property.tcfLegitimateInterests(vendorList))
     }
 
     /// The subject's latest decision on the property: from memory when this server has it, else from the store.

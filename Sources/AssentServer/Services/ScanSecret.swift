@@ -28,7 +28,7 @@ extension ConsentService {
                 "the Assent-Scan header does not carry a scan secret issued for property \(propertyID)",
                 code: "invalid_scan_secret")
         }
-        guard grant.expiresAt > Self.now() else {
+        guard grant.expiresAt > clock() else {
             throw AssentError.badRequest(
                 "the scan secret of scan \(grant.scanID) has expired", code: "invalid_scan_secret")
         }
