@@ -27,7 +27,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import CHROMEDRIVER, CHROMIUM, WAIT, running_server
-from test_console import PASSWORD, no_sideways_scroll, setup_link, submit, wait_path
+from test_console import PASSWORD, no_sideways_scroll, setup_link, submit, violations, wait_path
 from test_console_requests import post_json
 
 OWNER = "owner@example.org"
@@ -368,6 +368,21 @@ def test_no_page_scrolls_sideways_at_200_percent_zoom(console):
     finally:
         d.set_window_size(1280, 900)
     assert wide == []
+
+
+# --- axe-core on every page ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_axe_finds_no_violation_on_any_console_page(console, lang):
+    """The pages' own tests run axe on what they made; this runs it on every page the crawl finds, so a page
+    (or an editor section) added later is checked too."""
+    srv, d = console
+    found = []
+    for page in console_pages(srv, d):
+        d.get(srv.base + page + ("&" if "?" in page else "?") + f"lang={lang}")
+        found += [f"{page} ({lang}): {v}" for v in violations(d)]
+    assert found == []
 
 
 # --- 1. Sign-in limits (last: it signs the owner out) ---------------------------------------------------------
