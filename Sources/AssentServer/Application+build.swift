@@ -84,7 +84,7 @@ public func buildApplication(
             cache: PropertyCache(store: store), configuration: configuration, headers: headers),
         clock: clock)
     let requests = RequestService(
-        store: store, consent: service, mailer: try TransportMailer.make(configuration, logger: logger),
+        store: store, directory: service.directory, mailer: try TransportMailer.make(configuration, logger: logger),
         publicBase: configuration.publicURL ?? configuration.baseURL, logger: logger,
         webhook: configuration.webhook)
     var services: [any Service] = [
@@ -156,7 +156,7 @@ func buildRouter(
             store: service.store, assentOrigin: service.configuration.baseURL, logger: requests.logger)
     router.addRoutes(
         ScanController(consent: service, scans: scanService, sessions: sessions).endpoints, atPath: "/v1")
-    try PageController(service: requests).addRoutes(to: router)
+    try PageController(service: requests, consent: service).addRoutes(to: router)
     LedgerController(service: service).addRoutes(to: router)
     try SiteController(service: service).addRoutes(to: router)
     router.addRoutes(PropertyAdminController(service: service, sessions: sessions).endpoints, atPath: "/v1")

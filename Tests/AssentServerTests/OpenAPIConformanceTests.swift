@@ -126,7 +126,7 @@ struct OpenAPIConformanceTests {
         let service = ConsentService(
             configuration: configuration, store: opened.store, writer: writer, signer: opened.signer)
         let requests = RequestService(
-            store: opened.store, consent: service,
+            store: opened.store, directory: service.directory,
             mailer: try TransportMailer.make(configuration, logger: Logger(label: "assent-test")),
             publicBase: configuration.baseURL, logger: Logger(label: "assent-test"))
         let router = try buildRouter(service: service, requests: requests, metrics: nil)

@@ -11,11 +11,14 @@ import NIOCore
 /// every text is escaped by the templates.
 struct PageController<Context: RequestContext>: Sendable {
     let service: RequestService
+    /// Records the opt-out of the Do Not Sell page.
+    let consent: ConsentService
     let library: MustacheLibrary
     let csrfTokens: CSRFTokens
 
-    init(service: RequestService) throws {
+    init(service: RequestService, consent: ConsentService) throws {
         self.service = service
+        self.consent = consent
         csrfTokens = CSRFTokens(store: service.store)
         var library = MustacheLibrary()
         for name in ["layout", "requests", "status", "do-not-sell"] {
@@ -44,7 +47,7 @@ struct PageController<Context: RequestContext>: Sendable {
 
     @Sendable func fileRequest(_ request: Request, context: Context) async throws -> Response {
         let page = try await Page(request, context, service, csrfTokens)
-        let form = try await Form.read(request, limit: service.consent.configuration.maxBodyBytes)
+        let form = try await Form.read(request, limit: service.configuration.maxBodyBytes)
         try page.checkCSRF(form)
         guard let type = RequestType(rawValue: form["type"] ?? "") else {
             return render(
@@ -63,9 +66,9 @@ struct PageController<Context: RequestContext>: Sendable {
             let filed = try await service.file(
                 RequestService.Filing(
                     propertyID: page.propertyID, type: type, email: form["email"], details: details, subject: nil,
-                    regionHeader: request.headers[HTTPField.Name(service.consent.configuration.regionHeader)!],
+                    regionHeader: request.headers[service.directory.headers.region],
                     demoRegion: nil, lang: page.lang,
-                    client: clientKey(request, context, header: service.consent.configuration.clientHeader)))
+                    client: clientKey(request, context, header: service.directory.headers.client)))
             return Self.seeOther(
                 "/privacy/\(page.propertyID)/status/\(filed.statusSecret)?done=filed&lang=\(page.lang)")
         } catch let error as AssentError {
@@ -85,16 +88,16 @@ struct PageController<Context: RequestContext>: Sendable {
 
     @Sendable func doNotSell(_ request: Request, context: Context) async throws -> Response {
         let page = try await Page(request, context, service, csrfTokens)
-        let form = try await Form.read(request, limit: service.consent.configuration.maxBodyBytes)
+        let form = try await Form.read(request, limit: service.configuration.maxBodyBytes)
         try page.checkCSRF(form)
         do {
             let outcome = try await service.doNotSell(
                 propertyID: page.propertyID,
                 widgetCookie: request.cookies[WidgetCookie.name(page.propertyID)]?.value, email: form["email"],
-                regionHeader: request.headers[HTTPField.Name(service.consent.configuration.regionHeader)!],
+                regionHeader: request.headers[service.directory.headers.region],
                 gpc: request.headers[.secGPC] == "1", host: request.head.authority,
-                lang: page.lang, client: clientKey(request, context, header: service.consent.configuration.clientHeader)
-            )
+                lang: page.lang, client: clientKey(request, context, header: service.directory.headers.client),
+                consent: consent)
             let location =
                 outcome.filed.map {
                     "/privacy/\(page.propertyID)/status/\($0.statusSecret)?done=filed&lang=\(page.lang)"
@@ -136,12 +139,12 @@ struct PageController<Context: RequestContext>: Sendable {
     @Sendable func verify(_ request: Request, context: Context) async throws -> Response {
         let page = try await Page(request, context, service, csrfTokens)
         let secret = try context.parameters.require("secret")
-        let form = try await Form.read(request, limit: service.consent.configuration.maxBodyBytes)
+        let form = try await Form.read(request, limit: service.configuration.maxBodyBytes)
         try page.checkCSRF(form)
         do {
             _ = try await service.verify(
                 statusSecret: secret, code: String((form["code"] ?? "").prefix(20)),
-                client: clientKey(request, context, header: service.consent.configuration.clientHeader)
+                client: clientKey(request, context, header: service.directory.headers.client)
             )
             return Self.seeOther("/privacy/\(page.propertyID)/status/\(secret)?done=verified&lang=\(page.lang)")
         } catch let error as AssentError {
@@ -156,12 +159,12 @@ struct PageController<Context: RequestContext>: Sendable {
     @Sendable func resend(_ request: Request, context: Context) async throws -> Response {
         let page = try await Page(request, context, service, csrfTokens)
         let secret = try context.parameters.require("secret")
-        let form = try await Form.read(request, limit: service.consent.configuration.maxBodyBytes)
+        let form = try await Form.read(request, limit: service.configuration.maxBodyBytes)
         try page.checkCSRF(form)
         do {
             try await service.resendCode(
                 statusSecret: secret,
-                client: clientKey(request, context, header: service.consent.configuration.clientHeader))
+                client: clientKey(request, context, header: service.directory.headers.client))
             return Self.seeOther("/privacy/\(page.propertyID)/status/\(secret)?done=sent&lang=\(page.lang)")
         } catch let error as AssentError {
             guard let found = try? await service.request(statusSecret: secret) else {
@@ -286,7 +289,7 @@ private struct Page {
         async throws
     {
         propertyID = try context.parameters.require("property")
-        let property = try await service.consent.property(propertyID).current.property
+        let property = try await service.directory.property(propertyID).current.property
         propertyName = property.name
         requests = property.requestSettings
         let language =
@@ -296,7 +299,7 @@ private struct Page {
             ?? property.defaultLanguage
         lang = language
         t = PageTexts.texts(language)
-        let configuration = service.consent.configuration
+        let configuration = service.configuration
         let now = service.clock()
         if let cookie = request.cookies[CSRFTokens.cookie]?.value, try await tokens.isValid(cookie, now: now) {
             csrf = cookie
@@ -309,9 +312,7 @@ private struct Page {
             origin: request.headers[.origin], referer: request.headers[.referer], host: request.head.authority,
             publicURL: configuration.publicURL)
         secure = configuration.servedOverTLS(
-            protoHeaderValue: configuration.forwardedProtoHeader.flatMap { HTTPField.Name($0) }.flatMap {
-                request.headers[$0]
-            })
+            protoHeaderValue: service.directory.headers.forwardedProto.flatMap { request.headers[$0] })
     }
 
     /// The form's token must be one this server issued and still valid (checked when the page was built), equal

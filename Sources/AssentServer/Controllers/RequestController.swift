@@ -18,7 +18,7 @@ struct RequestController<Context: RequestContext>: Sendable {
         self.sessions =
             sessions
             ?? ConsoleSessions(
-                store: service.store, configuration: service.consent.configuration, clock: { ConsentService.now() })
+                store: service.store, configuration: service.configuration, clock: service.clock)
     }
 
     var endpoints: RouteCollection<Context> {
@@ -40,7 +40,7 @@ struct RequestController<Context: RequestContext>: Sendable {
         return routes
     }
 
-    private var limit: Int { service.consent.configuration.maxBodyBytes }
+    private var limit: Int { service.configuration.maxBodyBytes }
 
     // MARK: Requester
 
@@ -58,9 +58,9 @@ struct RequestController<Context: RequestContext>: Sendable {
                 propertyID: property, type: type, email: try body.string("email"),
                 details: try body.stringMap("details"),
                 subject: try body.string("subject"),
-                regionHeader: request.headers[HTTPField.Name(service.consent.configuration.regionHeader)!],
+                regionHeader: request.headers[service.directory.headers.region],
                 demoRegion: try body.string("region"), lang: try body.string("lang"),
-                client: clientKey(request, context, header: service.consent.configuration.clientHeader)))
+                client: clientKey(request, context, header: service.directory.headers.client)))
         var view = RequestViews.requester(filed.request)
         view.append(("statusUrl", .string(filed.statusURL)))
         return jsonResponse(status: .accepted, headers: [.cacheControl: "no-store"], .object(view))
@@ -79,14 +79,14 @@ struct RequestController<Context: RequestContext>: Sendable {
         }
         let verified = try await service.verify(
             statusSecret: try context.parameters.require("secret"), code: code,
-            client: clientKey(request, context, header: service.consent.configuration.clientHeader))
+            client: clientKey(request, context, header: service.directory.headers.client))
         return jsonResponse(headers: [.cacheControl: "no-store"], .object(RequestViews.requester(verified)))
     }
 
     @Sendable func resend(_ request: Request, context: Context) async throws -> Response {
         try await service.resendCode(
             statusSecret: try context.parameters.require("secret"),
-            client: clientKey(request, context, header: service.consent.configuration.clientHeader))
+            client: clientKey(request, context, header: service.directory.headers.client))
         return jsonResponse(status: .accepted, .object([("sent", .bool(true))]))
     }
 
@@ -102,7 +102,7 @@ struct RequestController<Context: RequestContext>: Sendable {
         let actor = try await sessions.actor(request, context: context, write: false)
         let property = try context.parameters.require("property")
         try actor.require(.readRequests, property: property)
-        _ = try await service.consent.property(property)
+        _ = try await service.directory.property(property)
         let q = request.uri.queryParameters
         func set<T: RawRepresentable<String>>(_ name: String, _: T.Type) throws -> Set<T>? {
             guard let raw = q[name[...]] else { return nil }
@@ -282,7 +282,12 @@ struct RequestController<Context: RequestContext>: Sendable {
 /// Who is asking, for rate limits: the last entry of the trusted client header when one is configured (the
 /// address the proxy saw), else the peer address.
 func clientKey(_ request: Request, _ context: some RequestContext, header: String?) -> String {
-    if let header, let name = HTTPField.Name(header), let value = request.headers[name],
+    clientKey(request, context, header: header.flatMap { HTTPField.Name($0) })
+}
+
+/// `clientKey` with the header name resolved at start (`HeaderNames.client`).
+func clientKey(_ request: Request, _ context: some RequestContext, header name: HTTPField.Name?) -> String {
+    if let name, let value = request.headers[name],
         let last = value.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty
     {
         return last

@@ -295,6 +295,12 @@ final class ConsentService: Sendable {
     }
 
     func receipt(recordID: String) async throws -> JSONValue {
+        try await Self.receipt(recordID: recordID, store: store)
+    }
+
+    /// A record's receipt: the record, its inclusion proof and the latest tree head that covers it (404 for an
+    /// unknown record, 503 for one no tree head covers yet).
+    static func receipt(recordID: String, store: any AssentStorage) async throws -> JSONValue {
         guard let id = normalizedUUID(recordID) else {
             throw AssentError.badRequest("\"\(recordID)\" is not a record id (a UUID)", code: "invalid_record_id")
         }

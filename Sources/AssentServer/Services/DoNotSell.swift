@@ -11,13 +11,13 @@ extension RequestService {
         let filed: Filed?
     }
 
-    /// `widgetCookie` is the raw value of the widget's `assent_<property>` cookie when the page is on the
+    /// The opt-out is recorded by `consent`, as the widget's decisions are. `widgetCookie` is the raw value of the widget's `assent_<property>` cookie when the page is on the
     /// publisher's site; `host` the request's host, for the cookie's domain.
     func doNotSell(
         propertyID: String, widgetCookie: String?, email: String?, regionHeader: String?, gpc: Bool, host: String?,
-        lang: String, client: String
+        lang: String, client: String, consent: ConsentService
     ) async throws -> DoNotSellOutcome {
-        let entry = try await consent.property(propertyID)
+        let entry = try await directory.property(propertyID)
         let property = entry.current.property
         let previous = widgetCookie.flatMap(WidgetCookie.init)
         var choices: [(String, JSONValue)] = []

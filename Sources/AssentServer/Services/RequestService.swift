@@ -14,7 +14,9 @@ protocol RequestMailer: Sendable {
 /// (queue, transitions, extension, export, suppression lookups). Routes decode, call one method, encode.
 final class RequestService: Sendable {
     let store: any AssentStorage
-    let consent: ConsentService
+    /// Properties: the lookup and the visitor's region, shared with the consent service.
+    let directory: PropertyDirectory
+    var configuration: ServerConfiguration { directory.configuration }
     let mailer: any RequestMailer
     let logger: Logger
     /// Where status links point: the server's public origin.
@@ -37,13 +39,13 @@ final class RequestService: Sendable {
     static let suppressionSecretKind = "suppression"
 
     init(
-        store: any AssentStorage, consent: ConsentService, mailer: any RequestMailer, publicBase: String,
+        store: any AssentStorage, directory: PropertyDirectory, mailer: any RequestMailer, publicBase: String,
         logger: Logger, webhook: WebhookConfiguration? = nil,
         clock: @escaping @Sendable () -> Int64 = { ConsentService.now() }
     ) {
         self.webhook = webhook
         self.store = store
-        self.consent = consent
+        self.directory = directory
         self.mailer = mailer
         self.publicBase = publicBase
         self.logger = logger
@@ -73,7 +75,7 @@ final class RequestService: Sendable {
     }
 
     func file(_ filing: Filing) async throws -> Filed {
-        let entry = try await consent.property(filing.propertyID)
+        let entry = try await directory.property(filing.propertyID)
         let property = entry.current.property
         guard let email = filing.email.flatMap(EmailAddress.init) else {
             throw AssentError.badRequest(
@@ -95,7 +97,7 @@ final class RequestService: Sendable {
         {
             throw AssentError.tooManyRequests("too many requests; try again later", retryAfter: wait)
         }
-        let region = try consent.region(
+        let region = try directory.region(
             propertyID: filing.propertyID, header: filing.regionHeader, demoOverride: filing.demoRegion)
         let law = RequestLaw(regime: property.regimes.regime(for: region))
         let secret = try await suppressionSecret(filing.propertyID)
@@ -310,7 +312,7 @@ final class RequestService: Sendable {
     // MARK: Suppression
 
     func suppressed(propertyID: String, hashes: [String]) async throws -> Set<String> {
-        _ = try await consent.property(propertyID)
+        _ = try await directory.property(propertyID)
         guard hashes.count <= Self.maxBulkHashes else {
             throw AssentError.badRequest(
                 "hashes: at most \(Self.maxBulkHashes) per call, got \(hashes.count)", code: "invalid_query")

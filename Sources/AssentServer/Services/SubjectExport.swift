@@ -7,7 +7,7 @@ import AssentStore
 /// followed too.
 extension RequestService {
     func export(propertyID: String, email: String?, subject: String?) async throws -> JSONValue {
-        let entry = try await consent.property(propertyID)
+        let entry = try await directory.property(propertyID)
         guard email != nil || subject != nil else {
             throw AssentError.badRequest("give email, subject or both", code: "invalid_query")
         }
@@ -27,7 +27,7 @@ extension RequestService {
                 var writer = JSONWriter(capacity: 640)
                 record.entry.writeAnswer(property: entry.current.property, to: &writer)
                 guard case .object(var members) = try JSONParser.parse(writer.bytes) else { continue }
-                members.append(("receipt", try await consent.receipt(recordID: record.entry.id)))
+                members.append(("receipt", try await ConsentService.receipt(recordID: record.entry.id, store: store)))
                 decisions.append(.object(members))
             }
         }
