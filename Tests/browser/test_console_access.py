@@ -92,6 +92,8 @@ def console(tmp_path_factory):
             wait_path(d, "/admin/")
             # A privacy request, so the queue links to a request's page.
             post_json(srv, "/v1/properties/demo/requests", {"type": "access", "email": "rosa@example.org", "details": {"name": "Rosa Díaz"}})
+            # A decision, so the records page has one to show.
+            srv.record_id = post_json(srv, "/v1/properties/demo/consents", {"action": "reject_all", "policyVersion": 1})["id"]
             yield srv, d
         finally:
             d.quit()
@@ -149,6 +151,8 @@ def console_pages(srv, d, limit=30):
             if kind.startswith("text/html"):
                 pages.append(href.split("#")[0])
                 queue.append(href.split("#")[0])
+    # A page a form leads to rather than a link: a record looked up.
+    pages.append(f"/admin/records?record={srv.record_id}")
     _crawled[srv.base] = pages
     return pages
 
@@ -340,6 +344,22 @@ def test_the_audit_filter_submits_by_keyboard(console):
     WebDriverWait(d, WAIT).until(lambda d: "action=account.create" in d.current_url)
     actions = [c.text for c in d.find_elements(By.CSS_SELECTOR, "main table tbody td code")]
     assert actions and set(actions) == {"account.create"}, actions
+
+
+def test_a_record_is_looked_up_by_keyboard(console):
+    srv, d = console
+    signed_in(srv, d)
+    d.get(srv.base + "/admin/records?lang=en")
+    d.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    for _ in range(60):
+        if d.execute_script("return document.activeElement.id") == "record":
+            break
+        ActionChains(d).send_keys(Keys.TAB).perform()
+    assert d.execute_script("return document.activeElement.id") == "record"
+    # Typing the id and Enter in the field submits the form (implicit submission).
+    ActionChains(d).send_keys(srv.record_id).send_keys(Keys.ENTER).perform()
+    WebDriverWait(d, WAIT).until(lambda d: f"record={srv.record_id}" in d.current_url)
+    assert srv.record_id in d.find_element(By.TAG_NAME, "main").text
 
 
 # --- 4. 200% zoom -------------------------------------------------------------------------------------------
