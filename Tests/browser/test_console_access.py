@@ -91,9 +91,11 @@ def console(tmp_path_factory):
             submit(d, {"email": OWNER, "name": "Olga Owner", "password": PASSWORD})
             wait_path(d, "/admin/")
             # A privacy request, so the queue links to a request's page.
-            post_json(srv, "/v1/properties/demo/requests", {"type": "access", "email": "rosa@example.org", "details": {"name": "Rosa Díaz"}})
+            post_json(srv, "/v1/properties/demo/requests",
+                      {"type": "access", "email": "rosa@example.org", "details": {"name": "Rosa Díaz"}})
             # A decision, so the records page has one to show.
-            srv.record_id = post_json(srv, "/v1/properties/demo/consents", {"action": "reject_all", "policyVersion": 1})["id"]
+            srv.record_id = post_json(
+                srv, "/v1/properties/demo/consents", {"action": "reject_all", "policyVersion": 1})["id"]
             yield srv, d
         finally:
             d.quit()
@@ -280,7 +282,7 @@ def tab_through(d, marked):
         if need <= seen and all(g & seen for g in groups.values()):
             break
     missing = [m["name"] for m in marked
-               if (m["radio"] is None and m["i"] not in seen) or (m["radio"] is not None and not groups[m["radio"]] & seen)]
+               if (m["i"] not in seen if m["radio"] is None else not groups[m["radio"]] & seen)]
     return log, missing
 
 
@@ -312,7 +314,8 @@ def test_every_page_works_by_keyboard_alone(console):
         # Tab on (round past the end and back to the header): every element is reached, each with visible focus.
         log, missing = tab_through(d, marked)
         problems += [f"{page} ({lang}): not reachable by Tab: {m}" for m in missing]
-        unseen = sorted({f"{f['tag']}#{f['id']} [{f['style']}]" for f in log if f["i"] is not None and not f["visible"]})
+        unseen = sorted({f"{f['tag']}#{f['id']} [{f['style']}]" for f in log
+                         if f["i"] is not None and not f["visible"]})
         problems += [f"{page} ({lang}): focus not visible on {u}" for u in unseen]
     assert problems == []
 
@@ -418,7 +421,8 @@ def sign_in_answer(srv, d, email, password):
         "return !window.__before && document.readyState == 'complete'"))
     _, status, headers = last_document(d, "/admin/sign-in")
     alerts = d.find_elements(By.CSS_SELECTOR, "main [role=alert]")
-    return status, d.find_element(By.TAG_NAME, "h1").text, alerts[0].text if alerts else None, headers.get("retry-after")
+    title = d.find_element(By.TAG_NAME, "h1").text
+    return status, title, alerts[0].text if alerts else None, headers.get("retry-after")
 
 
 def test_sign_in_is_limited_and_says_nothing_of_which_accounts_exist(console):
