@@ -166,30 +166,20 @@ extension Assent {
         private func exchange(
             _ method: String, _ url: String, token: String, body: [UInt8]? = nil, ifMatch: String? = nil
         ) async throws -> (json: JSONValue, etag: String?) {
-            guard let parsed = URL(string: url) else { throw CLIError("\(url) is not a URL") }
-            var request = URLRequest(url: parsed)
-            request.httpMethod = method
-            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-            if let ifMatch { request.setValue(ifMatch, forHTTPHeaderField: "If-Match") }
-            if let body {
-                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-                request.httpBody = Data(body)
-            }
-            let data: Data
-            let response: URLResponse
+            var headers = ["Authorization": "Bearer \(token)"]
+            if let ifMatch { headers["If-Match"] = ifMatch }
+            let answer: HTTPCall.Answer
             do {
-                (data, response) = try await URLSession.shared.data(for: request)
+                answer = try await HTTPCall.send(method, url, headers: headers, body: body)
             } catch {
-                throw CLIError("cannot reach \(url): \(error.localizedDescription)")
+                throw CLIError(error.message)
             }
-            let json = (try? JSONParser.parse(Array(data))) ?? .null
-            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            guard (200..<300).contains(status) else {
-                let message =
-                    json["error"]?["message"]?.stringValue ?? String(decoding: data.prefix(200), as: UTF8.self)
-                throw CLIError("\(method) \(url): \(status): \(message)")
+            let json = (try? JSONParser.parse(answer.body)) ?? .null
+            guard (200..<300).contains(answer.status) else {
+                let message = json["error"]?["message"]?.stringValue ?? answer.text(200)
+                throw CLIError("\(method) \(url): \(answer.status): \(message)")
             }
-            return (json, (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "ETag"))
+            return (json, answer.header("ETag"))
         }
 
         // MARK: Applying

@@ -175,21 +175,16 @@ extension Assent.Ledger {
         }
 
         private func fetch(_ url: String) async throws -> [UInt8] {
-            guard let parsed = URL(string: url) else { throw unusable("\(url) is not a URL") }
-            var request = URLRequest(url: parsed)
-            request.timeoutInterval = 30
-            let data: Data
-            let response: URLResponse
+            let answer: HTTPCall.Answer
             do {
-                (data, response) = try await URLSession.shared.data(for: request)
+                answer = try await HTTPCall.send("GET", url, timeout: 30)
             } catch {
-                throw unusable("cannot reach \(url): \(error.localizedDescription)")
+                throw unusable(error.message)
             }
-            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            guard status == 200 else {
-                throw unusable("\(url) answered HTTP \(status): \(String(decoding: data.prefix(300), as: UTF8.self))")
+            guard answer.status == 200 else {
+                throw unusable("\(url) answered HTTP \(answer.status): \(answer.text(300))")
             }
-            return Array(data)
+            return answer.body
         }
 
         private func unusable(_ message: String) -> any Error {
