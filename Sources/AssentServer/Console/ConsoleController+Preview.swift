@@ -41,7 +41,7 @@ extension ConsoleController {
     }
 
     @Sendable func previewDraft(_ request: Request, context: Context, page: ConsolePage) async throws -> Response {
-        let form = try await page.form(request)
+        let form = try await page.form(request, limit: Self.maxPropertyFormBytes)
         let actor = try page.signedIn()
         let id = try context.parameters.require("property")
         try actor.require(.readProperties, property: id)

@@ -19,6 +19,10 @@ extension ConsoleController {
         router.get("/admin/properties/:property/history", use: guarded(propertyHistory))
     }
 
+    /// A part's form, or the whole document, posted: as large as the admin API takes a document, with room for
+    /// the form's encoding.
+    static var maxPropertyFormBytes: Int { 4 * PropertyAdminController<Context>.maxDocumentBytes }
+
     /// The editor's words: the `propertyEditor` section of the catalogue.
     func editorWords(_ page: ConsolePage) -> [String: String] {
         texts.catalogue.texts("propertyEditor", page.lang)
@@ -205,7 +209,7 @@ extension ConsoleController {
     @Sendable func savePropertySection(_ request: Request, context: Context, page: ConsolePage) async throws
         -> Response
     {
-        let form = try await page.form(request)
+        let form = try await page.form(request, limit: Self.maxPropertyFormBytes)
         let actor = try page.signedIn()
         let current = try await visibleProperty(context, actor)
         let id = current.property.id

@@ -563,8 +563,8 @@ struct ConsolePage: Sendable {
 
     /// The posted form, once its CSRF token is checked: issued by this deployment, equal to the cookie's, and
     /// posted from this origin.
-    func form(_ request: Request) async throws -> Form {
-        let form = try await Form.read(request, limit: maxBodyBytes)
+    func form(_ request: Request, limit: Int? = nil) async throws -> Form {
+        let form = try await Form.read(request, limit: limit ?? maxBodyBytes)
         guard sameOrigin, !newCSRF, let sent = form["csrf"], sent == csrf else {
             throw AssentError(
                 .forbidden, "csrf", "the form has expired or did not come from this site; reload it and try again")

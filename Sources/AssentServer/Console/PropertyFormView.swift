@@ -185,7 +185,7 @@ struct PropertyFormView {
                     "<option value=\"\(htmlText(option))\"\(option == text ? " selected" : "")>\(htmlText(words["choice." + option] ?? option))</option>"
                 }.joined()
                 return
-                    "<label for=\"\(id)\">\(htmlText(label(path)))</label><select id=\"\(id)\" name=\"\(htmlText(fieldName))\""
+                    "<label for=\"\(id)\">\(htmlText(label(path)))</label><select id=\"\(id)\" name=\"\(htmlText("c:" + name))\""
                     + described(path, id) + ">\(list)</select>" + problemsHTML(path, id: id)
             }
             let long =

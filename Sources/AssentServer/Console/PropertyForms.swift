@@ -108,6 +108,8 @@ enum PropertyForms {
         /// Present for every checkbox, so that an unticked one is known to be false.
         case checkboxShown = "B"
         case list = "l"
+        /// A choice among fixed values (a select): a text, but not something a person filled in.
+        case choice = "c"
         case remove = "x"
         case blank = "t"
     }
@@ -120,13 +122,14 @@ enum PropertyForms {
     // MARK: Rebuilding a document from a posted form
 
     private indirect enum Node {
-        case leaf(JSONValue?)
+        /// `filled`: a value a person types, which makes a blank item no longer blank.
+        case leaf(JSONValue?, filled: Bool = true)
         case object([String: Node], order: [String])
         case array([Int: Node])
 
-        mutating func insert(_ value: JSONValue?, at steps: ArraySlice<PathStep>) {
+        mutating func insert(_ value: JSONValue?, at steps: ArraySlice<PathStep>, filled: Bool = true) {
             guard let step = steps.first else {
-                self = .leaf(value)
+                self = .leaf(value, filled: filled)
                 return
             }
             switch step {
@@ -139,14 +142,14 @@ enum PropertyForms {
                 }
                 if members[name] == nil { order.append(name) }
                 var child = members[name] ?? .leaf(nil)
-                child.insert(value, at: steps.dropFirst())
+                child.insert(value, at: steps.dropFirst(), filled: filled)
                 members[name] = child
                 self = .object(members, order: order)
             case .index(let i):
                 var items: [Int: Node]
                 if case .array(let m) = self { items = m } else { items = [:] }
                 var child = items[i] ?? .leaf(nil)
-                child.insert(value, at: steps.dropFirst())
+                child.insert(value, at: steps.dropFirst(), filled: filled)
                 items[i] = child
                 self = .array(items)
             }
@@ -155,7 +158,8 @@ enum PropertyForms {
         /// Whether a blank item stayed blank: no text and no list entry filled in.
         var isBlank: Bool {
             switch self {
-            case .leaf(let value):
+            case .leaf(_, filled: false): true
+            case .leaf(let value, _):
                 switch value {
                 case .string(let s)?: s.trimmingCharacters(in: .whitespaces).isEmpty
                 case .array(let items)?: items.isEmpty
@@ -168,7 +172,7 @@ enum PropertyForms {
 
         func json(_ path: [PathStep], removed: Set<[PathStep]>, blanks: Set<[PathStep]>) -> JSONValue? {
             switch self {
-            case .leaf(let value): return value
+            case .leaf(let value, _): return value
             case .object(let members, let order):
                 return .object(
                     order.compactMap { name in
@@ -201,15 +205,16 @@ enum PropertyForms {
             let slice = steps[...]
             switch kind {
             case .string: root.insert(.string(value), at: slice)
+            case .choice: root.insert(.string(value), at: slice, filled: false)
             case .optionalString:
                 let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
                 root.insert(trimmed.isEmpty ? .null : .string(trimmed), at: slice)
             case .number:
                 let trimmed = value.trimmingCharacters(in: .whitespaces)
                 // Not a number: kept as text, so that the reader names the field and the value is shown again.
-                root.insert(Int(trimmed).map(JSONValue.int) ?? .string(value), at: slice)
+                root.insert(Int(trimmed).map(JSONValue.int) ?? .string(value), at: slice, filled: !trimmed.isEmpty)
             case .checkboxShown:
-                root.insert(.bool(fields["b:" + name.dropFirst(2)] != nil), at: slice)
+                root.insert(.bool(fields["b:" + name.dropFirst(2)] != nil), at: slice, filled: false)
             case .checkbox: continue
             case .list:
                 // Browsers post a text area's lines with CRLF, which Swift counts as one character.

@@ -62,20 +62,24 @@ enum PropertySection: String, CaseIterable, Sendable {
         return updated
     }
 
-    /// After the languages change: every text of an added language starts empty (the completeness marker shows
-    /// what is left to write), and the texts of a removed one go.
+    /// After the languages change: every text of an added language starts as the first language's (a document
+    /// with an empty text is refused; the completeness marker counts a copied text as not written yet), and the
+    /// texts of a removed one go.
     static func textsFollowLanguages(_ document: JSONValue) -> JSONValue {
         let languages = (document[[PathStep.member("languages")]]?.arrayValue ?? []).compactMap(\.stringValue)
+        let fallback = languages.first ?? "en"
         func localized(_ value: JSONValue?) -> JSONValue {
             let members = value?.objectValue ?? []
-            return .object(
-                languages.map { lang in (lang, members.first { $0.0 == lang }?.1 ?? .string("")) })
+            let copied = members.first { $0.0 == fallback }?.1 ?? members.first?.1 ?? .string("")
+            return .object(languages.map { lang in (lang, members.first { $0.0 == lang }?.1 ?? copied) })
         }
         var document = document
         if case .object(let texts)? = document[[PathStep.member("texts")]] {
-            let blank = JSONValue.object(TextKey.allCases.map { ($0.rawValue, .string("")) })
+            let copied =
+                texts.first { $0.0 == fallback }?.1 ?? texts.first?.1
+                ?? .object(TextKey.allCases.map { ($0.rawValue, .string("")) })
             document.set(
-                .object(languages.map { lang in (lang, texts.first { $0.0 == lang }?.1 ?? blank) }),
+                .object(languages.map { lang in (lang, texts.first { $0.0 == lang }?.1 ?? copied) }),
                 at: [PathStep.member("texts")][...])
         }
         for (i, category) in (document[[PathStep.member("categories")]]?.arrayValue ?? []).enumerated() {
@@ -94,7 +98,8 @@ enum PropertySection: String, CaseIterable, Sendable {
 }
 
 /// How much of a property is written in one language: the widget's texts, and the titles and descriptions of the
-/// categories and cookies, that are not empty.
+/// categories and cookies, that are not empty and, in a language other than the first, not the first language's
+/// text copied (as a language added in the console starts).
 struct TextCompleteness: Sendable {
     let language: String
     let written: Int
@@ -103,13 +108,23 @@ struct TextCompleteness: Sendable {
     var complete: Bool { written == total }
 
     static func of(_ property: Property) -> [TextCompleteness] {
-        property.languages.map { lang in
-            var texts = TextKey.allCases.map { property.texts[lang]?[$0.rawValue] }
-            for category in property.categories {
-                texts += [category.title[lang], category.description[lang]]
-                texts += category.cookies.map { $0.description[lang] }
+        let first = property.defaultLanguage
+        return property.languages.map { lang in
+            // Pairs of (this language's text, the first language's).
+            var texts = TextKey.allCases.map {
+                (property.texts[lang]?[$0.rawValue], property.texts[first]?[$0.rawValue])
             }
-            let written = texts.filter { !($0 ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }.count
+            for category in property.categories {
+                texts += [
+                    (category.title[lang], category.title[first]),
+                    (category.description[lang], category.description[first]),
+                ]
+                texts += category.cookies.map { ($0.description[lang], $0.description[first]) }
+            }
+            let written = texts.filter { text, original in
+                let text = (text ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+                return !text.isEmpty && (lang == first || text != original)
+            }.count
             return TextCompleteness(language: lang, written: written, total: texts.count)
         }
     }
