@@ -1,0 +1,22 @@
+import AssentCore
+import AssentStore
+import PostgresNIO
+
+/// The overview's request counts: one grouped query over the open requests due by the horizon.
+extension PostgresStore {
+    public func openRequestCounts(at now: Int64, dueBy: Int64) async throws -> [String: OpenRequestCounts] {
+        var counts: [String: OpenRequestCounts] = [:]
+        for row in try await rows(
+            """
+            SELECT property, count(*) FILTER (WHERE due_end <= \(now)),
+                count(*) FILTER (WHERE due_end > \(now)) FROM requests
+            WHERE status NOT IN ('completed', 'denied') AND due_end <= \(max(now, dueBy))
+            GROUP BY property
+            """)
+        {
+            let (property, overdue, soon) = try row.decode((String, Int64, Int64).self)
+            counts[property] = OpenRequestCounts(overdue: Int(overdue), dueSoon: Int(soon))
+        }
+        return counts
+    }
+}
