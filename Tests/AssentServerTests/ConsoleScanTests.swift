@@ -80,11 +80,25 @@ struct ConsoleScanTests {
             #expect(options.regions.map(\.code) == ["FR", "US-CA"])
             #expect(options.maxPages == 2 && options.depth == 1)
             #expect(ConsoleController<AssentRequestContext>.trigger(stored) == "console")
-            let waiting = try await editor.get(client, location)
-            #expect(waiting.status == .ok)
+            // The server runs it at once (against a port nothing answers): its page reloads itself while it waits
+            // or runs, and stops once it has failed.
+            let shown = try await editor.get(client, location)
+            #expect(shown.status == .ok)
+            let unfinished = shown.text.contains(">waiting<") || shown.text.contains(">running<")
+            #expect(unfinished == (shown.headers[HTTPField.Name("Refresh")!] == "5"), "\(shown.text)")
+            #expect(shown.text.contains("/v1/admin/properties/demo/scans/\(scanID)"))
+            // A scan that waits (stored here, in no server's queue) shows so, and asks to be reloaded.
+            var queued = ConsoleScanTests.doneScan()
+            queued.id = "queued-scan"
+            queued.status = .queued
+            queued.report = nil
+            queued.startedAt = nil
+            queued.finishedAt = nil
+            queued.secretExpiresAt = Int64.max / 2
+            try await store.createScan(queued, keep: 10)
+            let waiting = try await editor.get(client, "/admin/scans/queued-scan")
             #expect(waiting.headers[HTTPField.Name("Refresh")!] == "5")
-            #expect(waiting.text.contains("waiting"))
-            #expect(waiting.text.contains("/v1/admin/properties/demo/scans/\(scanID)"))
+            #expect(waiting.text.contains(">waiting<"))
             let audit = try await store.auditEvents(AuditFilter(action: "scan.create"))
             #expect(audit.count == 1 && audit.first?.actorLabel == "editor@example.com")
             #expect(audit.first?.target == scanID && audit.first?.property == "demo")
@@ -122,7 +136,7 @@ struct ConsoleScanTests {
                 client, "/admin/scans", [("property", "demo"), ("startURLs", "http://127.0.0.1:9/")])
             #expect(other.status == .forbidden)
             #expect(try await editor.get(client, "/admin/scans/nope").status == .notFound)
-            #expect(try await store.scans(property: "demo", limit: 10).count == 1)
+            #expect(try await store.scans(property: "demo", limit: 10).count == 2)
         }
     }
 

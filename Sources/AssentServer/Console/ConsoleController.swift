@@ -56,7 +56,7 @@ struct ConsoleController<Context: RequestContext>: Sendable {
     /// The console's templates, `Resources/console/<name>.mustache`.
     static var templates: [String] {
         [
-            "layout", "sign-in", "setup", "message", "overview", "people", "audit", "requests", "request",
+            "layout", "sign-in", "setup", "message", "overview", "people", "audit", "analytics", "requests", "request",
             "records", "property-list", "property", "property-edit", "property-history", "property-preview",
             "scans", "scan", "tokens",
         ]
@@ -67,6 +67,7 @@ struct ConsoleController<Context: RequestContext>: Sendable {
         [
             ("/admin/", "overview", .readProperties),
             ("/admin/properties", "properties", .readProperties),
+            ("/admin/analytics", "analytics", .readAnalytics),
             ("/admin/requests", "requests", .readRequests),
             ("/admin/records", "records", .readRecords),
             ("/admin/scans", "scans", .readProperties),
@@ -93,6 +94,7 @@ struct ConsoleController<Context: RequestContext>: Sendable {
         router.get("/admin/audit", use: guarded(audit))
         addRequestRoutes(to: router)
         addRecordRoutes(to: router)
+        addAnalyticsRoutes(to: router)
         addPropertyRoutes(to: router)
         addPreviewRoutes(to: router)
         addScanRoutes(to: router)
@@ -216,26 +218,6 @@ struct ConsoleController<Context: RequestContext>: Sendable {
         var response = Self.seeOther("/admin/")
         response.headers.append(HTTPField(name: .setCookie, value: sessions.cookie(cookie, secure: page.secure)))
         return response
-    }
-
-    // MARK: Overview
-
-    @Sendable func overview(_ request: Request, context: Context, page: ConsolePage) async throws -> Response {
-        guard let actor = page.actor else { return Self.seeOther("/admin/sign-in") }
-        try actor.require(.readProperties)
-        var rows: [[String: Any]] = []
-        for id in try await store.propertyIDs().sorted() where actor.sees(property: id) {
-            guard let revision = try await store.currentProperty(id: id) else { continue }
-            rows.append([
-                "id": id, "name": revision.property.name, "revision": revision.revision,
-                "policyVersion": revision.property.policyVersion,
-                "documentLabel": page.t["documentLink"]!.replacingOccurrences(of: "{id}", with: id),
-            ])
-        }
-        let notice = request.uri.queryParameters["done"].flatMap { page.t[String($0)] }
-        return render(
-            page, "overview", title: page.t["overview"]!, values: ["properties": rows, "hasProperties": !rows.isEmpty],
-            notice: notice, current: "overview")
     }
 
     // MARK: People
