@@ -31,6 +31,9 @@ struct ConsoleProbes: Sendable {
         let viewer = try await create("viewer@example.org", .viewer)
         let editor = try await create("editor@example.org", .editor)
         _ = try await create("limited@example.org", .editor)
+        _ = try await ConsoleAccounts.create(
+            store: store, email: "elsewhere@example.org", displayName: "elsewhere", role: .viewer,
+            properties: ["elsewhere"], password: password, now: now)
         return ConsoleProbes(
             setupSecret: try await ConsoleAccounts.makeSetupSecret(store: store, now: now), viewerID: viewer.id,
             editorID: editor.id)
@@ -180,6 +183,17 @@ struct ConsoleProbes: Sendable {
                         "csrf=\(owner.token)&password=x"))
             }
             return probes
+        case "GET /admin/analytics", "GET /admin/analytics.csv":
+            let viewer = try await session(client, "viewer@example.org")
+            let elsewhere = try await session(client, "elsewhere@example.org")
+            let chart = operation.path.hasSuffix(".csv") ? "&chart=rates" : ""
+            let uri = operation.path + "?property=demo" + chart
+            return [
+                get("good", uri, cookie: viewer.cookie),
+                get("bad day", uri + "&from=someday", cookie: viewer.cookie),
+                get("unknown", operation.path + "?property=nope" + chart, cookie: viewer.cookie),
+                get("limited elsewhere", uri, cookie: elsewhere.cookie), get("not signed in", uri),
+            ]
         case "GET /admin/console.css":
             let first = try await client.get("/admin/console.css")
             return [
