@@ -160,6 +160,14 @@ let package = Package(
             path: "Benchmarks/LedgerFill",
             swiftSettings: upcoming
         ),
+        .executableTarget(
+            name: "assent-console-seed",
+            dependencies: [
+                "AssentCore", "AssentStore", "AssentServer", .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/ConsoleSeed",
+            swiftSettings: upcoming
+        ),
         .testTarget(
             name: "AssentCoreTests",
             dependencies: ["AssentCore", .product(name: "PropertyBased", package: "swift-property-based")],
