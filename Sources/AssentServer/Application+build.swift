@@ -83,10 +83,12 @@ public func buildApplication(
         directory: PropertyDirectory(
             cache: PropertyCache(store: store), configuration: configuration, headers: headers),
         clock: clock)
+    // Every text a person reads, loaded once: the requester's pages and mails and the console share it.
+    let texts = try TextCatalogue()
     let requests = RequestService(
         store: store, directory: service.directory, mailer: try TransportMailer.make(configuration, logger: logger),
         publicBase: configuration.publicURL ?? configuration.baseURL, logger: logger,
-        webhook: configuration.webhook)
+        webhook: configuration.webhook, texts: texts)
     var services: [any Service] = [
         RetentionService(
             store: store, days: configuration.requestRetentionDays, logger: logger, clock: clock,

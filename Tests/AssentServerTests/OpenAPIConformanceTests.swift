@@ -128,7 +128,7 @@ struct OpenAPIConformanceTests {
         let requests = RequestService(
             store: opened.store, directory: service.directory,
             mailer: try TransportMailer.make(configuration, logger: Logger(label: "assent-test")),
-            publicBase: configuration.baseURL, logger: Logger(label: "assent-test"))
+            publicBase: configuration.baseURL, logger: Logger(label: "assent-test"), texts: try TextCatalogue())
         let router = try buildRouter(service: service, requests: requests, metrics: nil)
         try router.validate()
         func normalized(_ route: String) -> String {

@@ -182,7 +182,9 @@ struct RequestDataPointRouteTests {
             }
             let missing = try await post("type=delete&email=f%40example.com&phone=1")
             #expect(missing.status == .badRequest)
-            #expect(missing.text.contains("details.customer_number: required for a delete request"))
+            #expect(
+                missing.text.contains("Customer &lt;b&gt;number&lt;/b&gt;: needed for this request."),
+                "the page names the field by its label, as text")
             #expect(missing.text.contains(#"name="phone" autocomplete="tel" value="1""#), "what was typed is kept")
 
             // The correction typed before choosing delete is not sent: a delete request does not ask for it.

@@ -42,7 +42,7 @@ struct ConsoleController<Context: RequestContext>: Sendable {
         self.sessions = sessions
         self.logger = logger
         csrfTokens = CSRFTokens(store: store)
-        texts = try ConsoleTexts()
+        texts = ConsoleTexts(catalogue: requests.texts)
         var library = MustacheLibrary()
         for name in Self.templates {
             try library.register(try Resources.text("console/\(name).mustache"), named: name)

@@ -52,7 +52,7 @@ struct PageController<Context: RequestContext>: Sendable {
         guard let type = RequestType(rawValue: form["type"] ?? "") else {
             return render(
                 page, "requests", title: page.t["requestsTitle"]!, values: formValues(page, form),
-                error: page.t["chooseType"]!, status: .badRequest)
+                error: page.t["error.chooseType"]!, status: .badRequest)
         }
         // Only what this type asks for: a field the requester filled in before choosing another type is not
         // sent.
@@ -61,6 +61,11 @@ struct PageController<Context: RequestContext>: Sendable {
             if let value = form[point.key]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty {
                 details[point.key] = value
             }
+        }
+        if let problem = page.problem(email: form["email"], required: true) ?? page.problem(details, type) {
+            return render(
+                page, "requests", title: page.t["requestsTitle"]!, values: formValues(page, form), error: problem,
+                status: .badRequest)
         }
         do {
             let filed = try await service.file(
@@ -74,7 +79,7 @@ struct PageController<Context: RequestContext>: Sendable {
         } catch let error as AssentError {
             return render(
                 page, "requests", title: page.t["requestsTitle"]!, values: formValues(page, form),
-                error: error.message, status: error.status, headers: error.headers)
+                error: page.text(error), status: error.status, headers: error.headers)
         }
     }
 
@@ -90,6 +95,11 @@ struct PageController<Context: RequestContext>: Sendable {
         let page = try await Page(request, context, service, csrfTokens)
         let form = try await Form.read(request, limit: service.configuration.maxBodyBytes)
         try page.checkCSRF(form)
+        if let problem = page.problem(email: form["email"], required: false) {
+            return render(
+                page, "do-not-sell", title: page.t["dnsTitle"]!, values: ["subjectKnown": false], error: problem,
+                status: .badRequest)
+        }
         do {
             let outcome = try await service.doNotSell(
                 propertyID: page.propertyID,
@@ -109,7 +119,8 @@ struct PageController<Context: RequestContext>: Sendable {
             return response
         } catch let error as AssentError {
             return render(
-                page, "do-not-sell", title: page.t["dnsTitle"]!, values: ["subjectKnown": false], error: error.message,
+                page, "do-not-sell", title: page.t["dnsTitle"]!, values: ["subjectKnown": false],
+                error: page.text(error),
                 status: error.status, headers: error.headers)
         }
     }
@@ -122,7 +133,7 @@ struct PageController<Context: RequestContext>: Sendable {
             found = try await service.request(statusSecret: secret)
         } catch let error as AssentError {
             return render(
-                page, nil, title: page.t["notFound"]!, values: [:], error: error.message, status: error.status)
+                page, nil, title: page.t["notFound"]!, values: [:], error: page.text(error), status: error.status)
         }
         let notice = (request.uri.queryParameters["done"]).flatMap { page.t["done." + String($0)] }
         return renderStatus(page, found, secret: secret, notice: notice)
@@ -150,9 +161,9 @@ struct PageController<Context: RequestContext>: Sendable {
         } catch let error as AssentError {
             guard let found = try? await service.request(statusSecret: secret) else {
                 return render(
-                    page, nil, title: page.t["notFound"]!, values: [:], error: error.message, status: error.status)
+                    page, nil, title: page.t["notFound"]!, values: [:], error: page.text(error), status: error.status)
             }
-            return renderStatus(page, found, secret: secret, error: error.message, status: error.status)
+            return renderStatus(page, found, secret: secret, error: page.text(error), status: error.status)
         }
     }
 
@@ -169,10 +180,10 @@ struct PageController<Context: RequestContext>: Sendable {
         } catch let error as AssentError {
             guard let found = try? await service.request(statusSecret: secret) else {
                 return render(
-                    page, nil, title: page.t["notFound"]!, values: [:], error: error.message, status: error.status)
+                    page, nil, title: page.t["notFound"]!, values: [:], error: page.text(error), status: error.status)
             }
             return renderStatus(
-                page, found, secret: secret, error: error.message, status: error.status, headers: error.headers)
+                page, found, secret: secret, error: page.text(error), status: error.status, headers: error.headers)
         }
     }
 
@@ -181,7 +192,7 @@ struct PageController<Context: RequestContext>: Sendable {
     private func formValues(_ page: Page, _ form: Form) -> [String: Any] {
         let chosen = form["type"] ?? ""
         let types: [[String: Any]] = RequestType.allCases.map {
-            ["value": $0.rawValue, "label": page.t["type." + $0.rawValue]!, "checked": $0.rawValue == chosen]
+            ["value": $0.rawValue, "label": page.texts.name(of: $0, page.lang), "checked": $0.rawValue == chosen]
         }
         // Every data point of the property, each marked with the types that ask for it: the page's style hides
         // those the chosen type does not ask for, without a script.
@@ -189,7 +200,7 @@ struct PageController<Context: RequestContext>: Sendable {
             var values: [String: Any] = [
                 "key": point.key, "label": point.label(in: page.lang),
                 "hint": point.hint(in: page.lang)
-                    ?? PageTexts.dataPointHint(point.types, required: point.required, texts: page.t),
+                    ?? page.dataPointHint(point.types, required: point.required),
                 "multiline": point.multiline, "value": form[point.key] ?? "",
                 "typeClasses": point.types.map { "for-" + $0.rawValue }.joined(separator: " "),
             ]
@@ -207,15 +218,16 @@ struct PageController<Context: RequestContext>: Sendable {
         status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]
     ) -> Response {
         var values: [String: Any] = [
-            "secret": secret, "typeLabel": page.t["type." + r.type.rawValue]!,
-            "statusLabel": page.t["status." + r.status.rawValue]!,
-            "received": Timestamp.iso8601(milliseconds: r.receivedAt).prefix(10) + " (UTC)",
+            "secret": secret, "typeLabel": page.texts.name(of: r.type, page.lang),
+            "statusLabel": page.texts.name(of: r.status, page.lang),
+            "received": page.fill(
+                "receivedOn", ["date": String(Timestamp.iso8601(milliseconds: r.receivedAt).prefix(10))]),
             "respondBy": r.due.description, "awaitingCode": r.awaitingCode, "locked": r.lockedAt != nil,
         ]
         if let reason = r.extensionReason { values["extensionReason"] = reason }
         if let reason = r.denialReason { values["denialReason"] = reason }
         if r.exportDownloadable, let export = r.export {
-            values["export"] = ["bytes": Self.size(export.bytes)]
+            values["export"] = ["exportSize": page.fill("exportSize", ["size": Self.size(export.bytes)])]
         }
         return render(
             page, "status", title: page.t["statusTitle"]!, values: values, notice: notice, error: error,
@@ -276,7 +288,9 @@ private struct Page {
     /// What the property's requests ask for beyond the address.
     let requests: RequestSettings
     let lang: String
+    /// The `privacy` section in the page's language.
     let t: [String: String]
+    let texts: TextCatalogue
     let csrf: String
     /// The token was made for this response and must be set as a cookie.
     let newCSRF: Bool
@@ -298,7 +312,8 @@ private struct Page {
                 request.headers[values: .acceptLanguage].joined(separator: ","), among: property.languages)
             ?? property.defaultLanguage
         lang = language
-        t = PageTexts.texts(language)
+        texts = service.texts
+        t = service.texts.texts("privacy", language)
         let configuration = service.configuration
         let now = service.clock()
         if let cookie = request.cookies[CSRFTokens.cookie]?.value, try await tokens.isValid(cookie, now: now) {
@@ -362,91 +377,68 @@ extension HTTPField.Name {
     static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
 }
 
-/// The pages' own texts, in the languages Assent ships.
-enum PageTexts {
-    static func texts(_ lang: String) -> [String: String] { lang == "es" ? spanish : english }
+extension Page {
+    /// A text of the `privacy` section with its `{name}` values filled in.
+    func fill(_ key: String, _ values: [String: String]) -> String { TextCatalogue.fill(t[key] ?? key, values) }
 
     /// The line under a data point the property gave no hint for: which requests need it ("Needed when you ask
     /// to see or delete your data.").
-    static func dataPointHint(_ types: [RequestType], required: Bool, texts t: [String: String]) -> String {
+    func dataPointHint(_ types: [RequestType], required: Bool) -> String {
         let verbs = types.map { t["verb." + $0.rawValue] ?? $0.rawValue }
         let list =
             verbs.count < 2 ? verbs.joined() : verbs.dropLast().joined(separator: ", ") + " \(t["or"]!) " + verbs.last!
-        let sentence = required ? t["dataPointNeeded"]! : t["dataPointOptional"]!
-        return sentence.replacingOccurrences(of: "{types}", with: list)
+        return fill(required ? "dataPointNeeded" : "dataPointOptional", ["types": list])
     }
 
-    static let english: [String: String] = [
-        "requestsTitle": "Exercise your privacy rights",
-        "requestsIntro":
-            "Choose what you want us to do. We send a link to follow your request to the address you give. To see, delete or correct your data we first confirm that the address is yours with a code; opting out needs nothing more.",
-        "typeLegend": "Your request",
-        "type.opt_out_sale_sharing": "Do not sell or share my personal information",
-        "type.opt_out_lists": "Take me off lists and lead reports",
-        "type.limit_sensitive": "Limit the use of my sensitive personal information",
-        "type.access": "Tell me what personal information you hold about me",
-        "type.delete": "Delete my personal information", "type.correct": "Correct my personal information",
-        "email": "E-mail address", "emailHint": "We use it only for this request.",
-        "dataPointNeeded": "Needed when you ask to {types} your data.",
-        "dataPointOptional": "Optional, when you ask to {types} your data.",
-        "verb.access": "see", "verb.delete": "delete", "verb.correct": "correct", "or": "or",
-        "submit": "Send request", "chooseType": "Choose what you want us to do.",
-        "statusTitle": "Your privacy request", "notFound": "Request not found", "request": "Request",
-        "status": "Status", "received": "Received", "respondBy": "We answer by",
-        "extensionReason": "Why we need more time", "denialReason": "Why we could not do it",
-        "status.received": "Received", "status.verified": "Address confirmed",
-        "status.in_progress": "In progress", "status.completed": "Completed", "status.denied": "Declined",
-        "code": "Confirmation code", "codeHint": "The six digits we sent you by e-mail. Valid for 15 minutes.",
-        "verify": "Confirm", "resend": "Send a new code",
-        "exportReady": "Your data", "download": "Download your data",
-        "done.filed": "We received your request and sent you an e-mail.",
-        "done.verified": "Thank you: your address is confirmed.", "done.sent": "We sent you a new code.",
-        "locked":
-            "This request is locked: too many wrong codes were entered, or too many new codes asked for. It takes no more codes.",
-        "startAgain": "To start again, file a new request",
-        "dnsTitle": "Do Not Sell or Share My Personal Information",
-        "dnsIntro":
-            "Opt out of the sale and sharing of your personal information, and of targeted advertising. The opt-out applies to this browser at once. Give your e-mail address as well to be taken off lists and lead reports we send to others.",
-        "dnsBrowserKnown":
-            "This browser already has privacy choices with us; the opt-out changes only the ones about sale, sharing and advertising.",
-        "dnsEmail": "E-mail address (optional)", "dnsEmailHint": "We use it only to honour this opt-out.",
-        "dnsSubmit": "Opt out", "dnsDone": "Done: this browser is opted out of sale and sharing.",
-    ]
+    /// What is wrong with the address typed, in the page's words; nil when nothing is. The service checks the
+    /// same again.
+    func problem(email: String?, required: Bool) -> String? {
+        let typed = (email ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if typed.isEmpty { return required ? t["error.emailRequired"] : nil }
+        return EmailAddress(typed) == nil ? t["error.emailInvalid"] : nil
+    }
 
-    static let spanish: [String: String] = [
-        "requestsTitle": "Ejerza sus derechos de privacidad",
-        "requestsIntro":
-            "Elija qué quiere que hagamos. Enviamos un enlace para seguir su solicitud a la dirección que indique. Para ver, eliminar o corregir sus datos, primero confirmamos con un código que la dirección es suya; para oponerse no hace falta nada más.",
-        "typeLegend": "Su solicitud",
-        "type.opt_out_sale_sharing": "No vender ni compartir mi información personal",
-        "type.opt_out_lists": "Quitarme de listas e informes de clientes potenciales",
-        "type.limit_sensitive": "Limitar el uso de mi información personal sensible",
-        "type.access": "Decirme qué información personal tienen sobre mí",
-        "type.delete": "Eliminar mi información personal", "type.correct": "Corregir mi información personal",
-        "email": "Correo electrónico", "emailHint": "Solo lo usamos para esta solicitud.",
-        "dataPointNeeded": "Necesario si pide {types} sus datos.",
-        "dataPointOptional": "Opcional, si pide {types} sus datos.",
-        "verb.access": "ver", "verb.delete": "eliminar", "verb.correct": "corregir", "or": "o",
-        "submit": "Enviar solicitud", "chooseType": "Elija qué quiere que hagamos.",
-        "statusTitle": "Su solicitud de privacidad", "notFound": "Solicitud no encontrada", "request": "Solicitud",
-        "status": "Estado", "received": "Recibida", "respondBy": "Responderemos antes del",
-        "extensionReason": "Por qué necesitamos más tiempo", "denialReason": "Por qué no pudimos hacerlo",
-        "status.received": "Recibida", "status.verified": "Dirección confirmada",
-        "status.in_progress": "En curso", "status.completed": "Completada", "status.denied": "Rechazada",
-        "code": "Código de confirmación", "codeHint": "Los seis dígitos que le enviamos por correo. Válido 15 minutos.",
-        "verify": "Confirmar", "resend": "Enviar un código nuevo",
-        "exportReady": "Sus datos", "download": "Descargar sus datos",
-        "done.filed": "Recibimos su solicitud y le enviamos un correo.",
-        "done.verified": "Gracias: su dirección está confirmada.", "done.sent": "Le enviamos un código nuevo.",
-        "locked":
-            "Esta solicitud está bloqueada: se introdujeron demasiados códigos erróneos o se pidieron demasiados códigos nuevos. Ya no admite códigos.",
-        "startAgain": "Para empezar de nuevo, presente una nueva solicitud",
-        "dnsTitle": "No vender ni compartir mi información personal",
-        "dnsIntro":
-            "Oponerse a la venta y al intercambio de su información personal y a la publicidad dirigida. Se aplica a este navegador de inmediato. Indique también su correo para salir de las listas e informes que enviamos a terceros.",
-        "dnsBrowserKnown":
-            "Este navegador ya tiene preferencias de privacidad con nosotros; solo cambian las de venta, intercambio y publicidad.",
-        "dnsEmail": "Correo electrónico (opcional)", "dnsEmailHint": "Solo lo usamos para cumplir esta solicitud.",
-        "dnsSubmit": "Oponerme", "dnsDone": "Hecho: este navegador no permite la venta ni el intercambio.",
-    ]
+    /// What is wrong with the details a request of `type` carries, naming the field by its label; nil when
+    /// nothing is. The same rules as `RequestSettings.check`, which the service applies again.
+    func problem(_ details: [String: String], _ type: RequestType) -> String? {
+        for point in requests.dataPoints(for: type) {
+            let value = details[point.key] ?? ""
+            let field = point.label(in: lang)
+            if value.count > RequestSettings.maximumValueLength {
+                return fill("error.detailTooLong", ["field": field, "max": String(RequestSettings.maximumValueLength)])
+            }
+            if point.required && value.allSatisfy(\.isWhitespace) {
+                return fill("error.detailRequired", ["field": field])
+            }
+        }
+        return nil
+    }
+
+    /// The words a page shows for an error of the request flow, in the page's language, chosen by the error's
+    /// code (the JSON API's message stays English, for machines).
+    func text(_ error: AssentError) -> String {
+        let key: String
+        switch error.code {
+        case "rate_limited": key = "error.rateLimited"
+        case "request_locked": key = "error.locked"
+        case "not_awaiting_code": key = "error.noCodeNeeded"
+        case "no_code": key = "error.noCode"
+        case "code_expired": key = "error.codeExpired"
+        case "code_exhausted": key = "error.codeExhausted"
+        case "unknown_request": key = "error.unknownRequest"
+        case "request_changed": key = "error.changed"
+        case "invalid_request": key = "error.invalid"
+        case "wrong_code":
+            // RequestService.verify says how many tries are left, or that the request is now locked.
+            if error.message.contains("locked") { return t["error.wrongCodeLocked"]! }
+            if let range = error.message.range(of: " attempt(s) left"),
+                let left = error.message[..<range.lowerBound].split(separator: " ").last.flatMap({ Int($0) })
+            {
+                return fill("error.wrongCode", ["left": String(left)])
+            }
+            key = "error.wrongCodeAskNew"
+        default: key = "error.other"
+        }
+        return t[key]!
+    }
 }

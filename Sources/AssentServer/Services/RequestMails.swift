@@ -1,69 +1,64 @@
 import AssentCore
 import Foundation
 
-/// The requester's mails: what each says when a request is filed, needs a new code, is extended or is closed.
-extension RequestService {
-    static func label(_ type: RequestType) -> String {
-        switch type {
-        case .optOutSaleSharing: "Do Not Sell or Share My Personal Information"
-        case .optOutLists: "Opt out of lists and lead reports"
-        case .limitSensitive: "Limit the use of my sensitive personal information"
-        case .access: "Access my personal information"
-        case .delete: "Delete my personal information"
-        case .correct: "Correct my personal information"
-        }
+/// The requester's mails: what each says when a request is filed, needs a new code, is extended or is closed. Its
+/// words are the catalogue's `mail` section, the request type's name its `requests` section (the name the pages
+/// show), in the language the request was filed in (`PrivacyRequest.lang`: a language of the property, English
+/// for one the catalogue lacks).
+struct RequestMails: Sendable {
+    let texts: TextCatalogue
+
+    func subject(_ request: PrivacyRequest) -> String {
+        line("subject", request)
     }
 
-    static func mailSubject(_ request: PrivacyRequest) -> String {
-        "Your privacy request: \(label(request.type))"
-    }
-
-    static func filedMail(_ request: PrivacyRequest, code: String?, statusURL: String) -> String {
-        var lines = ["We received your request: \(label(request.type)).", ""]
+    func filed(_ request: PrivacyRequest, code: String?, statusURL: String) -> String {
+        var lines = [line("received", request), ""]
         if let code {
-            lines += [
-                "To confirm that this address is yours, enter this code on the request's page within 15 minutes:",
-                "", "    \(code)", "",
-            ]
+            lines += [line("codeIntro", request), "", "    \(code)", ""]
         } else {
-            lines += ["It took effect when you sent it. No confirmation is needed.", ""]
+            lines += [line("noCodeNeeded", request), ""]
         }
         lines += [
-            "Follow your request here (keep this link to yourself):", statusURL, "",
-            "We will answer by \(request.deadlines.respondBy).",
-            "If you did not send this request, you can ignore this message.",
+            line("follow", request), statusURL, "",
+            line("answerBy", request, ["date": request.deadlines.respondBy.description]),
+            line("notYou", request),
         ]
         return lines.joined(separator: "\n")
     }
 
-    static func codeMail(code: String, statusURL: String) -> String {
+    func newCode(_ request: PrivacyRequest, code: String, statusURL: String) -> String {
+        [line("newCode", request), "", "    \(code)", "", line("enterCode", request), statusURL]
+            .joined(separator: "\n")
+    }
+
+    func extended(_ request: PrivacyRequest) -> String {
         [
-            "Your new confirmation code (the previous one no longer works):", "", "    \(code)", "",
-            "Enter it within 15 minutes on your request's page:", statusURL,
+            line("extended", request), "", line("reason", request, ["reason": request.extensionReason ?? ""]), "",
+            line("answerBy", request, ["date": request.deadlines.extendedRespondBy.description]),
         ].joined(separator: "\n")
     }
 
-    static func extendedMail(_ request: PrivacyRequest) -> String {
-        [
-            "We need more time to answer your request: \(label(request.type)).", "",
-            "Reason: \(request.extensionReason ?? "")", "",
-            "We will answer by \(request.deadlines.extendedRespondBy).",
-        ].joined(separator: "\n")
-    }
-
-    static func closedMail(_ request: PrivacyRequest) -> String {
+    func closed(_ request: PrivacyRequest) -> String {
         switch request.status {
         case .denied:
-            [
-                "We could not carry out your request: \(label(request.type)).", "",
-                "Reason: \(request.denialReason ?? "")",
-            ].joined(separator: "\n")
+            [line("denied", request), "", line("reason", request, ["reason": request.denialReason ?? ""])]
+                .joined(separator: "\n")
         default:
             request.exportDownloadable
-                ? [
-                    "Your request is complete: \(label(request.type)).", "",
-                    "Your data is ready: download it from your request's page, the link in our first message.",
-                ].joined(separator: "\n") : "Your request is complete: \(label(request.type))."
+                ? [line("completed", request), "", line("exportReady", request)].joined(separator: "\n")
+                : line("completed", request)
         }
     }
+
+    /// One text of the `mail` section in the request's language, with the type's name and `values` filled in.
+    private func line(_ key: String, _ request: PrivacyRequest, _ values: [String: String] = [:]) -> String {
+        var values = values
+        values["type"] = texts.name(of: request.type, request.lang)
+        return TextCatalogue.fill(texts.text("mail", key, request.lang), values)
+    }
+}
+
+extension RequestService {
+    var mails: RequestMails { RequestMails(texts: texts) }
 }

@@ -22,6 +22,8 @@ final class RequestService: Sendable {
     /// Where status links point: the server's public origin.
     let publicBase: String
     let clock: @Sendable () -> Int64
+    /// The words of the requester's mails (`RequestMails`) and pages.
+    let texts: TextCatalogue
     /// Where every change of a request is announced; nil: nowhere.
     let webhook: WebhookConfiguration?
     /// Filing: 20 per client (many readers can share an address) and 3 per address every 10 minutes. Codes: 20 tries and 3 new codes per client
@@ -41,7 +43,7 @@ final class RequestService: Sendable {
     init(
         store: any AssentStorage, directory: PropertyDirectory, mailer: any RequestMailer, publicBase: String,
         logger: Logger, webhook: WebhookConfiguration? = nil,
-        clock: @escaping @Sendable () -> Int64 = { ConsentService.now() }
+        texts: TextCatalogue, clock: @escaping @Sendable () -> Int64 = { ConsentService.now() }
     ) {
         self.webhook = webhook
         self.store = store
@@ -50,6 +52,7 @@ final class RequestService: Sendable {
         self.publicBase = publicBase
         self.logger = logger
         self.clock = clock
+        self.texts = texts
     }
 
     // MARK: Filing
@@ -149,8 +152,7 @@ final class RequestService: Sendable {
                 RequestEvent(requestID: id, at: now, actor: "system", action: "mail_withheld", note: withheld))
         } else {
             await mail(
-                request, subject: Self.mailSubject(request),
-                body: Self.filedMail(request, code: code, statusURL: url))
+                request, subject: mails.subject(request), body: mails.filed(request, code: code, statusURL: url))
         }
         return Filed(request: request, statusSecret: statusSecret, statusURL: url)
     }
@@ -242,9 +244,10 @@ final class RequestService: Sendable {
             await lock(request, now: now, reason: "\(VerificationChallenge.maxCodes) codes sent")
             throw Self.locked
         }
+        let url = statusURL(propertyID: request.property, secret: statusSecret)
         await send(
-            to: email, request: request, subject: Self.mailSubject(request),
-            body: Self.codeMail(code: code, statusURL: statusURL(propertyID: request.property, secret: statusSecret)))
+            to: email, request: request, subject: mails.subject(request),
+            body: mails.newCode(request, code: code, statusURL: url))
     }
 
     // MARK: The publisher's queue
@@ -283,7 +286,7 @@ final class RequestService: Sendable {
                 requestID: id, at: now, actor: actor, action: "status", from: from, to: next,
                 note: reason.flatMap { $0.isEmpty ? nil : $0 }))
         if next.isFinal {
-            await mail(request, subject: Self.mailSubject(request), body: Self.closedMail(request))
+            await mail(request, subject: mails.subject(request), body: mails.closed(request))
         }
         return request
     }
@@ -305,7 +308,7 @@ final class RequestService: Sendable {
         request.extensionReason = reason
         request.revision += 1
         try await save(request, RequestEvent(requestID: id, at: now, actor: actor, action: "extended", note: reason))
-        await mail(request, subject: Self.mailSubject(request), body: Self.extendedMail(request))
+        await mail(request, subject: mails.subject(request), body: mails.extended(request))
         return request
     }
 
