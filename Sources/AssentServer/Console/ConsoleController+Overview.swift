@@ -21,17 +21,16 @@ extension ConsoleController {
         let today = CivilDate(milliseconds: now)
         let fromDay = today.adding(days: 1 - Self.overviewAnalyticsDays).daysSinceEpoch
         let showRequests = actor.allows(.readRequests)
-        let requestCounts =
-            showRequests
-            ? try await store.openRequestCounts(
-                at: now, dueBy: today.adding(days: Self.overviewDueDays).endMilliseconds)
-            : [:]
+        // The request counts read the requests table while the properties' figures are gathered.
+        async let counted = Self.openRequestCounts(
+            store, show: showRequests, at: now, dueBy: today.adding(days: Self.overviewDueDays).endMilliseconds)
+        // This server's counts not yet written first, as the analytics page and the admin API's report do.
+        await AnalyticsWriter.flush(consent.analytics, to: store, logger: logger)
         var rows: [[String: Any]] = []
         for id in try await store.propertyIDs().sorted() where actor.sees(property: id) {
             guard let revision = try await cachedProperty(id)?.current else { continue }
             let totals = AnalyticsFigures(
                 counts: try await store.analyticsTotals(property: id, fromDay: fromDay, toDay: today.daysSinceEpoch))
-            let requests = requestCounts[id] ?? OpenRequestCounts()
             let revisionLine = t["overviewRevision"]!
                 .replacingOccurrences(of: "{revision}", with: String(revision.revision))
                 .replacingOccurrences(of: "{version}", with: String(revision.property.policyVersion))
@@ -41,7 +40,6 @@ extension ConsoleController {
                 "bannersShown": figures.count(totals.bannersShown), "decisions": figures.count(totals.decisions),
                 "consentRate": figures.percent(totals.consentRate), "optInRate": figures.percent(totals.optInRate),
                 "noChoiceRate": figures.percent(totals.noChoiceRate),
-                "dueSoon": requests.dueSoon, "overdue": requests.overdue, "hasOverdue": requests.overdue > 0,
             ]
             if let scan = try await store.scans(property: id, limit: 1).first {
                 let finished = scan.status == .done
@@ -55,6 +53,13 @@ extension ConsoleController {
                 row["scan"] = ["summary": summary, "when": when, "hasViolations": violations > 0] as [String: Any]
             }
             rows.append(row)
+        }
+        let requestCounts = try await counted
+        for index in rows.indices {
+            let requests = requestCounts[rows[index]["id"] as! String] ?? OpenRequestCounts()
+            rows[index]["dueSoon"] = requests.dueSoon
+            rows[index]["overdue"] = requests.overdue
+            rows[index]["hasOverdue"] = requests.overdue > 0
         }
         var logs: [[String: Any]] = []
         var records = 0
@@ -79,5 +84,11 @@ extension ConsoleController {
                 "logs": logs, "hasLogs": !logs.isEmpty,
             ],
             notice: notice, current: "overview")
+    }
+
+    private static func openRequestCounts(
+        _ store: any AssentStorage, show: Bool, at now: Int64, dueBy: Int64
+    ) async throws -> [String: OpenRequestCounts] {
+        show ? try await store.openRequestCounts(at: now, dueBy: dueBy) : [:]
     }
 }
