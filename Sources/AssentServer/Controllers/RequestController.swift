@@ -297,21 +297,28 @@ func clientKey(_ request: Request, _ context: some RequestContext, header name: 
 
 /// A JSON request body as an object whose members are read by name with `JSONReader`; unknown members are
 /// refused, so a typo in a field name is an error rather than a silently ignored field. Each accessor answers the
-/// first problem it finds as a 400 `invalid_request` (`Body.invalid`).
+/// first problem it finds as a 400 with `code` (`invalid_request` unless given; `Body.invalid`).
 struct RequestBody {
     let object: JSONReader.Object
+    let code: String
 
-    init(_ bytes: [UInt8]) throws {
+    init(_ bytes: [UInt8], code: String = "invalid_request") throws {
+        try self.init(try Body.parse(bytes), code: code)
+    }
+
+    /// `json` (already parsed; `.object([])` for a route whose body may be left out) as a request body.
+    init(_ json: JSONValue, code: String = "invalid_request") throws {
         var reader = JSONReader(mode: .firstProblem)
-        let object = reader.object(try Body.parse(bytes), at: "$", expected: "a JSON object")
-        try Body.check(reader)
+        let object = reader.object(json, at: "$", expected: "a JSON object")
+        try Body.check(reader, code: code)
         self.object = object!
+        self.code = code
     }
 
     func allow(_ names: Set<String>) throws {
         var reader = JSONReader(mode: .firstProblem)
         _ = reader.object(.object(object.members), at: "$", allowed: Array(names))
-        try Body.check(reader)
+        try Body.check(reader, code: code)
     }
 
     func value(_ name: String) -> JSONValue? { object.value(name) }
@@ -319,8 +326,28 @@ struct RequestBody {
     func string(_ name: String) throws -> String? {
         var reader = JSONReader(mode: .firstProblem)
         let text = reader.string(object, name, nullable: true)
-        try Body.check(reader)
+        try Body.check(reader, code: code)
         return text
+    }
+
+    func int(_ name: String) throws -> Int? {
+        var reader = JSONReader(mode: .firstProblem)
+        let number = reader.int(object, name)
+        try Body.check(reader, code: code)
+        return number
+    }
+
+    /// An array of strings; nil when the member is left out.
+    func strings(_ name: String) throws -> [String]? {
+        var reader = JSONReader(mode: .firstProblem)
+        var texts: [String]?
+        if let items = reader.array(object, name, expected: "an array of strings") {
+            texts = items.enumerated().compactMap { i, item in
+                reader.string(item, at: JSONReader.path(object.path(name), i))
+            }
+        }
+        try Body.check(reader, code: code)
+        return texts
     }
 
     func stringMap(_ name: String) throws -> [String: String] {
@@ -332,7 +359,7 @@ struct RequestBody {
                 if let text = reader.string(member, at: members.path(key)) { map[key] = text }
             }
         }
-        try Body.check(reader)
+        try Body.check(reader, code: code)
         return map
     }
 }

@@ -41,38 +41,16 @@ struct ScanController<Context: RequestContext>: Sendable {
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {
         let actor = try await authorize(request, context, .editProperties, write: true)
         let property = try await consent.property(try context.parameters.require("property")).current.property
-        var members: [String: JSONValue] = [:]
+        // The body may be left out: every member is optional.
+        var json = JSONValue.object([])
         if request.headers[.contentType] != nil || (request.headers[.contentLength].flatMap { Int($0) } ?? 0) > 0 {
-            let json = try Body.parse(try await Body.json(request, limit: consent.configuration.maxBodyBytes))
-            guard let object = json.objectValue else {
-                throw AssentError.badRequest(
-                    "expected an object with startURLs, regions, maxPages and depth (all optional)",
-                    code: "invalid_scan")
-            }
-            for (name, value) in object {
-                guard ["startURLs", "regions", "maxPages", "depth"].contains(name) else {
-                    throw AssentError.badRequest("\(name): unknown field", code: "invalid_scan")
-                }
-                members[name] = value
-            }
+            json = try Body.parse(try await Body.json(request, limit: consent.configuration.maxBodyBytes))
         }
-        func strings(_ name: String) throws -> [String]? {
-            guard let value = members[name] else { return nil }
-            guard let items = value.arrayValue, let texts = Optional(items.compactMap(\.stringValue)),
-                texts.count == items.count
-            else { throw AssentError.badRequest("\(name): expected an array of strings", code: "invalid_scan") }
-            return texts
-        }
-        func int(_ name: String) throws -> Int? {
-            guard let value = members[name] else { return nil }
-            guard let number = value.intValue else {
-                throw AssentError.badRequest("\(name): expected an integer", code: "invalid_scan")
-            }
-            return number
-        }
+        let body = try RequestBody(json, code: "invalid_scan")
+        try body.allow(["startURLs", "regions", "maxPages", "depth"])
         let options = try ScanOptions.resolve(
-            property: property, startURLs: try strings("startURLs"), regions: try strings("regions"),
-            maxPages: try int("maxPages"), depth: try int("depth"))
+            property: property, startURLs: try body.strings("startURLs"), regions: try body.strings("regions"),
+            maxPages: try body.int("maxPages"), depth: try body.int("depth"))
         let scan = try await scans.enqueue(property: property, options: options, trigger: "api")
         try await consent.store.appendAudit(
             actor.audit(
@@ -148,35 +126,15 @@ struct ScanController<Context: RequestContext>: Sendable {
         let actor = try await authorize(request, context, .editProperties, write: true)
         let id = try context.parameters.require("property")
         _ = try await consent.property(id)
-        let json = try Body.parse(try await Body.json(request, limit: consent.configuration.maxBodyBytes))
-        func invalid(_ message: String) -> AssentError {
-            AssentError.badRequest(message, code: "invalid_scan_schedule")
+        let body = try RequestBody(
+            try await Body.json(request, limit: consent.configuration.maxBodyBytes), code: "invalid_scan_schedule")
+        try body.allow(["schedule", "startURLs", "regions", "maxPages"])
+        guard let schedule = try body.string("schedule") else {
+            throw AssentError.badRequest(
+                "schedule: required, one of \(ScanScheduleView.choices.joined(separator: ", "))",
+                code: "invalid_scan_schedule")
         }
-        guard let object = json.objectValue else {
-            throw invalid("expected an object with schedule, and startURLs, regions and maxPages (optional)")
-        }
-        var members: [String: JSONValue] = [:]
-        for (name, value) in object {
-            guard ["schedule", "startURLs", "regions", "maxPages"].contains(name) else {
-                throw invalid("\(name): unknown field")
-            }
-            members[name] = value
-        }
-        guard let schedule = members["schedule"]?.stringValue else {
-            throw invalid("schedule: required, one of \(ScanScheduleView.choices.joined(separator: ", "))")
-        }
-        func strings(_ name: String) throws -> [String]? {
-            guard let value = members[name] else { return nil }
-            guard let items = value.arrayValue, let texts = Optional(items.compactMap(\.stringValue)),
-                texts.count == items.count
-            else { throw invalid("\(name): expected an array of strings") }
-            return texts
-        }
-        var maxPages: Int?
-        if let value = members["maxPages"] {
-            guard let number = value.intValue else { throw invalid("maxPages: expected an integer") }
-            maxPages = number
-        }
+        let maxPages = try body.int("maxPages")
         var expected: Int?
         if let header = request.headers[.ifMatch], !header.isEmpty {
             let current = try await consent.store.currentProperty(id: id)
@@ -184,7 +142,8 @@ struct ScanController<Context: RequestContext>: Sendable {
             expected = current?.revision
         }
         let save = try await ScanScheduleView.change(
-            property: id, schedule: schedule, startURLs: try strings("startURLs"), regions: try strings("regions"),
+            property: id, schedule: schedule, startURLs: try body.strings("startURLs"),
+            regions: try body.strings("regions"),
             maxPages: maxPages, expected: expected, actor: actor, consent: consent, at: sessions.clock())
         let view = try await ScanScheduleView.read(save.saved, scans: scans)
         return jsonResponse(
