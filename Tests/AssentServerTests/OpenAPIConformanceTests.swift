@@ -87,6 +87,21 @@ struct OpenAPIConformanceTests {
         "GET /v1/admin/properties",
         "GET /v1/admin/properties/{property}",
         "PUT /v1/admin/properties/{property}",
+        "GET /v1/admin/properties/{property}/revisions",
+        "GET /v1/admin/properties/{property}/revisions/{revision}",
+        "GET /admin/properties",
+        "GET /admin/properties/{property}",
+        "GET /admin/properties/{property}/edit/{section}",
+        "POST /admin/properties/{property}/edit/{section}",
+        "POST /admin/properties/{property}/edit/{section}/preview",
+        "GET /admin/properties/{property}/history",
+        "GET /admin/properties/{property}/preview",
+        "GET /admin/properties/{property}/preview/{draft}",
+        "GET /admin/properties/{property}/preview/{draft}/frame",
+        "GET /admin/properties/{property}/preview/{draft}/{gpc}/config",
+        "POST /admin/properties/{property}/preview/{draft}/{gpc}/consents",
+        "POST /admin/properties/{property}/preview/{draft}/{gpc}/events",
+        "GET /admin/preview.js",
     ]
 
     /// Documented statuses no request can provoke on a healthy server.
@@ -266,6 +281,9 @@ struct OpenAPIConformanceTests {
         }
         if let mine = try await ConsoleRequestProbes.probes(for: operation, client: client, fixture: fixture) {
             return mine
+        }
+        if let properties = try await ConsolePropertyProbes.probes(for: operation, client: client, fixture: fixture) {
+            return properties
         }
         if let scansAndTokens = try await ConsoleScanTokenProbes.probes(
             for: operation, client: client, console: fixture.console, admin: fixture.requests.admin,

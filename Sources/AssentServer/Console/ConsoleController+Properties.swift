@@ -158,6 +158,7 @@ extension ConsoleController {
         let readOnly = !actor.allows(.editProperties, property: current.property.id)
         let languages = (document[[PathStep.member("languages")]]?.arrayValue ?? []).compactMap(\.stringValue)
         var view = PropertyFormView(words: words, languages: languages, problems: problems, readOnly: readOnly)
+        view.original = current.property.jsonValue
         var fields = ""
         var unplaced = problems
         if section != .document {

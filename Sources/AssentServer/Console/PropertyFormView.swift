@@ -13,6 +13,9 @@ struct PropertyFormView {
     let problems: [ValidationProblem]
     /// Read-only: the fields are shown, disabled.
     let readOnly: Bool
+    /// The document as stored: a value posted into a number field and refused (kept as the text typed) is drawn
+    /// as a number field again.
+    var original: JSONValue?
 
     private var counter = 0
     /// Which field (by id) shows each problem, and the problems no field shows.
@@ -169,6 +172,11 @@ struct PropertyFormView {
                 + "<input type=\"checkbox\" id=\"\(id)\" name=\"b:\(htmlText(name))\" value=\"on\"\(on ? " checked" : "")"
                 + described(path, id) + "><label for=\"\(id)\">\(htmlText(label(path)))</label></div>"
                 + problemsHTML(path, id: id)
+        case .string(let typed) where { if case .number? = original?[path] { true } else { false } }():
+            let id = nextID()
+            return "<label for=\"\(id)\">\(htmlText(label(path)))</label>"
+                + "<input type=\"text\" inputmode=\"numeric\" id=\"\(id)\" name=\"n:\(htmlText(name))\" value=\"\(htmlText(typed))\""
+                + described(path, id) + ">" + problemsHTML(path, id: id)
         case .number(_, let integer):
             let id = nextID()
             let text = integer.map(String.init) ?? String(decoding: CanonicalJSON.orderedBytes(value), as: UTF8.self)
