@@ -88,7 +88,7 @@ public func buildApplication(
     let requests = RequestService(
         store: store, directory: service.directory, mailer: try TransportMailer.make(configuration, logger: logger),
         publicBase: configuration.publicURL ?? configuration.baseURL, logger: logger,
-        webhook: configuration.webhook, texts: texts)
+        webhook: configuration.webhook, texts: texts, clock: clock)
     var services: [any Service] = [
         RetentionService(
             store: store, days: configuration.requestRetentionDays, logger: logger, clock: clock,
