@@ -50,6 +50,10 @@ struct ScanRouteTests {
             try expectError(
                 try await post(#"{"startURLs":"https://example.com/"}"#), .badRequest, code: "invalid_scan",
                 mentioning: "array")
+            // A bad member is named by its JSON path.
+            try expectError(
+                try await post(#"{"startURLs":["https://example.com/",3]}"#), .badRequest, code: "invalid_scan",
+                mentioning: "startURLs[1]")
             try expectError(
                 try await post(#"{"startURLs":["https://example.com/"],"regions":["France"]}"#), .badRequest,
                 code: "invalid_scan", mentioning: "France")
