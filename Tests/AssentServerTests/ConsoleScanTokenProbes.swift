@@ -14,7 +14,31 @@ import Testing
 enum ConsoleScanTokenProbes {
     typealias Probe = OpenAPIConformanceTests.Probe
 
+    /// Each operation's probes; before those of a form's POST, a body that is not a form (415) and a form that cannot
+    /// be read (400), which every console form answers before looking at anything else.
     static func probes(
+        for operation: OpenAPISpec.Operation, client: some TestClientProtocol, console: ConsoleProbes, admin: String,
+        suppression: String
+    ) async throws -> [Probe]? {
+        guard
+            var found = try await specific(
+                for: operation, client: client, console: console, admin: admin, suppression: suppression)
+        else { return nil }
+        if operation.name.hasPrefix("POST /admin/"), let uri = found.first?.uri {
+            found.insert(
+                contentsOf: [
+                    Probe(
+                        name: "not a form", uri: uri, headers: [.contentType: "application/json"],
+                        body: ByteBuffer(string: "{}")),
+                    Probe(
+                        name: "unreadable form", uri: uri,
+                        headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "a=%zz")),
+                ], at: 0)
+        }
+        return found
+    }
+
+    private static func specific(
         for operation: OpenAPISpec.Operation, client: some TestClientProtocol, console: ConsoleProbes, admin: String,
         suppression: String
     ) async throws -> [Probe]? {
