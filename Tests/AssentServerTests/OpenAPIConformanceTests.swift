@@ -96,6 +96,8 @@ struct OpenAPIConformanceTests {
         "POST /admin/people/{id}/enable",
         "POST /admin/people/{id}/password",
         "GET /admin/audit",
+        "GET /admin/analytics",
+        "GET /admin/analytics.csv",
         "GET /admin/requests",
         "GET /admin/requests/{id}",
         "GET /admin/requests/{id}/export",
