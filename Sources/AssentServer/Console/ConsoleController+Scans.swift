@@ -19,6 +19,7 @@ extension ConsoleController {
         router.post("/admin/scans", use: guarded(startScan))
         router.post("/admin/scans/schedule", use: guarded(changeScanSchedule))
         router.get("/admin/scans/:id", use: guarded(scanPage))
+        addScanProposalRoutes(to: router)
     }
 
     static func consoleTime(_ ms: Int64?) -> String {
@@ -224,8 +225,17 @@ extension ConsoleController {
             "jsonLink": api, "editLink": "/admin/properties/\(scan.property)",
         ]
         if let bytes = scan.report, let report = try? ScanReport(json: JSONParser.parse(bytes)) {
-            let current = try await store.currentProperty(id: scan.property)?.property
-            values["report"] = reportValues(report, current: current, page: page)
+            let current = try await store.currentProperty(id: scan.property)
+            var shown = reportValues(report, current: current?.property, page: page)
+            // Owners and editors take ticked entries into the property, at the revision read now.
+            if let current, scan.status.isFinished, actor.allows(.editProperties, property: scan.property),
+                shown["sameList"] as? Bool == false
+            {
+                shown["canTake"] = true
+                shown["takeAction"] = "/admin/scans/\(scan.id)/take"
+                shown["revision"] = current.revision
+            }
+            values["report"] = shown
             values["htmlLink"] = api + "/report"
         }
         // While it waits or runs, the browser reloads the page every 5 seconds (no script needed).
@@ -260,26 +270,33 @@ extension ConsoleController {
                 c.cookies.contains { $0.name == name && $0.prefix == prefix && (party == .first || $0.host == host) }
             }?.key
         }
-        let added: [[String: Any]] = report.proposal.new.filter {
-            listed($0.name, prefix: $0.prefix, host: $0.domain, party: $0.party) == nil
-        }.map { e in
+        // Each row names its form field by its place in the stored proposal; an entry without a category of the
+        // property cannot be taken.
+        let added: [[String: Any]] = report.proposal.new.enumerated().filter {
+            listed($0.1.name, prefix: $0.1.prefix, host: $0.1.domain, party: $0.1.party) == nil
+        }.map { i, e in
             [
                 "name": e.prefix ? e.name + "*" : e.name, "kind": e.kind.rawValue, "domain": e.domain,
                 "party": e.party.rawValue, "category": e.category ?? page.t["scanUnclassified"]!,
-                "retention": e.retention, "source": e.source.rawValue,
+                "retention": e.retention, "source": e.source.rawValue, "field": Self.proposalField("add", i),
+                "takeable": e.category.flatMap { current?.category($0) } != nil,
             ]
         }
-        let removed: [[String: Any]] = report.proposal.noLongerSeen.filter { c in
+        let removed: [[String: Any]] = report.proposal.noLongerSeen.enumerated().filter { _, c in
             current?.category(c.category)?.cookies.contains { $0.name == c.name && $0.prefix == c.prefix } ?? false
-        }.map { c in
-            ["name": c.prefix ? c.name + "*" : c.name, "category": c.category, "host": c.host ?? "—"]
+        }.map { i, c in
+            [
+                "name": c.prefix ? c.name + "*" : c.name, "category": c.category, "host": c.host ?? "—",
+                "field": Self.proposalField("remove", i), "takeable": true,
+            ]
         }
-        let changed: [[String: Any]] = report.proposal.categorisedDifferently.filter { r in
+        let changed: [[String: Any]] = report.proposal.categorisedDifferently.enumerated().filter { _, r in
             current?.category(r.configured)?.cookies.contains { $0.name == r.name && $0.prefix == r.prefix } ?? false
-        }.map { r in
+        }.map { i, r in
             [
                 "name": r.prefix ? r.name + "*" : r.name, "configured": r.configured, "database": r.database,
-                "platform": r.platform ?? "—",
+                "platform": r.platform ?? "—", "field": Self.proposalField("move", i),
+                "takeable": current?.category(r.database) != nil,
             ]
         }
         return [
