@@ -116,11 +116,15 @@ final class ConsoleSessions: Sendable {
     let store: any AssentStorage
     let configuration: ServerConfiguration
     let clock: @Sendable () -> Int64
+    /// The trusted proxy's header names, resolved once.
+    let headers: HeaderNames
 
     init(store: any AssentStorage, configuration: ServerConfiguration, clock: @escaping @Sendable () -> Int64) {
         self.store = store
         self.configuration = configuration
         self.clock = clock
+        // The start refused names HTTP cannot carry already (`HeaderNames` in buildApplication).
+        headers = (try? HeaderNames(configuration)) ?? HeaderNames()
         // Made now, at start: made on the first unknown address, it would make that answer slower than the others.
         _ = ConsoleAccounts.decoyHash
     }
@@ -200,15 +204,13 @@ final class ConsoleSessions: Sendable {
     /// Whether the client reached the server over TLS (the rule the other cookies follow).
     func secure(_ request: Request) -> Bool {
         configuration.servedOverTLS(
-            protoHeaderValue: configuration.forwardedProtoHeader.flatMap { HTTPField.Name($0) }.flatMap {
-                request.headers[$0]
-            })
+            protoHeaderValue: headers.forwardedProto.flatMap { request.headers[$0] })
     }
 
     /// Who is calling the admin API: a bearer admin token when the request has an `Authorization` header, else
     /// a console session. Session writes must come from this origin too (the cookie is SameSite=Strict already).
     func actor(_ request: Request, context: some RequestContext, write: Bool) async throws -> AdminActor {
-        let client = clientKey(request, context, header: configuration.clientHeader)
+        let client = clientKey(request, context, header: headers.client)
         if request.headers[.authorization] != nil {
             let token = try await APITokens.authorize(
                 store: store, header: request.headers[.authorization], scope: .admin, property: nil)

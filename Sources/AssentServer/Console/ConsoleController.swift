@@ -520,7 +520,7 @@ struct ConsolePage: Sendable {
             acceptLanguage: request.headers[values: .acceptLanguage].joined(separator: ","))
         languageChosen = queryLang == lang
         t = controller.texts.texts(lang)
-        client = clientKey(request, context, header: configuration.clientHeader)
+        client = clientKey(request, context, header: sessions.headers.client)
         secure = sessions.secure(request)
         maxBodyBytes = configuration.maxBodyBytes
         if let (account, session) = try await sessions.current(request) {

@@ -280,12 +280,7 @@ struct RequestController<Context: RequestContext>: Sendable {
 }
 
 /// Who is asking, for rate limits: the last entry of the trusted client header when one is configured (the
-/// address the proxy saw), else the peer address.
-func clientKey(_ request: Request, _ context: some RequestContext, header: String?) -> String {
-    clientKey(request, context, header: header.flatMap { HTTPField.Name($0) })
-}
-
-/// `clientKey` with the header name resolved at start (`HeaderNames.client`).
+/// address the proxy saw; its name resolved at start, `HeaderNames.client`), else the peer address.
 func clientKey(_ request: Request, _ context: some RequestContext, header name: HTTPField.Name?) -> String {
     if let name, let value = request.headers[name],
         let last = value.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty
