@@ -355,5 +355,6 @@ extension PostgresStore {
                 """,
             ]),
         consoleMigration,
+        requestDeadlineMigration,
     ]
 }

@@ -89,6 +89,7 @@ public final class SQLiteStore: AssentStorage {
         registerAnalyticsMigration(&migrator)
         registerScanMigration(&migrator)
         registerConsoleMigration(&migrator)
+        registerRequestDeadlineMigration(&migrator)
         return migrator
     }
 
