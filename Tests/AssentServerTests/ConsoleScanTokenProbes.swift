@@ -110,6 +110,18 @@ enum ConsoleScanTokenProbes {
                 get("good", "/admin/scans/\(id)", cookie: viewer.cookie), get("not signed in", "/admin/scans/\(id)"),
                 get("unknown", "/admin/scans/nope", cookie: viewer.cookie),
             ]
+        case "POST /admin/scans/{id}/take":
+            // The scans the probes started ran against a port nothing answers: no report to take from (409).
+            let owner = try await owner()
+            let viewer = try await viewer()
+            let scans = try await client.get("/v1/admin/properties/demo/scans", auth).json()["scans"]?.arrayValue
+            let uri = "/admin/scans/\(try #require(scans?.first?["id"]?.stringValue))/take"
+            return [
+                post("no report", uri, cookie: owner.cookie, "csrf=\(owner.token)&revision=1&add.0=1"),
+                post("viewer", uri, cookie: viewer.cookie, "csrf=\(viewer.token)&revision=1"),
+                post("no csrf", uri, cookie: owner.cookie, "revision=1"),
+                post("unknown", "/admin/scans/nope/take", cookie: owner.cookie, "csrf=\(owner.token)&revision=1"),
+            ]
         case "GET /admin/tokens":
             return [
                 get("good", "/admin/tokens", cookie: try await owner().cookie), get("not signed in", "/admin/tokens"),

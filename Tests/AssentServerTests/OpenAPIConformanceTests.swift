@@ -80,6 +80,7 @@ struct OpenAPIConformanceTests {
         "POST /admin/scans",
         "POST /admin/scans/schedule",
         "GET /admin/scans/{id}",
+        "POST /admin/scans/{id}/take",
         "GET /admin/tokens",
         "POST /admin/tokens",
         "POST /admin/tokens/{id}/revoke",
@@ -140,6 +141,8 @@ struct OpenAPIConformanceTests {
         "GET /metrics 404",
         // a compliance scan's decision: needs a secret issued into the store (ScanSecretRouteTests)
         "POST /v1/properties/{property}/consents 200",
+        // taking entries needs a finished scan with a report, stored in the store (ConsoleScanProposalTests)
+        "POST /admin/scans/{id}/take 303",
     ]
     static let metricsToken = "conformance-metrics-token"
 
