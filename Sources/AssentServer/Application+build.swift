@@ -149,9 +149,10 @@ func buildRouter(
     router.addMiddleware { ServerMiddleware(routes: routes) }
     router.addRoutes(ConsentController(service: service).endpoints, atPath: "/v1")
     router.addRoutes(RequestController(service: requests).endpoints, atPath: "/v1")
-    router.addRoutes(AnalyticsController(service: service, logger: requests.logger).endpoints, atPath: "/v1")
     let sessions = ConsoleSessions(
         store: service.store, configuration: service.configuration, clock: service.clock)
+    router.addRoutes(
+        AnalyticsController(service: service, logger: requests.logger, sessions: sessions).endpoints, atPath: "/v1")
     let scanService =
         scans
         ?? ScanService(

@@ -153,6 +153,21 @@ struct ConsoleAnalyticsTests {
             #expect(try await limited.get(client, "/admin/analytics?property=demo").status == .forbidden)
             #expect(
                 try await limited.get(client, "/admin/analytics.csv?property=demo&chart=rates").status == .forbidden)
+            // The admin API's report takes the same session: refused outside the account's properties …
+            let api = "/v1/admin/properties/demo/analytics"
+            #expect(try await limited.get(client, api).status == .forbidden)
+            #expect(try await anonymous.get(client, api).status == .unauthorized)
+        }
+    }
+
+    @Test func theAdminAnalyticsReportTakesAConsoleSessionOfAnyRole() async throws {
+        let configuration = TestServer.configuration()
+        try await TestServer.withRouter(configuration) { client in
+            try await Self.visitors(client)
+            var viewer = try await Self.signedIn(client, configuration, .viewer, properties: ["demo"])
+            let report = try await viewer.get(client, "/v1/admin/properties/demo/analytics")
+            #expect(report.status == .ok)
+            #expect(report.text.contains("\"decisions\""))
         }
     }
 }

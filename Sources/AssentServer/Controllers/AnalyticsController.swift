@@ -9,6 +9,7 @@ import NIOCore
 struct AnalyticsController<Context: RequestContext>: Sendable {
     let service: ConsentService
     let logger: Logger
+    let sessions: ConsoleSessions
 
     /// A beacon is a few dozen bytes.
     static var maxBeaconBytes: Int { 1024 }
@@ -53,8 +54,9 @@ struct AnalyticsController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func report(_ request: Request, context: Context) async throws -> Response {
-        _ = try await APITokens.authorize(
-            store: service.store, header: request.headers[.authorization], scope: .admin, property: nil)
+        // An admin token, or a console session whose role reads analytics of this property.
+        let actor = try await sessions.actor(request, context: context, write: false)
+        try actor.require(.readAnalytics, property: try context.parameters.require("property"))
         let query = request.uri.queryParameters
         let format = query["format"].map(String.init) ?? "json"
         guard format == "json" || format == "csv" else {
