@@ -147,22 +147,8 @@ enum ConsoleCharts {
         return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
     }
 
-    /// Text as XML character data or an attribute value.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    /// Text as XML character data or an attribute value: the same escaping as the console's HTML.
+    static func escape(_ text: String) -> String { htmlText(text) }
 }
 
 /// The data behind a chart: a header and rows of cells, shown as the table beneath the chart and downloaded as CSV.
