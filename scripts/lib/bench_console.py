@@ -71,6 +71,7 @@ def main():
     parser.add_argument("--subject", required=True)
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--only", action="append", help="measure only the page of this name (repeatable)")
     args = parser.parse_args()
 
     browser = Browser(args.base)
@@ -85,6 +86,8 @@ def main():
     print(f"{'page':<26} {'status':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'KB':>6}")
     worst = 0.0
     for name, path in pages(args.record, args.request, args.subject):
+        if args.only and name not in args.only:
+            continue
         path = path.replace("{from366}", from366)
         status, body = browser.request("GET", path)
         if status != 200:
