@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Measures console pages for scripts/bench-console: signs in through the real form, then asks each page N times
 in a row on one keep-alive connection after a warm-up, and prints p50/p99 per page. A page that does not answer 200
 (not built yet) is listed with its status and left out. Pages are a list of (name, path): add yours below."""
