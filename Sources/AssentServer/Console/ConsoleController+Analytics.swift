@@ -176,25 +176,24 @@ extension ConsoleController {
         let series = zip(rateNames, rateOf).map { name, rate in
             ConsoleCharts.Series(name: name, values: days.map { perDay[$0.description].flatMap(rate) })
         }
+        // One row per group of a report (a day, a region): its figures and the three rates.
+        func groupTable(_ groupName: String, _ report: AnalyticsReport, other: String) -> ChartTable {
+            ChartTable(
+                header: [groupName, t["analyticsBannersShown"]!, t["analyticsDecisions"]!] + rateNames,
+                rows: report.groups.map { group in
+                    [
+                        group.key == AnalyticsReport.otherGroup ? other : group.key,
+                        number.count(group.figures.bannersShown), number.count(group.figures.decisions),
+                    ] + rateOf.map { number.percent($0(group.figures)) }
+                })
+        }
         let ratesTitle = t["analyticsRatesTitle"]!
         let rates = AnalyticsChart(
             id: "rates", title: ratesTitle,
             svg: ConsoleCharts.lines(
                 name: ratesTitle + " — " + t["analyticsSeeTable"]!, labels: days.map(\.description), series: series,
                 percent: { number.percent($0, digits: 0) }),
-            table: ChartTable(
-                header: [
-                    t["analyticsDay"]!, t["analyticsBannersShown"]!, t["analyticsDecisions"]!, rateNames[0],
-                    rateNames[1], rateNames[2],
-                ],
-                rows: byDay.groups.map { group in
-                    [
-                        group.key == AnalyticsReport.otherGroup ? other : group.key,
-                        number.count(group.figures.bannersShown), number.count(group.figures.decisions),
-                        number.percent(group.figures.consentRate), number.percent(group.figures.optInRate),
-                        number.percent(group.figures.noChoiceRate),
-                    ]
-                }))
+            table: groupTable(t["analyticsDay"]!, byDay, other: other))
 
         // Actions: how visitors decided.
         let actionCounts = total.actions()
@@ -242,19 +241,7 @@ extension ConsoleController {
         let otherRegions = t["analyticsOtherRegions"]!
         let regions = AnalyticsChart(
             id: "regions", title: t["analyticsRegionsTitle"]!, svg: nil,
-            table: ChartTable(
-                header: [
-                    t["analyticsRegion"]!, t["analyticsBannersShown"]!, t["analyticsDecisions"]!, rateNames[0],
-                    rateNames[1], rateNames[2],
-                ],
-                rows: byRegion.groups.map { group in
-                    [
-                        group.key == AnalyticsReport.otherGroup ? otherRegions : group.key,
-                        number.count(group.figures.bannersShown), number.count(group.figures.decisions),
-                        number.percent(group.figures.consentRate), number.percent(group.figures.optInRate),
-                        number.percent(group.figures.noChoiceRate),
-                    ]
-                }))
+            table: groupTable(t["analyticsRegion"]!, byRegion, other: otherRegions))
         return (summary, [rates, actions, categories, regions])
     }
 
