@@ -65,19 +65,21 @@ struct ConsoleProbes: Sendable {
     func probes(for operation: OpenAPISpec.Operation, client: some TestClientProtocol, admin: String) async throws
         -> [Probe]?
     {
-        guard var found = try await specific(for: operation, client: client, admin: admin) else { return nil }
-        if operation.name.hasPrefix("POST /admin/"), let uri = found.first?.uri {
-            found.insert(
-                contentsOf: [
-                    Probe(
-                        name: "not a form", uri: uri, headers: [.contentType: "application/json"],
-                        body: ByteBuffer(string: "{}")),
-                    Probe(
-                        name: "unreadable form", uri: uri,
-                        headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "a=%zz")),
-                ], at: 0)
-        }
-        return found
+        guard let found = try await specific(for: operation, client: client, admin: admin) else { return nil }
+        return Self.withFormProbes(found, for: operation)
+    }
+
+    /// Before a console form's own probes, a body that is not a form (415) and a form that cannot be read (400).
+    static func withFormProbes(_ found: [Probe], for operation: OpenAPISpec.Operation) -> [Probe] {
+        guard operation.name.hasPrefix("POST /admin/"), let uri = found.first?.uri else { return found }
+        return [
+            Probe(
+                name: "not a form", uri: uri, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: "{}")),
+            Probe(
+                name: "unreadable form", uri: uri, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "a=%zz")),
+        ] + found
     }
 
     private func specific(for operation: OpenAPISpec.Operation, client: some TestClientProtocol, admin: String)

@@ -21,21 +21,10 @@ enum ConsoleScanTokenProbes {
         suppression: String
     ) async throws -> [Probe]? {
         guard
-            var found = try await specific(
+            let found = try await specific(
                 for: operation, client: client, console: console, admin: admin, suppression: suppression)
         else { return nil }
-        if operation.name.hasPrefix("POST /admin/"), let uri = found.first?.uri {
-            found.insert(
-                contentsOf: [
-                    Probe(
-                        name: "not a form", uri: uri, headers: [.contentType: "application/json"],
-                        body: ByteBuffer(string: "{}")),
-                    Probe(
-                        name: "unreadable form", uri: uri,
-                        headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "a=%zz")),
-                ], at: 0)
-        }
-        return found
+        return ConsoleProbes.withFormProbes(found, for: operation)
     }
 
     private static func specific(
