@@ -18,16 +18,22 @@ from conftest import CHROMEDRIVER, CHROMIUM, WAIT, poll
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture
-def driver(tmp_path):
+def console_browser(profile):
+    """A headless Chromium for the console, with the profile directory given."""
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
     for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,900",
-              f"--user-data-dir={tmp_path / 'console-profile'}", "--no-first-run", "--no-default-browser-check",
+              f"--user-data-dir={profile}", "--no-first-run", "--no-default-browser-check",
               "--disable-dev-shm-usage", "--disable-extensions", "--lang=en-US"):
         opts.add_argument(a)
     d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
     d.set_page_load_timeout(30)
+    return d
+
+
+@pytest.fixture
+def driver(tmp_path):
+    d = console_browser(tmp_path / "console-profile")
     try:
         yield d
     finally:

@@ -6,13 +6,11 @@ property's page, a part's form, the preview and the history, in English and Span
 import re
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import CHROMEDRIVER, CHROMIUM, WAIT
-from test_console import PASSWORD, driver, setup_link, submit, violations, wait_path  # noqa: F401
+from conftest import WAIT
+from test_console import PASSWORD, console_browser, driver, setup_link, submit, violations, wait_path  # noqa: F401
 
 TITLE = "Medición de audiencia (revisada)"
 
@@ -20,14 +18,7 @@ TITLE = "Medición de audiencia (revisada)"
 @pytest.fixture
 def second(tmp_path):
     """A second editor's browser, with a profile of its own."""
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,900",
-              f"--user-data-dir={tmp_path / 'second-profile'}", "--no-first-run", "--disable-dev-shm-usage",
-              "--disable-extensions", "--lang=en-US"):
-        opts.add_argument(a)
-    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    d.set_page_load_timeout(30)
+    d = console_browser(tmp_path / "second-profile")
     try:
         yield d
     finally:
