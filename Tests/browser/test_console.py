@@ -9,6 +9,7 @@ import shutil
 import pytest
 from axe_selenium_python import Axe
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -62,7 +63,21 @@ def submit(d, fields, button="button[type=submit]", form=None):
         box = scope.find_element(By.NAME, name)
         box.clear()
         box.send_keys(value)
+    page = d.find_element(By.TAG_NAME, "html")
     scope.find_element(By.CSS_SELECTOR, button).click()
+    # Every form posts and the answer is a new page (no script): wait until the old one is gone, so what the
+    # caller reads next is the answer, not the form it just sent.
+    WebDriverWait(d, WAIT).until(lambda _: gone(page))
+
+
+def gone(element):
+    """Whether the element's document was replaced. While it is being replaced, Chromium may also answer that the
+    element's context no longer exists, which says the same."""
+    try:
+        element.is_enabled()
+        return False
+    except WebDriverException:
+        return True
 
 
 def wait_path(d, path):

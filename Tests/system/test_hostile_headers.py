@@ -137,6 +137,7 @@ def routes(port, data):
     values = {
         "property": "demo", "subject": decision["subject"], "record": decision.get("recordId") or decision.get("id") or "x",
         "secret": secret, "id": filed["id"], "hash": "0" * 64, "file": "index.html", "scan": "no-such-scan",
+        "section": "texts", "draft": "no-such-draft", "gpc": "none", "revision": "1", "token": "no-such-token",
     }
     status, spec = call(port, "GET", "/openapi.json")
     assert status == 200
