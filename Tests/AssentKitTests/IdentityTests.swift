@@ -62,7 +62,7 @@ struct IdentityTests {
                 server: server.url, property: "demo", store: MemoryStateStore(),
                 configuration: .init(
                     language: "en", identityToken: token, extraHeaders: ["X-Assent-Region": "FR"],
-                    iabDefaults: .fresh()))
+                    iabDefaults: .fresh(), timeout: KitServer.timeout))
             #expect(await app.start())
             #expect(await app.decision?.subject == subject)
             #expect(await app.decision?.id == siteDecision["id"]?.stringValue)
@@ -83,7 +83,7 @@ struct IdentityTests {
                 server: server.url, property: "demo", store: MemoryStateStore(),
                 configuration: .init(
                     language: "en", identityToken: Self.token(expiresIn: -60),
-                    extraHeaders: ["X-Assent-Region": "FR"], iabDefaults: .fresh()))
+                    extraHeaders: ["X-Assent-Region": "FR"], iabDefaults: .fresh(), timeout: KitServer.timeout))
             #expect(await expired.start())
             #expect(await expired.config != nil)
             #expect(await expired.askReason == .noDecision)

@@ -11,6 +11,12 @@ import NIOCore
 /// A real Assent server on a real socket (the application `assent serve` builds, on a fresh data directory), for
 /// the client to talk to over HTTP as an app would.
 enum KitServer {
+    /// How long a test's client waits for this server. The server shares the test process's few cooperative
+    /// threads with every other test running at the same time: on a busy two-core machine a request has waited
+    /// more than the production default of 10 s for a thread. The tests check what the client does, not how fast
+    /// the server answers.
+    static let timeout: TimeInterval = 120
+
     struct Running: Sendable {
         let client: any TestClientProtocol
         let configuration: ServerConfiguration
@@ -64,7 +70,8 @@ extension KitServer.Running {
         AssentClient(
             server: url, property: "demo", store: store,
             configuration: .init(
-                language: "en", extraHeaders: ["X-Assent-Region": region], iabDefaults: defaults, now: now))
+                language: "en", extraHeaders: ["X-Assent-Region": region], iabDefaults: defaults, now: now,
+                timeout: KitServer.timeout))
     }
 }
 

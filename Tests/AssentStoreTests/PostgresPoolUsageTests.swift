@@ -11,10 +11,12 @@ import Testing
 /// and a call that gets no connection within the lease limit counts as a lease timeout.
 @Suite("PostgreSQL pool usage")
 struct PostgresPoolUsageTests {
-    /// Runs `body` with a store on a fresh database whose pool runs beside it, reporting to `metrics`.
+    /// Runs `body` with a store on a fresh database whose pool runs beside it, reporting to `metrics`. Unless a test is about the limit, a lease may wait
+    /// up to two minutes rather than the production 10 s: the pool's connections are made by tasks that share the
+    /// test process's few threads with every other test, and on a busy two-core machine they have taken longer.
     static func withRunningStore<Result: Sendable>(
         metrics: TestMetrics, maximumConnections: Int = 3, leaseTimeout: Duration = PostgresStore.defaultLeaseTimeout,
-        leaseLimit: Duration = PostgresStore.defaultLeaseLimit, _ body: (PostgresStore) async throws -> Result
+        leaseLimit: Duration = .seconds(120), _ body: (PostgresStore) async throws -> Result
     ) async throws -> Result {
         try await TestPostgres.withDatabase { url in
             let store = PostgresStore(
