@@ -99,9 +99,7 @@ public func buildApplication(
     if let postgres = store as? PostgresStore {
         let listener = PostgresChangeListener(store: postgres)
         service.cache.follow(listener.feed)
-        // The latest-decision cache stays off with a shared database for now: under load, CI found a subject's
-        // earlier decision read stale through it (live analytics counted a withdrawal the ledger does not have).
-        // It follows the feed again once that race is understood and tested.
+        service.decisions.follow(listener.feed)
         services.append(listener)
     }
     if let webhook = configuration.webhook {

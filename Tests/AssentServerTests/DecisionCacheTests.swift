@@ -113,4 +113,24 @@ struct DecisionCacheTests {
         cache.put(property: "demo", subject: "b", Self.item("b", at: 3), since: cache.mark())
         #expect(cache.get(property: "demo", subject: "b") != nil)
     }
+
+    @Test func aWriteRefusedBecauseOfALateNoticeDropsTheOlderRecordCached() {
+        let feed = ChangeFeed()
+        feed.publish(.live)
+        let cache = DecisionCache(capacity: 8, shared: true)
+        cache.follow(feed)
+        // This server writes a subject's decision and caches it; its next decision for the subject is written
+        // before the feed's notice of the first one arrives (a busy listener), and put after it.
+        let first = Self.item("a", at: 1)
+        cache.put(property: "demo", subject: "a", first, since: cache.mark())
+        let writeBegan = cache.mark()
+        feed.publish(.changed(.decision(property: "demo", subject: "a", record: first.entry.id)))
+        let second = Self.item("a", at: 2)
+        cache.put(property: "demo", subject: "a", second, since: writeBegan)
+        // The first decision is no longer the latest: served from memory, it would be read as the subject's
+        // earlier decision (a withdrawal counted twice) until the second's notice arrived.
+        #expect(cache.get(property: "demo", subject: "a") !== first)
+        feed.publish(.changed(.decision(property: "demo", subject: "a", record: second.entry.id)))
+        #expect(cache.get(property: "demo", subject: "a") !== first)
+    }
 }

@@ -10,7 +10,10 @@ import AssentStore
 /// database (`shared`), it is on only while a change feed (`follow`) is live: every server hears of every
 /// decision committed, drops what the feed says changed, and drops everything when the feed is lost or
 /// back. A read from the database races a change heard meanwhile: whoever reads takes a `Mark` before it
-/// reads, and `put` refuses what was read before a change to the same subject (or before a flush) was heard.
+/// reads, and `put` refuses what was read before a change to the same subject (or before a flush) was heard,
+/// dropping what is cached for the subject when that is older than the refused record. A notice of this server's
+/// own write can arrive after its next write for the same subject began: that notice names the record cached,
+/// and the later write replaces it.
 final class DecisionCache: Sendable {
     /// A class: a read takes one reference instead of copying the entry's dozen strings, and the tables move
     /// one pointer per item when they grow.
@@ -96,10 +99,21 @@ final class DecisionCache: Sendable {
         let key = Key(property: property, subject: subject)
         let dropped = state.withLock { s -> [Key: Item] in
             guard s.trusted, mark.sequence >= s.floor else { return [:] }
+            let existing = s.current[key] ?? s.previous[key]
             if let change = s.changed[key], change.sequence > mark.sequence, change.record != item.entry.id {
-                return [:]
+                // The change heard may name a record later than this one, unless it named the one cached and this
+                // one is later (this server's previous write, its notice late): then this one is the latest.
+                let replacesNamed = existing.map { $0.entry.id == change.record && item.isLater(than: $0) } ?? false
+                guard replacesNamed else {
+                    // Whatever is cached is older than this committed record: no longer the latest, so dropped.
+                    if let existing, item.isLater(than: existing) {
+                        s.current[key] = nil
+                        s.previous[key] = nil
+                    }
+                    return [:]
+                }
             }
-            if let existing = s.current[key] ?? s.previous[key], existing.isLater(than: item) { return [:] }
+            if let existing, existing.isLater(than: item) { return [:] }
             var dropped: [Key: Item] = [:]
             if s.current.count >= capacity / 2 && s.current[key] == nil {
                 swap(&dropped, &s.previous)
