@@ -11,15 +11,27 @@ public struct MailMessage: Sendable {
     public let date: Date
     /// The Message-ID without its angle brackets: `unique@domain`.
     public let messageID: String
+    /// The body's language as a language tag (`es`, `pt-BR`), sent as `Content-Language`; none when omitted.
+    public let language: String?
 
     /// - Parameters:
     ///   - date: the Date header; the current time when omitted.
     ///   - messageID: made from the time, random bits and the sender's domain when omitted.
+    ///   - language: letters, digits and hyphens only (a language tag), else the message is refused.
     public init(
         from: MailAddress, to: MailAddress, subject: String, body: String, replyTo: MailAddress? = nil,
-        date: Date = Date(), messageID: String? = nil
+        date: Date = Date(), messageID: String? = nil, language: String? = nil
     ) throws(MailMessageError) {
         try HeaderEncoding.checkNoLineBreak(subject, field: "Subject")
+        if let language {
+            guard (1...35).contains(language.utf8.count), language.first != "-", language.last != "-",
+                language.unicodeScalars.allSatisfy({
+                    $0.isASCII
+                        && ($0.properties.isAlphabetic || $0 == "-"
+                            || ("0"..."9").contains($0))
+                })
+            else { throw .invalidLanguage(language) }
+        }
         let messageID = messageID ?? Self.makeMessageID(date: date, domain: from.domain)
         guard !messageID.isEmpty, messageID.contains("@"),
             messageID.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) && $0 != "<" && $0 != ">" })
@@ -31,6 +43,7 @@ public struct MailMessage: Sendable {
         self.body = body
         self.date = date
         self.messageID = messageID
+        self.language = language
     }
 
     /// The message as RFC 5322 text: 7-bit ASCII, CRLF line ends, no line over 998 characters. These are the bytes
@@ -49,6 +62,7 @@ public struct MailMessage: Sendable {
             "Content-Type: text/plain; charset=utf-8",
             "Content-Transfer-Encoding: quoted-printable",
         ]
+        if let language { headers.append("Content-Language: " + language) }
         let text = headers.joined(separator: "\r\n") + "\r\n\r\n" + QuotedPrintable.encode(body) + "\r\n"
         return Array(text.utf8)
     }
@@ -65,12 +79,14 @@ public enum MailMessageError: Error, Equatable, Sendable, CustomStringConvertibl
     case invalidAddress(String, String)
     case lineBreakInHeader(field: String)
     case invalidMessageID(String)
+    case invalidLanguage(String)
 
     public var description: String {
         switch self {
         case .invalidAddress(let address, let reason): "invalid e-mail address \(quoted(address)): \(reason)"
         case .lineBreakInHeader(let field): "the \(field) must not contain a line break"
         case .invalidMessageID(let id): "invalid Message-ID \(quoted(id))"
+        case .invalidLanguage(let language): "invalid language tag \(quoted(language))"
         }
     }
 

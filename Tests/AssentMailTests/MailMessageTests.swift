@@ -115,6 +115,23 @@ import Testing
             try MailMessage(from: from, to: to, subject: "s", body: "b", messageID: "x>\r\nBcc: y@z")
         }
     }
+
+    @Test func theBodysLanguageIsSentAndCannotAddAHeader() throws {
+        let from = try MailAddress("noreply@assent.example")
+        let to = try MailAddress("v@example.org")
+        let spanish = try MailMessage(from: from, to: to, subject: "s", body: "b", language: "es")
+        let headers = String(decoding: spanish.rendered(), as: UTF8.self).components(separatedBy: "\r\n\r\n")[0]
+        #expect(headers.components(separatedBy: "\r\n").contains("Content-Language: es"))
+        let none = String(
+            decoding: try MailMessage(from: from, to: to, subject: "s", body: "b").rendered(), as: UTF8.self)
+        #expect(!none.contains("Content-Language"))
+        #expect(try MailMessage(from: from, to: to, subject: "s", body: "b", language: "pt-BR").language == "pt-BR")
+        for bad in ["", "es\r\nBcc: y@z", "-es", "es-", "español", String(repeating: "a", count: 36)] {
+            #expect(throws: MailMessageError.invalidLanguage(bad)) {
+                try MailMessage(from: from, to: to, subject: "s", body: "b", language: bad)
+            }
+        }
+    }
 }
 
 @Suite struct QuotedPrintableTests {

@@ -94,6 +94,7 @@ struct TextCatalogueTests {
             let mail = try #require(try Mail.latest(to: "ana@example.com", in: configuration))
             #expect(mail.subject == "Su solicitud de privacidad: " + accessName)
             #expect(mail.body.hasPrefix("Hemos recibido su solicitud: \(accessName)."))
+            #expect(mail.language == "es", "the mail says its language")
             #expect(mail.body.contains("Le responderemos antes del "))
             #expect(!mail.body.contains("We "), "no English in a Spanish mail")
 
@@ -122,6 +123,7 @@ struct TextCatalogueTests {
             _ = try await file("en", "bo%40example.com")
             let english = try #require(try Mail.latest(to: "bo@example.com", in: configuration))
             #expect(english.subject == "Your privacy request: " + texts.name(of: .access, "en"))
+            #expect(english.language == "en")
             #expect(english.body.hasPrefix("We received your request: \(texts.name(of: .access, "en"))."))
         }
     }
@@ -240,6 +242,8 @@ struct TextCatalogueTests {
 struct Mail {
     let subject: String
     let body: String
+    /// The `Content-Language` header, if any.
+    let language: String?
 
     static func latest(to address: String, in configuration: ServerConfiguration) throws -> Mail? {
         try Outbox.messages(in: configuration).last {
@@ -262,6 +266,9 @@ struct Mail {
             }
         }
         self.subject = subject
+        language =
+            headers.components(separatedBy: "\r\n").first { $0.hasPrefix("Content-Language: ") }?
+            .dropFirst("Content-Language: ".count).description
         var bytes: [UInt8] = []
         let encoded = Array(
             parts.dropFirst().joined(separator: "\r\n\r\n").replacingOccurrences(of: "=\r\n", with: "").utf8)

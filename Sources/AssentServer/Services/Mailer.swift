@@ -8,8 +8,9 @@ struct TransportMailer: RequestMailer {
     let transport: any MailTransport
     let from: MailAddress
 
-    func send(to address: String, subject: String, body: String, requestID: String) async throws {
-        let message = try MailMessage(from: from, to: try MailAddress(address: address), subject: subject, body: body)
+    func send(to address: String, subject: String, body: String, language: String, requestID: String) async throws {
+        let message = try MailMessage(
+            from: from, to: try MailAddress(address: address), subject: subject, body: body, language: language)
         // Tagged with the request, so retention finds the request's outbox messages and erases them with its data.
         try await transport.send(message, tag: requestID)
     }

@@ -7,7 +7,7 @@ import Logging
 /// Sends the requester's mail: the code, the status link, notices. `AssentMail` transports sit behind it.
 protocol RequestMailer: Sendable {
     /// `requestID`: the request the message is about, so that it can be erased with the request's data.
-    func send(to address: String, subject: String, body: String, requestID: String) async throws
+    func send(to address: String, subject: String, body: String, language: String, requestID: String) async throws
 }
 
 /// Privacy requests from filing to closing: the requester's side (file, verify, status) and the publisher's
@@ -409,7 +409,8 @@ final class RequestService: Sendable {
     /// Mail failures never undo a recorded request: they are logged and noted in its history.
     private func send(to email: String, request: PrivacyRequest, subject: String, body: String) async {
         do {
-            try await mailer.send(to: email, subject: subject, body: body, requestID: request.id)
+            try await mailer.send(
+                to: email, subject: subject, body: body, language: request.lang, requestID: request.id)
         } catch {
             logger.error("mail not sent", metadata: ["request": "\(request.id)", "error": "\(error)"])
             // The history outlives the address: the note never repeats it.
