@@ -3,8 +3,11 @@ document with every problem named by path and nothing stored, and clear failures
 
 import json
 import os
+import shutil
 import subprocess
 import tempfile
+
+import pytest
 
 BIN = os.environ.get("ASSENT_BIN", os.path.join(os.path.dirname(__file__), "../../.build/debug/assent"))
 
@@ -13,12 +16,22 @@ def run(*args):
     return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=60)
 
 
-def seeded_data_dir():
-    return tempfile.mkdtemp(prefix="assent-cli-")
+@pytest.fixture
+def scratch():
+    """Makes temporary directories for one test and removes them when it ends, passed or not."""
+    made = []
+
+    def make(prefix="assent-cli-"):
+        made.append(tempfile.mkdtemp(prefix=prefix))
+        return made[-1]
+
+    yield make
+    for path in made:
+        shutil.rmtree(path, ignore_errors=True)
 
 
-def test_import_export_round_trip_and_versions():
-    data = seeded_data_dir()
+def test_import_export_round_trip_and_versions(scratch):
+    data = scratch()
     doc = {
         "id": "news", "name": "News", "origins": ["https://news.example"], "languages": ["en"],
         "categories": [{"key": "necessary", "required": True, "title": {"en": "Strictly Necessary"},
@@ -53,8 +66,8 @@ def test_import_export_round_trip_and_versions():
     assert "revision 2, policy version 2" in changed.stdout, changed.stdout
 
 
-def test_import_names_every_problem_and_stores_nothing():
-    data = seeded_data_dir()
+def test_import_names_every_problem_and_stores_nothing(scratch):
+    data = scratch()
     bad = {
         "id": "Bad Id", "name": "x", "origins": ["example.com"], "languages": ["en", "es"], "colour": "red",
         "regimes": {"default": "notice", "rules": [{"regime": "opt-in", "regions": ["FR"], "rejectAll": False}]},
@@ -79,8 +92,8 @@ def test_import_names_every_problem_and_stores_nothing():
     assert dup.returncode == 2 and 'duplicate member "id"' in dup.stderr
 
 
-def test_missing_things_fail_clearly():
-    empty = tempfile.mkdtemp(prefix="assent-cli-empty-")
+def test_missing_things_fail_clearly(scratch):
+    empty = scratch("assent-cli-empty-")
     verify = run("ledger", "verify", "--data-dir", empty)
     assert verify.returncode != 0 and "no database" in (verify.stdout + verify.stderr)
     missing = run("property", "import", os.path.join(empty, "nope.json"), "--data-dir", empty)
@@ -127,8 +140,8 @@ def test_signals_decode_then_encode_gives_the_string_back():
     assert piped.returncode == 0 and piped.stdout == "DBABLA~CVVVkkkkkpFY.YA\n", piped.stderr
 
 
-def test_signals_encode_from_a_file_and_edited_fields():
-    path = os.path.join(tempfile.mkdtemp(prefix="assent-cli-signals-"), "usnat.json")
+def test_signals_encode_from_a_file_and_edited_fields(scratch):
+    path = os.path.join(scratch("assent-cli-signals-"), "usnat.json")
     doc = json.loads(run("signals", "decode", "DBABLA~CVVVkkkkkpFY.YA").stdout)
     doc["sections"]["usnat"]["gpc"] = False
     doc["sections"]["usca"] = {
@@ -222,10 +235,10 @@ class Server:
         self.process.wait(timeout=30)
 
 
-def test_ledger_verify_shows_progress_on_a_terminal_and_ends_with_a_summary():
+def test_ledger_verify_shows_progress_on_a_terminal_and_ends_with_a_summary(scratch):
     import pty
 
-    data = seeded_data_dir()
+    data = scratch()
     server = Server(data)
     try:
         for _ in range(30):
@@ -258,8 +271,8 @@ def test_ledger_verify_shows_progress_on_a_terminal_and_ends_with_a_summary():
     assert piped.stdout.startswith("ok: 30 records, ") and "records/s)" in piped.stdout, piped.stdout
 
 
-def test_key_rotation_keeps_old_receipts_verifiable():
-    data = seeded_data_dir()
+def test_key_rotation_keeps_old_receipts_verifiable(scratch):
+    data = scratch()
     server = Server(data)
     try:
         before = server.consent()
@@ -295,10 +308,10 @@ def test_key_rotation_keeps_old_receipts_verifiable():
     assert verify.returncode == 0 and verify.stdout.startswith("ok: 2 records"), verify.stdout + verify.stderr
 
 
-def test_log_lines_are_json_objects_with_log_format_json():
+def test_log_lines_are_json_objects_with_log_format_json(scratch):
     import time
 
-    data = seeded_data_dir()
+    data = scratch()
     log_path = os.path.join(data, "server.log")
     with open(log_path, "w") as log:
         import socket
