@@ -75,6 +75,50 @@ struct HardeningRouteTests {
         }
     }
 
+    /// A person whose form expired (no cookie, here) gets the form again in their language, with what they typed,
+    /// nothing filed, and a token that works; a form another site posted is shown empty.
+    @Test func anExpiredFormComesBackAsThePageWithWhatWasTyped() async throws {
+        let configuration = TestServer.configuration()
+        try await TestServer.withRouter(configuration) { client in
+            let body = "csrf=stale&type=access&email=ana%40example.com&name=Ana+Ruiz"
+            let expired = try await client.execute(
+                uri: "/privacy/demo/requests?lang=es", method: .post, headers: Self.form, body: ByteBuffer(string: body)
+            )
+            #expect(expired.status == .forbidden)
+            #expect(expired.headers[.contentType]?.hasPrefix("text/html") == true)
+            let texts = try TextCatalogue()
+            #expect(expired.text.contains(TextCatalogueTests.escaped(texts.text("privacy", "error.csrf", "es"))))
+            #expect(expired.text.contains("value=\"ana@example.com\""), "what was typed is kept")
+            let outbox = TransportMailer.outboxDirectory(configuration)
+            #expect(!FileManager.default.fileExists(atPath: outbox), "nothing was filed, so nothing was mailed")
+            // The page's new token files the request.
+            let token = try TextCatalogueTests.csrf(expired)
+            #expect(expired.text.contains("name=\"csrf\" value=\"\(token)\""))
+            let again = try await client.execute(
+                uri: "/privacy/demo/requests?lang=es", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "assent_csrf=\(token)"],
+                body: ByteBuffer(string: body.replacingOccurrences(of: "csrf=stale", with: "csrf=\(token)")))
+            #expect(again.status == .seeOther)
+
+            // Posted by another site with a valid cookie: refused, and the form comes back empty.
+            let evil = try await client.execute(
+                uri: "/privacy/demo/requests", method: .post,
+                headers: [
+                    .contentType: "application/x-www-form-urlencoded", .cookie: "assent_csrf=\(token)",
+                    .origin: "https://evil.example",
+                ],
+                body: ByteBuffer(string: body.replacingOccurrences(of: "csrf=stale", with: "csrf=\(token)")))
+            #expect(evil.status == .forbidden)
+            #expect(evil.text.contains(TextCatalogueTests.escaped(texts.text("privacy", "error.csrf", "en"))))
+            #expect(!evil.text.contains("ana@example.com"))
+
+            // The do-not-sell form answers the same way.
+            let dns = try await client.execute(
+                uri: "/privacy/demo/do-not-sell", method: .post, headers: Self.form, body: ByteBuffer(string: "csrf=x"))
+            #expect(dns.status == .forbidden && dns.text.contains("<form"))
+        }
+    }
+
     @Test func tokensAgeOutAfterADay() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assent-csrf-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -48,7 +48,11 @@ struct PageController<Context: RequestContext>: Sendable {
     @Sendable func fileRequest(_ request: Request, context: Context) async throws -> Response {
         let page = try await Page(request, context, service, csrfTokens)
         let form = try await Form.read(request, limit: service.configuration.maxBodyBytes)
-        try page.checkCSRF(form)
+        if let refused = page.refusal(form) {
+            return render(
+                page, "requests", title: page.t["requestsTitle"]!, values: formValues(page, page.refill(form)),
+                error: page.text(refused), status: refused.status)
+        }
         guard let type = RequestType(rawValue: form["type"] ?? "") else {
             return render(
                 page, "requests", title: page.t["requestsTitle"]!, values: formValues(page, form),
@@ -94,7 +98,11 @@ struct PageController<Context: RequestContext>: Sendable {
     @Sendable func doNotSell(_ request: Request, context: Context) async throws -> Response {
         let page = try await Page(request, context, service, csrfTokens)
         let form = try await Form.read(request, limit: service.configuration.maxBodyBytes)
-        try page.checkCSRF(form)
+        if let refused = page.refusal(form) {
+            return render(
+                page, "do-not-sell", title: page.t["dnsTitle"]!, values: ["subjectKnown": false],
+                error: page.text(refused), status: refused.status)
+        }
         if let problem = page.problem(email: form["email"], required: false) {
             return render(
                 page, "do-not-sell", title: page.t["dnsTitle"]!, values: ["subjectKnown": false], error: problem,
@@ -151,8 +159,8 @@ struct PageController<Context: RequestContext>: Sendable {
         let page = try await Page(request, context, service, csrfTokens)
         let secret = try context.parameters.require("secret")
         let form = try await Form.read(request, limit: service.configuration.maxBodyBytes)
-        try page.checkCSRF(form)
         do {
+            if let refused = page.refusal(form) { throw refused }
             _ = try await service.verify(
                 statusSecret: secret, code: String((form["code"] ?? "").prefix(20)),
                 client: clientKey(request, context, header: service.directory.headers.client)
@@ -171,8 +179,8 @@ struct PageController<Context: RequestContext>: Sendable {
         let page = try await Page(request, context, service, csrfTokens)
         let secret = try context.parameters.require("secret")
         let form = try await Form.read(request, limit: service.configuration.maxBodyBytes)
-        try page.checkCSRF(form)
         do {
+            if let refused = page.refusal(form) { throw refused }
             try await service.resendCode(
                 statusSecret: secret,
                 client: clientKey(request, context, header: service.directory.headers.client))
@@ -334,12 +342,19 @@ private struct Page {
     /// to the cookie's, and posted from this origin: another site can make the browser post, but cannot read the
     /// cookie to put it in the form, nor make a token of its own (and SameSite=Strict keeps the cookie off its
     /// posts anyway).
-    func checkCSRF(_ form: Form) throws {
+    /// The 403 to answer instead (with the page again, its error in the page's language, and a token that works
+    /// for sending it again), or nil when the form may be acted on.
+    func refusal(_ form: Form) -> AssentError? {
         guard sameOrigin, !newCSRF, let sent = form["csrf"], sent == csrf else {
-            throw AssentError(
+            return AssentError(
                 .forbidden, "csrf", "the form has expired or did not come from this site; reload it and try again")
         }
+        return nil
     }
+
+    /// What a refused form is shown again with: what the person typed when it came from this site, and nothing
+    /// when another site posted it (its values are not put before the person as if they had typed them).
+    func refill(_ form: Form) -> Form { sameOrigin ? form : Form(fields: [:]) }
 }
 
 /// An `application/x-www-form-urlencoded` body. A field given twice is refused.
@@ -424,6 +439,7 @@ extension Page {
         case "not_awaiting_code": key = "error.noCodeNeeded"
         case "no_code": key = "error.noCode"
         case "code_expired": key = "error.codeExpired"
+        case "csrf": key = "error.csrf"
         case "code_exhausted": key = "error.codeExhausted"
         case "unknown_request": key = "error.unknownRequest"
         case "request_changed": key = "error.changed"
