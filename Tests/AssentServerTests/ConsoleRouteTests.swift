@@ -327,6 +327,10 @@ struct ConsoleRouteTests {
             let filtered = try await browser.get(client, "/admin/audit?action=account.create")
             #expect(filtered.text.contains("<code>account.create</code>"))
             #expect(!filtered.text.contains("<code>session.sign_in</code>"))
+            // The language links show the same page: its filter kept, a notice and the old choice not.
+            let noticed = try await browser.get(client, "/admin/audit?action=account.create&done=x&lang=en")
+            #expect(noticed.text.contains(#"<a href="?action=account.create&amp;lang=es" lang="es""#))
+            #expect(noticed.text.contains(#"<a href="?action=account.create&amp;lang=en" lang="en""#))
         }
     }
 

@@ -436,6 +436,7 @@ struct ConsoleController<Context: RequestContext>: Sendable {
         var layout: [String: Any] = [
             "lang": page.lang, "title": title, "content": content, "t": page.t, "csrf": page.csrf,
             "isEnglish": page.lang == "en", "isSpanish": page.lang == "es",
+            "inEnglish": page.languageLink("en"), "inSpanish": page.languageLink("es"),
         ]
         if let actor = page.actor, let account = actor.account {
             let items: [[String: Any]] = Self.sections.filter { actor.allows($0.permission) }.map {
@@ -508,6 +509,9 @@ struct ConsolePage: Sendable {
     let secure: Bool
     let client: String
     let maxBodyBytes: Int
+    /// The request's query as sent, without `lang` and `done`: kept by the links that change the language, so
+    /// the page shown again in the other language is the same page (the same property, filters and dates).
+    let otherQuery: [Substring]
 
     init<Context: RequestContext>(_ request: Request, _ context: Context, controller: ConsoleController<Context>)
         async throws
@@ -523,6 +527,10 @@ struct ConsolePage: Sendable {
         client = clientKey(request, context, header: sessions.headers.client)
         secure = sessions.secure(request)
         maxBodyBytes = configuration.maxBodyBytes
+        otherQuery = (request.uri.query ?? "").split(separator: "&").filter {
+            let name = $0.prefix { $0 != "=" }
+            return name != "lang" && name != "done"
+        }
         if let (account, session) = try await sessions.current(request) {
             actor = AdminActor(kind: .account(account, session: session), client: client)
         } else {
@@ -552,6 +560,11 @@ struct ConsolePage: Sendable {
                 .forbidden, "csrf", "the form has expired or did not come from this site; reload it and try again")
         }
         return form
+    }
+
+    /// The link to this page in `language` (a relative URL: this path, its query, and `lang`).
+    func languageLink(_ language: String) -> String {
+        "?" + (otherQuery + ["lang=\(language)"]).joined(separator: "&")
     }
 
     func signedIn() throws -> AdminActor {
