@@ -10,8 +10,44 @@ final class AnalyticsCounter: Sendable {
     /// False: nothing is counted (`--analytics off`).
     let enabled: Bool
     private let pending = Locked<[AnalyticsKey: Int]>([:])
+    /// Flushes take turns: counts drained by one flush are in neither the table nor the store until its write
+    /// commits, so a report that flushed meanwhile and read the store would miss them.
+    private let turns = Locked(Turns())
+
+    private struct Turns {
+        var busy = false
+        var waiting: [CheckedContinuation<Void, Never>] = []
+    }
 
     init(enabled: Bool) { self.enabled = enabled }
+
+    /// Runs `body` (a flush) once no other flush runs: after the one in flight, if any, has written its counts.
+    func inTurn<T: Sendable>(_ body: () async -> T) async -> T {
+        await withCheckedContinuation { (turn: CheckedContinuation<Void, Never>) in
+            let now = turns.withLock { t -> Bool in
+                if t.busy {
+                    t.waiting.append(turn)
+                    return false
+                }
+                t.busy = true
+                return true
+            }
+            if now { turn.resume() }
+        }
+        let result = await body()
+        let next = turns.withLock { t -> CheckedContinuation<Void, Never>? in
+            if t.waiting.isEmpty {
+                t.busy = false
+                return nil
+            }
+            return t.waiting.removeFirst()
+        }
+        next?.resume()
+        return result
+    }
+
+    /// Flushes waiting for their turn (tests wait for a report's flush to be queued behind a slow one).
+    var flushesWaiting: Int { turns.withLock { $0.waiting.count } }
 
     /// Counts a recorded decision; `earlier` is the subject's decision before it on the property.
     func countDecision(_ entry: LedgerEntry, earlier: LedgerEntry?) {
@@ -79,18 +115,23 @@ struct AnalyticsWriter: Service {
         await Self.flush(counter, to: store, logger: logger)
     }
 
+    /// Writes what the counter holds, after any flush in flight has written its own: once this returns, the store
+    /// holds every count made before it was called (or the counter holds them again, when a write failed).
     static func flush(_ counter: AnalyticsCounter, to store: any AnalyticsStore, logger: Logger) async -> Int {
-        let counts = counter.drain()
-        if counts.isEmpty { return 0 }
-        do {
-            try await store.addAnalytics(counts)
-        } catch {
-            counter.restore(counts)
-            logger.warning("cannot write analytics counts", metadata: ["error": "\(error)", "rows": "\(counts.count)"])
-            return 0
+        await counter.inTurn {
+            let counts = counter.drain()
+            if counts.isEmpty { return 0 }
+            do {
+                try await store.addAnalytics(counts)
+            } catch {
+                counter.restore(counts)
+                logger.warning(
+                    "cannot write analytics counts", metadata: ["error": "\(error)", "rows": "\(counts.count)"])
+                return 0
+            }
+            AnalyticsMetrics.record(counts)
+            return counts.count
         }
-        AnalyticsMetrics.record(counts)
-        return counts.count
     }
 
     /// Deletes the rows of days older than the retention; returns how many went.
