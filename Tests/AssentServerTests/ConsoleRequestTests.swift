@@ -76,6 +76,13 @@ struct ConsoleRequestTests {
             let noReason = try await officer.post(client, "/admin/requests/\(id)/verify", [("reason", "  ")])
             #expect(noReason.status == .badRequest)
             #expect(ConsoleRouteTests.errorText(noReason) == "Give a reason.")
+            // A reason too long for the requester's mail comes back in its own form, to be shortened.
+            let long = String(repeating: "checked ", count: 251)
+            let tooLong = try await officer.post(client, "/admin/requests/\(id)/verify", [("reason", long)])
+            #expect(tooLong.status == .badRequest)
+            #expect(ConsoleRouteTests.errorText(tooLong)?.hasPrefix("The reason is too long") == true)
+            #expect(tooLong.text.contains("id=\"verify-reason\" name=\"reason\" type=\"text\" value=\"\(long)\""))
+            #expect(tooLong.text.contains("id=\"deny-reason\" name=\"reason\" type=\"text\" value=\"\""))
             let verified = try await officer.post(
                 client, "/admin/requests/\(id)/verify", [("reason", "Called her back on the phone on file")])
             #expect(verified.status == .seeOther)

@@ -145,6 +145,10 @@ struct RequestRouteTests {
             let admin = try await Self.adminToken(configuration)
             let noReason = try await client.post("/v1/admin/requests/\(id)/extend", json: #"{"reason":" "}"#, admin)
             #expect(noReason.status == .conflict)
+            let tooLong = try await client.post(
+                "/v1/admin/requests/\(id)/extend", json: #"{"reason":"\#(String(repeating: "x", count: 2001))"}"#, admin
+            )
+            try expectError(tooLong, .badRequest, code: "invalid_request")
             let extended = try await client.post(
                 "/v1/admin/requests/\(id)/extend", json: #"{"reason":"backups to search"}"#, admin)
             #expect(extended.status == .ok)

@@ -139,7 +139,7 @@ extension ConsoleController {
 
     private func renderRequest(
         _ page: ConsolePage, id: String, notice: String? = nil, error: String? = nil,
-        status: HTTPResponse.Status = .ok, form: Form = Form(fields: [:])
+        status: HTTPResponse.Status = .ok, form: Form = Form(fields: [:]), posted: String? = nil
     ) async throws -> Response {
         let actor = try page.signedIn()
         let (r, events) = try await readableRequest(id, actor, .readRequests)
@@ -201,7 +201,8 @@ extension ConsoleController {
             }
             values["actions"] = actions
         }
-        values["form"] = ["reason": form["reason"] ?? ""]
+        // A refused action's form keeps the reason typed into it (and only that form: each has its own).
+        if let posted, let reason = form["reason"] { values["form"] = [posted + "Reason": reason] }
         return render(
             page, "request",
             title: page.t["requestTitle"]!.replacingOccurrences(of: "{type}", with: page.requestType(r.type)),
@@ -236,9 +237,14 @@ extension ConsoleController {
         let id = try context.parameters.require("id")
         let (r, _) = try await readableRequest(id, actor, .workRequests)
         let reason = form["reason"].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let posted = request.uri.path.split(separator: "/").last.map(String.init)
         if needsReason, (reason ?? "").isEmpty {
             return try await renderRequest(
-                page, id: id, error: page.t["requestReasonRequired"], status: .badRequest, form: form)
+                page, id: id, error: page.t["requestReasonRequired"], status: .badRequest, form: form, posted: posted)
+        }
+        if (reason ?? "").count > RequestService.maxReasonLength {
+            return try await renderRequest(
+                page, id: id, error: page.t["requestReasonTooLong"], status: .badRequest, form: form, posted: posted)
         }
         do {
             let (auditAction, summary, done) = try await action(r, reason, actor)
@@ -246,7 +252,8 @@ extension ConsoleController {
                 actor.audit(auditAction, target: r.id, property: r.property, summary: summary, at: requests.clock()))
             return Self.seeOther("/admin/requests/\(r.id)?done=\(done)")
         } catch let error as AssentError where error.status != .forbidden && error.status != .notFound {
-            return try await renderRequest(page, id: id, error: error.message, status: error.status, form: form)
+            return try await renderRequest(
+                page, id: id, error: error.message, status: error.status, form: form, posted: posted)
         }
     }
 

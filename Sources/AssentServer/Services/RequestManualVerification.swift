@@ -7,15 +7,22 @@ import HTTPTypes
 /// with wrong codes, asked by phone) is verified by a person who checked their identity another way. Who did it
 /// and why go into the request's history; the code stops working.
 extension RequestService {
+    /// The longest reason a person may give for an action on a request (the requester reads it in mails).
+    static let maxReasonLength = 2000
+
+    static func checkReasonLength(_ reason: String?) throws {
+        guard (reason ?? "").count <= maxReasonLength else {
+            throw AssentError.badRequest("reason: at most \(maxReasonLength) characters", code: "invalid_request")
+        }
+    }
+
     func verifyByHand(id: String, reason: String?, actor: String) async throws -> PrivacyRequest {
         let reason = (reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else {
             throw AssentError.badRequest(
                 "reason: say how the requester's identity was checked", code: "invalid_request")
         }
-        guard reason.count <= 2000 else {
-            throw AssentError.badRequest("reason: at most 2000 characters", code: "invalid_request")
-        }
+        try Self.checkReasonLength(reason)
         var (request, _) = try await request(id: id)
         guard request.type.needsVerification else {
             throw AssentError.conflict(

@@ -267,6 +267,7 @@ final class RequestService: Sendable {
     }
 
     func transition(id: String, to next: RequestStatus, reason: String?, actor: String) async throws -> PrivacyRequest {
+        try Self.checkReasonLength(reason)
         var (request, _) = try await request(id: id)
         do {
             try RequestTransition.check(from: request.status, to: next, type: request.type, reason: reason)
@@ -292,6 +293,7 @@ final class RequestService: Sendable {
     }
 
     func extend(id: String, reason: String?, actor: String) async throws -> PrivacyRequest {
+        try Self.checkReasonLength(reason)
         var (request, _) = try await request(id: id)
         let now = clock()
         do {
