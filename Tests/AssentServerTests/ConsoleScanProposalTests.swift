@@ -79,6 +79,10 @@ struct ConsoleScanProposalTests {
                 client, "/admin/scans/done-scan/take", [("revision", "\(before.revision)"), ("remove.0", "1")])
             #expect(stale.status == .conflict)
             #expect(stale.text.contains("revision \(after.revision)"), "\(stale.text)")
+            // On the scan's page, above its form, which now carries the current revision to take again from.
+            #expect(ConsoleRouteTests.errorText(stale)?.contains("revision \(after.revision)") == true)
+            #expect(stale.text.contains("action=\"/admin/scans/done-scan/take\""))
+            #expect(stale.text.contains("name=\"revision\" value=\"\(after.revision)\""))
             #expect(try await store.currentRevision(id: "demo") == after.revision)
             #expect(
                 cookies(try #require(try await store.currentProperty(id: "demo")).property, "targeting").contains(

@@ -69,45 +69,50 @@ extension ConsoleController {
             throw AssentError.notFound("no scan \(id.prefix(64))", code: "unknown_scan")
         }
         try actor.require(.editProperties, property: scan.property)
-        guard scan.status.isFinished, let bytes = scan.report,
-            let report = try? ScanReport(json: JSONParser.parse(bytes))
-        else {
-            throw AssentError.conflict("the scan has no report to take entries from", code: "no_scan_report")
-        }
-        guard let read = form["revision"].flatMap({ Int($0) }), read > 0 else {
-            throw AssentError.badRequest("the form has no revision; reload it", code: "invalid_form")
-        }
-        guard let current = try await store.currentProperty(id: scan.property) else {
-            throw AssentError.notFound("unknown property \"\(scan.property)\"", code: "unknown_property")
-        }
-        func stale(_ revision: Int) -> AssentError {
-            AssentError.conflict(
-                page.t["scanTakeStale"]!.replacingOccurrences(of: "{revision}", with: String(revision)),
-                code: "stale_revision")
-        }
-        if read != current.revision { throw stale(current.revision) }
-        let taken = Self.takingProposal(
-            report.proposal, ticked: { form[$0] == "1" }, into: current.property,
-            fallback: page.t["scanTakeDescription"]!.replacingOccurrences(of: "{scan}", with: scan.id))
-        // Read back as a posted document is, so that the document reader's checks hold for what is taken.
-        let property: Property
+        // A refusal the person can act on (a stale or invalid take) is shown on the scan's page, above its form.
         do {
-            property = try Property.decode(taken.jsonValue)
-        } catch {
-            let problem = error.problems.first
-            throw AssentError.badRequest(
-                problem.map { "\($0.path): \($0.message)" } ?? "invalid property", code: "invalid_property")
+            guard scan.status.isFinished, let bytes = scan.report,
+                let report = try? ScanReport(json: JSONParser.parse(bytes))
+            else {
+                throw AssentError.conflict("the scan has no report to take entries from", code: "no_scan_report")
+            }
+            guard let read = form["revision"].flatMap({ Int($0) }), read > 0 else {
+                throw AssentError.badRequest("the form has no revision; reload it", code: "invalid_form")
+            }
+            guard let current = try await store.currentProperty(id: scan.property) else {
+                throw AssentError.notFound("unknown property \"\(scan.property)\"", code: "unknown_property")
+            }
+            func stale(_ revision: Int) -> AssentError {
+                AssentError.conflict(
+                    page.t["scanTakeStale"]!.replacingOccurrences(of: "{revision}", with: String(revision)),
+                    code: "stale_revision")
+            }
+            if read != current.revision { throw stale(current.revision) }
+            let taken = Self.takingProposal(
+                report.proposal, ticked: { form[$0] == "1" }, into: current.property,
+                fallback: page.t["scanTakeDescription"]!.replacingOccurrences(of: "{scan}", with: scan.id))
+            // Read back as a posted document is, so that the document reader's checks hold for what is taken.
+            let property: Property
+            do {
+                property = try Property.decode(taken.jsonValue)
+            } catch {
+                let problem = error.problems.first
+                throw AssentError.badRequest(
+                    problem.map { "\($0.path): \($0.message)" } ?? "invalid property", code: "invalid_property")
+            }
+            if let problem = try await consent.propertyProblems(property, id: scan.property).first {
+                throw AssentError.badRequest("\(problem.path): \(problem.message)", code: "invalid_property")
+            }
+            let save: PropertySave
+            do {
+                save = try await consent.saveProperty(property, expected: read, actor: actor, at: sessions.clock())
+            } catch let error as AssentError where error.code == "stale_revision" {
+                throw stale(try await store.currentRevision(id: scan.property) ?? read)
+            }
+            guard save.changed else { return Self.seeOther("/admin/properties/\(scan.property)?unchanged=1") }
+            return Self.seeOther("/admin/properties/\(scan.property)?saved=\(save.saved.revision)&from=\(read)")
+        } catch let error as AssentError where error.status == .conflict || error.status == .badRequest {
+            return try await renderScan(page, actor: actor, scan: scan, error: error.message, status: error.status)
         }
-        if let problem = try await consent.propertyProblems(property, id: scan.property).first {
-            throw AssentError.badRequest("\(problem.path): \(problem.message)", code: "invalid_property")
-        }
-        let save: PropertySave
-        do {
-            save = try await consent.saveProperty(property, expected: read, actor: actor, at: sessions.clock())
-        } catch let error as AssentError where error.code == "stale_revision" {
-            throw stale(try await store.currentRevision(id: scan.property) ?? read)
-        }
-        guard save.changed else { return Self.seeOther("/admin/properties/\(scan.property)?unchanged=1") }
-        return Self.seeOther("/admin/properties/\(scan.property)?saved=\(save.saved.revision)&from=\(read)")
     }
 }

@@ -205,6 +205,14 @@ extension ConsoleController {
         guard id.utf8.count <= 64, let scan = try await store.scan(id: id), actor.sees(property: scan.property) else {
             throw AssentError.notFound("no scan \(id.prefix(64))", code: "unknown_scan")
         }
+        return try await renderScan(page, actor: actor, scan: scan)
+    }
+
+    /// The scan's page; `error`: why a form on it (taking the proposal) was refused.
+    func renderScan(
+        _ page: ConsolePage, actor: AdminActor, scan: StoredScan, error: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let options = try? ScanService.options(scan)
         let p = scan.progress
         let api = "/v1/admin/properties/\(scan.property)/scans/\(scan.id)"
@@ -242,7 +250,7 @@ extension ConsoleController {
         let headers: HTTPFields = scan.status.isFinished ? [:] : [HTTPField.Name("Refresh")!: "5"]
         return render(
             page, "scan", title: page.t["scanTitle"]!.replacingOccurrences(of: "{property}", with: scan.property),
-            values: values, headers: headers, current: "scans")
+            values: values, error: error, status: status, headers: headers, current: "scans")
     }
 
     /// The report as the page shows it: its summary, the violations with their evidence, and the proposed list's
