@@ -356,5 +356,6 @@ extension PostgresStore {
             ]),
         consoleMigration,
         requestDeadlineMigration,
+        tokenUseMigration,
     ]
 }

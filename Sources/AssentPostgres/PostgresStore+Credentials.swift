@@ -17,7 +17,7 @@ extension PostgresStore {
     public func token(secretHash: String) async throws -> APIToken? {
         try await rows(
             """
-            SELECT id, secret_hash, scope, property, label, created_at, revoked_at FROM api_tokens
+            SELECT id, secret_hash, scope, property, label, created_at, revoked_at, last_used_at FROM api_tokens
             WHERE secret_hash = \(secretHash)
             """
         ).first.flatMap(Self.decodeToken)
@@ -26,11 +26,23 @@ extension PostgresStore {
     public func tokens() async throws -> [APIToken] {
         try await rows(
             """
-            SELECT id, secret_hash, scope, property, label, created_at, revoked_at FROM api_tokens
+            SELECT id, secret_hash, scope, property, label, created_at, revoked_at, last_used_at FROM api_tokens
             ORDER BY created_at, id
             """
         ).compactMap(Self.decodeToken)
     }
+
+    public func markTokenUsed(id: String, at: Int64) async throws {
+        try await rows(
+            """
+            UPDATE api_tokens SET last_used_at = \(at)
+            WHERE id = \(id) AND (last_used_at IS NULL OR last_used_at < \(at))
+            """)
+    }
+
+    /// When a token was last used: a column, filled from then on.
+    static let tokenUseMigration = PostgresMigration(
+        version: 11, name: "token use", statements: ["ALTER TABLE api_tokens ADD COLUMN last_used_at bigint"])
 
     public func secret(property: String, kind: String, candidate: [UInt8]) async throws -> [UInt8] {
         let inserted = try await rows(
@@ -52,12 +64,12 @@ extension PostgresStore {
 
     private static func decodeToken(_ row: PostgresRow) -> APIToken? {
         guard
-            let (id, secretHash, scope, property, label, createdAt, revokedAt) = try? row.decode(
-                (String, String, String, String?, String, Int64, Int64?).self),
+            let (id, secretHash, scope, property, label, createdAt, revokedAt, lastUsedAt) = try? row.decode(
+                (String, String, String, String?, String, Int64, Int64?, Int64?).self),
             let scope = APIToken.Scope(rawValue: scope)
         else { return nil }
         return APIToken(
             id: id, secretHash: secretHash, scope: scope, property: property, label: label, createdAt: createdAt,
-            revokedAt: revokedAt)
+            revokedAt: revokedAt, lastUsedAt: lastUsedAt)
     }
 }

@@ -33,6 +33,23 @@ extension SQLiteStore {
         }
     }
 
+    public func markTokenUsed(id: String, at: Int64) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE api_tokens SET last_used_at = ?
+                    WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)
+                    """, arguments: [at, id, at])
+        }
+    }
+
+    /// When a token was last used: a column, filled from then on.
+    static func registerTokenUseMigration(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v11-token-use") { db in
+            try db.execute(sql: "ALTER TABLE api_tokens ADD COLUMN last_used_at INTEGER")
+        }
+    }
+
     public func secret(property: String, kind: String, candidate: [UInt8]) async throws -> [UInt8] {
         try await pool.write { db in
             try db.execute(
@@ -49,6 +66,7 @@ extension SQLiteStore {
         guard let scope = APIToken.Scope(rawValue: row["scope"]) else { return nil }
         return APIToken(
             id: row["id"], secretHash: row["secret_hash"], scope: scope, property: row["property"],
-            label: row["label"], createdAt: row["created_at"], revokedAt: row["revoked_at"])
+            label: row["label"], createdAt: row["created_at"], revokedAt: row["revoked_at"],
+            lastUsedAt: row["last_used_at"])
     }
 }

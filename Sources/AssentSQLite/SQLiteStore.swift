@@ -90,6 +90,7 @@ public final class SQLiteStore: AssentStorage {
         registerScanMigration(&migrator)
         registerConsoleMigration(&migrator)
         registerRequestDeadlineMigration(&migrator)
+        registerTokenUseMigration(&migrator)
         return migrator
     }
 

@@ -17,10 +17,12 @@ public struct APIToken: Sendable, Equatable {
     public var label: String
     public var createdAt: Int64
     public var revokedAt: Int64?
+    /// When the token last authenticated a request, to the minute (`CredentialStore.markTokenUsed`).
+    public var lastUsedAt: Int64?
 
     public init(
         id: String, secretHash: String, scope: Scope, property: String?, label: String, createdAt: Int64,
-        revokedAt: Int64? = nil
+        revokedAt: Int64? = nil, lastUsedAt: Int64? = nil
     ) {
         self.id = id
         self.secretHash = secretHash
@@ -29,6 +31,7 @@ public struct APIToken: Sendable, Equatable {
         self.label = label
         self.createdAt = createdAt
         self.revokedAt = revokedAt
+        self.lastUsedAt = lastUsedAt
     }
 }
 
@@ -38,6 +41,9 @@ public protocol CredentialStore: Sendable {
     func saveToken(_ token: APIToken) async throws
     func token(secretHash: String) async throws -> APIToken?
     func tokens() async throws -> [APIToken]
+    /// Records that the token was used at `at`; a later time already recorded is kept (servers' clocks and
+    /// requests interleave).
+    func markTokenUsed(id: String, at: Int64) async throws
 
     /// The property's secret of this kind, created from `candidate` by the first caller; every later caller,
     /// on any server, gets the stored one.

@@ -55,15 +55,23 @@ struct ConsoleTokenTests {
             #expect(tokens.first?["label"]?.stringValue == "CI deploy")
             #expect(tokens.first?["secretHash"] == nil)
             let id = try #require(tokens.first?["id"]?.stringValue)
+            // This very call is the token's last use, recorded to the minute.
+            let used = try #require(try await store.tokens().first?.lastUsedAt)
+            #expect(abs(used - ConsentService.now()) < 60_000)
+            #expect(tokens.first?["lastUsedAt"]?.stringValue == Timestamp.iso8601(milliseconds: used))
             let again = try await owner.get(client, "/admin/tokens")
             #expect(!again.text.contains(secret))
             #expect(again.text.contains("CI deploy") && again.text.contains(id))
+            let usedShown = String(Timestamp.iso8601(milliseconds: used).prefix(16)).replacingOccurrences(
+                of: "T", with: " ")
+            #expect(again.text.contains("<td>\(usedShown)</td><td>Active</td>"), "\(again.text)")
 
             // A suppression token for the demo.
             let lookup = try await owner.post(
                 client, "/admin/tokens", [("label", "lookup"), ("scope", "suppression"), ("property", "demo")])
             #expect(lookup.status == .created)
             #expect(try await store.tokens().first { $0.label == "lookup" }?.property == "demo")
+            #expect(try await owner.get(client, "/admin/tokens").text.contains("<td>never</td>"), "not used yet")
 
             // Revoked: it stops working at once.
             let revoked = try await owner.post(client, "/admin/tokens/\(id)/revoke")

@@ -126,7 +126,7 @@ def test_two_servers_starting_together_on_an_empty_database(database):
         first.wait_ready()
         second.wait_ready()
         assert psql(url, "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations") == \
-            "1,2,3,4,5,6,7,8,9,10"
+            "1,2,3,4,5,6,7,8,9,10,11"
         assert psql(url, "SELECT count(DISTINCT id) FROM properties") == "1"
         for server in (first, second):
             status, recorded = call("POST", server.base + "/v1/properties/demo/consents",

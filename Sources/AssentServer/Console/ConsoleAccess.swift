@@ -213,7 +213,7 @@ final class ConsoleSessions: Sendable {
         let client = clientKey(request, context, header: headers.client)
         if request.headers[.authorization] != nil {
             let token = try await APITokens.authorize(
-                store: store, header: request.headers[.authorization], scope: .admin, property: nil)
+                store: store, header: request.headers[.authorization], scope: .admin, property: nil, now: clock())
             return AdminActor(kind: .token(token), client: client)
         }
         guard let (account, session) = try await current(request) else {

@@ -34,6 +34,7 @@ extension ConsoleController {
                 "id": token.id, "label": token.label.isEmpty ? "—" : token.label,
                 "scope": page.t["tokenScope." + token.scope.rawValue] ?? token.scope.rawValue,
                 "property": token.property ?? page.t["allProperties"]!, "created": day(token.createdAt),
+                "lastUsed": token.lastUsedAt.map(day) ?? page.t["tokenNeverUsed"]!,
                 "live": token.revokedAt == nil,
                 "revokeLabel": page.t["tokenRevokeLabel"]!.replacingOccurrences(of: "{name}", with: name),
             ]

@@ -275,7 +275,8 @@ struct RequestController<Context: RequestContext>: Sendable {
 
     private func authorize(_ request: Request, scope: APIToken.Scope, property: String?) async throws -> APIToken {
         try await APITokens.authorize(
-            store: service.store, header: request.headers[.authorization], scope: scope, property: property)
+            store: service.store, header: request.headers[.authorization], scope: scope, property: property,
+            now: service.clock())
     }
 }
 

@@ -77,6 +77,7 @@ struct TokenAdminController<Context: RequestContext>: Sendable {
             ("property", token.property.map(JSONValue.string) ?? .null),
             ("createdAt", .string(Timestamp.iso8601(milliseconds: token.createdAt))),
             ("revokedAt", token.revokedAt.map { .string(Timestamp.iso8601(milliseconds: $0)) } ?? .null),
+            ("lastUsedAt", token.lastUsedAt.map { .string(Timestamp.iso8601(milliseconds: $0)) } ?? .null),
         ]
     }
 }

@@ -26,9 +26,13 @@ public enum APITokens {
 
     public static func hash(_ secret: String) -> String { Secrets.sha256Hex(secret) }
 
-    /// The live token a request's `Authorization: Bearer …` names, if it grants `scope` on `property`.
+    /// How often a token's last use is written: at most once a minute per token, not on every request.
+    static let useResolution: Int64 = 60_000
+
+    /// The live token a request's `Authorization: Bearer …` names, if it grants `scope` on `property`; its use at
+    /// `now` is recorded (to the minute).
     static func authorize(
-        store: any CredentialStore, header: String?, scope: APIToken.Scope, property: String?
+        store: any CredentialStore, header: String?, scope: APIToken.Scope, property: String?, now: Int64
     ) async throws -> APIToken {
         guard let header, header.lowercased().hasPrefix("bearer ") else {
             throw AssentError.unauthorized("an Authorization: Bearer token is required")
@@ -41,6 +45,10 @@ public enum APITokens {
         let allowed =
             token.scope == .admin || (token.scope == scope && (property == nil || token.property == property))
         guard allowed else { throw AssentError.forbidden("this token does not grant \(scope.rawValue) access here") }
+        if token.lastUsedAt.map({ now - $0 >= useResolution }) ?? true {
+            // Bookkeeping only: a failed write does not refuse the request.
+            try? await store.markTokenUsed(id: token.id, at: now)
+        }
         return token
     }
 }
