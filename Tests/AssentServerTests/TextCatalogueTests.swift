@@ -109,6 +109,17 @@ struct TextCatalogueTests {
                 wrong.text.contains(
                     "<p class=\"error\" role=\"alert\">Ese código no es correcto. Intentos restantes: 4.</p>"))
             #expect(wrong.text.contains("<dd>\(Self.escaped(texts.name(of: .received, "es")))</dd>"))
+            // The code's last try: ask for a new one, in Spanish too.
+            var last = wrong
+            for _ in 0..<4 {
+                last = try await client.execute(
+                    uri: path + "/verify?lang=es", method: .post,
+                    headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "assent_csrf=\(csrf)"],
+                    body: ByteBuffer(string: "csrf=\(csrf)&code=000000"))
+            }
+            #expect(
+                last.text.contains("<p class=\"error\" role=\"alert\">Ese código no es correcto. Pida uno nuevo.</p>"),
+                "\(last.text)")
 
             // The closing mail, sent when the publisher denies it, in the language the request was filed in.
             let admin = try await RequestRouteTests.adminToken(configuration)

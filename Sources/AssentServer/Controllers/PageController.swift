@@ -446,12 +446,8 @@ extension Page {
         case "invalid_request": key = "error.invalid"
         case "wrong_code":
             // RequestService.verify says how many tries are left, or that the request is now locked.
-            if error.message.contains("locked") { return t["error.wrongCodeLocked"]! }
-            if let range = error.message.range(of: " attempt(s) left"),
-                let left = error.message[..<range.lowerBound].split(separator: " ").last.flatMap({ Int($0) })
-            {
-                return fill("error.wrongCode", ["left": String(left)])
-            }
+            if error.values["locked"] != nil { return t["error.wrongCodeLocked"]! }
+            if let left = error.values["left"], (Int(left) ?? 0) > 0 { return fill("error.wrongCode", ["left": left]) }
             key = "error.wrongCodeAskNew"
         default: key = "error.other"
         }

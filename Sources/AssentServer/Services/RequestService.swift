@@ -206,16 +206,20 @@ final class RequestService: Sendable {
             let leftForRequest = maxTotal - challenge.totalAttempts - 1
             if leftForRequest <= 0 {
                 await lock(request, now: now, reason: "\(maxTotal) wrong codes")
-                throw AssentError(
+                var error = AssentError(
                     .unprocessableContent, "wrong_code",
                     "that code is not right; after \(maxTotal) wrong codes this request is locked: "
                         + Self.startAgain)
+                error.values = ["locked": "true"]
+                throw error
             }
             let left = min(leftForCode, leftForRequest)
-            throw AssentError(
+            var error = AssentError(
                 .unprocessableContent, "wrong_code",
                 left > 0
                     ? "that code is not right; \(left) attempt(s) left" : "that code is not right; ask for a new one")
+            error.values = ["left": String(left)]
+            throw error
         case .expired:
             throw AssentError(.unprocessableContent, "code_expired", "the code has expired; ask for a new one")
         case .exhausted:

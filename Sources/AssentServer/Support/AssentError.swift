@@ -15,6 +15,9 @@ public struct AssentError: HTTPResponseError, Sendable, CustomStringConvertible 
     public var message: String
     /// Extra response headers: `WWW-Authenticate` on a 401, `Retry-After` on a 429 or 503.
     public var headers: HTTPFields
+    /// What a page needs to say this error in its own words and language (such as the attempts left after a
+    /// wrong code), so that no page reads them out of the English `message`. Never sent in the JSON answer.
+    public var values: [String: String] = [:]
 
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, headers: HTTPFields = [:]) {
         self.status = status
