@@ -65,7 +65,10 @@ struct JSONWriterPropertyTests {
             #expect(writer.bytes == CanonicalJSON.bytes(value))
             if case .object(let members) = value, members.count > 1 { nested += 1 }
         }
-        #expect(nested > 50, "objects with several members were generated")
+        // About 6% of inputs give a top-level object with several members (first choice ≡ 8 mod 9, then 2–4
+        // members, distinct names): about 61 of 1000, standard deviation about 7.6. 20 is more than five deviations
+        // below, so this fails only when the generator stops making such objects, not by chance (a bound of 50 did).
+        #expect(nested > 20, "objects with several members were generated: \(nested)")
     }
 
     @Test func orderedOutputKeepsMemberOrderAndParsesBack() async throws {
