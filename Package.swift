@@ -168,6 +168,26 @@ let package = Package(
             path: "Benchmarks/ConsoleSeed",
             swiftSettings: upcoming
         ),
+        .executableTarget(
+            name: "assent-scan-bench",
+            dependencies: [
+                "AssentCore", "AssentScanner", "ScanFixtureSite", .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/ScanBench",
+            swiftSettings: upcoming
+        ),
+        // The scanner's fixture site (a publisher, a tracker and a real Assent server on loopback): a library so that
+        // the scanner's tests and its benchmark share it.
+        .target(
+            name: "ScanFixtureSite",
+            dependencies: [
+                "AssentScanner", "AssentCore", "AssentServer", "AssentStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/ScanFixtureSite",
+            swiftSettings: upcoming
+        ),
         .testTarget(
             name: "AssentCoreTests",
             dependencies: ["AssentCore", .product(name: "PropertyBased", package: "swift-property-based")],
@@ -199,7 +219,7 @@ let package = Package(
         .testTarget(
             name: "AssentScannerTests",
             dependencies: [
-                "AssentScanner", "AssentCore", "AssentServer", "AssentStore", "AssentSQLite",
+                "AssentScanner", "AssentCore", "AssentServer", "AssentStore", "AssentSQLite", "ScanFixtureSite",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

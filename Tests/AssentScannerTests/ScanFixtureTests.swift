@@ -2,6 +2,7 @@ import AssentCore
 import AssentScanner
 import Foundation
 import Logging
+import ScanFixtureSite
 import Testing
 
 /// The scanner end to end: real Chromium, the real widget from a real Assent server, a fixture site on loopback.

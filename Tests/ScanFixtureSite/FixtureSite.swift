@@ -20,27 +20,27 @@ import Logging
 /// Pages: `/` (links to the rest), `/clean` (everything gated), `/leak` (a tracker script before consent), `/iframe`
 /// (a third-party frame setting a cookie and a storage key), `/late` (a tracker injected by a timer), `/revoked`
 /// (a first-party cookie of the performance category, which Reject All must delete), `/p/N` (plain pages for the
-/// benchmark), and the failures: `/endless` (never finishes loading), `/alert`, `/loop` (redirects to itself).
-enum FixtureSite {
-    static let siteHost = "site.localhost"
-    static let trackerHost = "tracker.localhost"
+/// benchmark, `Benchmarks/ScanBench`), and the failures: `/endless` (never finishes loading), `/alert`, `/loop` (redirects to itself).
+public enum FixtureSite {
+    public static let siteHost = "site.localhost"
+    public static let trackerHost = "tracker.localhost"
 
-    struct Running: Sendable {
-        let assentOrigin: String
-        let sitePort: Int
-        let property: Property
+    public struct Running: Sendable {
+        public let assentOrigin: String
+        public let sitePort: Int
+        public let property: Property
         /// The demo property the server seeds, for scanning `/demo/`.
-        let demo: Property
+        public let demo: Property
         /// A scan secret the server issued, per property id.
-        var secrets: [String: String] = [:]
-        var site: String { "http://\(FixtureSite.siteHost):\(sitePort)" }
-        var tracker: String { "http://\(FixtureSite.trackerHost):\(sitePort)" }
+        public var secrets: [String: String] = [:]
+        public var site: String { "http://\(FixtureSite.siteHost):\(sitePort)" }
+        public var tracker: String { "http://\(FixtureSite.trackerHost):\(sitePort)" }
         /// Chromium resolves both fixture hosts to loopback.
-        var hostResolverRules: String {
+        public var hostResolverRules: String {
             "MAP \(FixtureSite.siteHost) 127.0.0.1, MAP \(FixtureSite.trackerHost) 127.0.0.1"
         }
 
-        func request(
+        public func request(
             _ paths: [String], regions: [String] = ["FR"], maxPages: Int = 20, depth: Int = 0,
             pageTimeout: Duration = .seconds(15), property: Property? = nil
         ) -> ScanRequest {
@@ -54,7 +54,7 @@ enum FixtureSite {
     }
 
     /// The fixture property: the standard categories, with the fixture's cookies listed where they belong.
-    static func property(siteOrigin: String) -> Property {
+    public static func property(siteOrigin: String) -> Property {
         var property = Property.standard(id: "fixture", name: "Fixture site", origins: [siteOrigin])
         func add(_ name: String, to key: String, party: CookieParty, host: String? = nil) {
             guard let i = property.categories.firstIndex(where: { $0.key == key }) else { return }
@@ -71,7 +71,7 @@ enum FixtureSite {
     }
 
     /// Runs `body` with the fixture site and an Assent server on loopback; both stop when it returns.
-    static func run<T: Sendable>(
+    public static func run<T: Sendable>(
         benchPages: Int = 0, withAssent: Bool = true, _ body: @Sendable (Running) async throws -> T
     ) async throws -> T {
         var logger = Logger(label: "assent-scanner-test")
@@ -315,12 +315,12 @@ enum FixtureSite {
     ]
 }
 
-final class Box<Value: Sendable>: @unchecked Sendable {
+public final class Box<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value
-    init(_ value: Value) { self.value = value }
-    func get() -> Value { lock.withLock { value } }
-    func set(_ newValue: Value) { lock.withLock { value = newValue } }
+    public init(_ value: Value) { self.value = value }
+    public func get() -> Value { lock.withLock { value } }
+    public func set(_ newValue: Value) { lock.withLock { value = newValue } }
 }
 
 struct FixtureError: Error, CustomStringConvertible {
