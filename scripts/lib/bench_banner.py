@@ -180,6 +180,15 @@ def script_ms(trace, url, until_ms):
     return total / 1000
 
 
+def remove_profile(profile):
+    """Removes a throwaway profile. Chromium's helper processes may still write into it for a moment after the
+    browser has exited (a `Default` folder came back after one load in ten), so remove until it stays gone."""
+    deadline = time.monotonic() + 5
+    while os.path.exists(profile) and time.monotonic() < deadline:
+        shutil.rmtree(profile, ignore_errors=True)
+        time.sleep(0.1)
+
+
 def cold_load(chromium, url, selector):
     """One load in a fresh browser: {shown, inPage, shift, script, requests}."""
     profile = tempfile.mkdtemp(prefix="bench-banner-")
@@ -246,7 +255,7 @@ def cold_load(chromium, url, selector):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        shutil.rmtree(profile, ignore_errors=True)
+        remove_profile(profile)
 
 
 def main():
