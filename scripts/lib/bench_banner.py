@@ -183,6 +183,14 @@ def script_ms(trace, url, until_ms):
 def remove_profile(profile):
     """Removes a throwaway profile. Chromium's helper processes may still write into it for a moment after the
     browser has exited (a `Default` folder came back after one load in ten), so remove until it stays gone."""
+    # Chromium's process-singleton folder in the temporary directory, which a terminated browser leaves behind
+    # (the profile's SingletonSocket links into it)
+    try:
+        singleton = os.path.dirname(os.readlink(os.path.join(profile, "SingletonSocket")))
+        if os.path.basename(singleton).startswith("org.chromium.Chromium."):
+            shutil.rmtree(singleton, ignore_errors=True)
+    except OSError:
+        pass
     deadline = time.monotonic() + 5
     while os.path.exists(profile) and time.monotonic() < deadline:
         shutil.rmtree(profile, ignore_errors=True)

@@ -139,7 +139,7 @@ actor Chromium {
             stop.finish()
             Self.killGroup(processID.current)
             await process.value
-            try? FileManager.default.removeItem(atPath: profile)
+            Self.removeProfile(profile)
             throw error
         }
     }
@@ -158,7 +158,21 @@ actor Chromium {
         }
         await process.value
         killer.cancel()
-        try? FileManager.default.removeItem(atPath: profileDirectory)
+        Self.removeProfile(profileDirectory)
+    }
+
+    /// Removes a profile, and the process-singleton folder Chromium made for it in the temporary directory (the
+    /// profile's `SingletonSocket` links into it), which a terminated browser leaves behind: one per scan otherwise.
+    static func removeProfile(_ profile: String) {
+        let files = FileManager.default
+        let socket = (profile as NSString).appendingPathComponent("SingletonSocket")
+        if let target = try? files.destinationOfSymbolicLink(atPath: socket) {
+            let singleton = (target as NSString).deletingLastPathComponent
+            if (singleton as NSString).lastPathComponent.hasPrefix("org.chromium.Chromium.") {
+                try? files.removeItem(atPath: singleton)
+            }
+        }
+        try? files.removeItem(atPath: profile)
     }
 
     /// SIGKILL to the browser's process group (its launcher leads its own session, so the group is the launcher and
