@@ -17,8 +17,7 @@ let complete = try await FixtureSite.run(benchPages: pages) { fixture in
     let request = fixture.request((0..<pages).map { "/p/\($0)" }, regions: ["FR", "US-CA"], maxPages: pages)
     let started = ContinuousClock.now
     let observations = try await ScanRunner(request: request, logger: scanLogger).run { _, _ in }
-    let elapsed = started.duration(to: .now)
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let seconds = started.duration(to: .now) / .seconds(1)
     let failed = observations.visits.filter { $0.outcome != .ok }.count
     let rate = Double(observations.visits.count) / seconds * 60
     print(

@@ -19,15 +19,18 @@ public struct ScanRequest: Sendable {
     public var scanSecret: String
     /// Extra Chromium `--host-resolver-rules` (tests map fixture host names to loopback).
     public var hostResolverRules: String? = nil
-    public var chromium: String = "/usr/bin/chromium"
+    public var chromium: String = ScanRequest.defaultChromium
     /// A page's network counts as quiet after this long without a request in flight.
     public var quietWindow: Duration = .milliseconds(600)
+
+    /// Debian's chromium package, where every scan looks unless told otherwise.
+    public static let defaultChromium = "/usr/bin/chromium"
 
     public init(
         startURLs: [String], property: Property, regions: [Region], maxPages: Int = 50, depth: Int = 3,
         tabs: Int = 2, pageTimeout: Duration = .seconds(20), assentOrigin: String,
         regionHeader: String = "X-Assent-Region", scanSecret: String, hostResolverRules: String? = nil,
-        chromium: String = "/usr/bin/chromium"
+        chromium: String = ScanRequest.defaultChromium
     ) {
         self.startURLs = startURLs
         self.property = property

@@ -42,7 +42,7 @@ extension Assent {
             name: .customLong("assent-url"),
             help: "Without --server: the Assent server the scanned pages load the widget from.")
         var assentURL = "http://127.0.0.1:8080"
-        @Option(help: "The Chromium binary.") var chromium = "/usr/bin/chromium"
+        @Option(help: "The Chromium binary.") var chromium = ScanRequest.defaultChromium
         @OptionGroup var data: DataOptions
         @OptionGroup var database: DatabaseOptions
 

@@ -9,7 +9,8 @@ import Testing
     /// folder Chromium makes beside it (one was left per scan before).
     @Test func closingRemovesTheProfileAndChromiumsSingletonFolder() async throws {
         let browser = try await Chromium.launch(
-            executable: "/usr/bin/chromium", hostResolverRules: nil, logger: Logger(label: "chromium-cleanup-test"))
+            executable: ScanRequest.defaultChromium, hostResolverRules: nil,
+            logger: Logger(label: "chromium-cleanup-test"))
         let profile = await browser.profileDirectory
         let link = (profile as NSString).appendingPathComponent("SingletonSocket")
         let singleton = try #require(

@@ -93,7 +93,7 @@ public final class ScanService: Service, Sendable {
 
     public init(
         store: any AssentStorage, assentOrigin: String, regionHeader: String = "X-Assent-Region",
-        queueLimit: Int = defaultQueueLimit, keep: Int = defaultKeep, chromium: String = "/usr/bin/chromium",
+        queueLimit: Int = defaultQueueLimit, keep: Int = defaultKeep, chromium: String = ScanRequest.defaultChromium,
         logger: Logger, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
     ) {
         self.store = store
