@@ -29,12 +29,22 @@ enum KitServer {
         return ServerConfiguration(port: 0, dataDirectory: directory)
     }
 
+    /// Removes the data directory until it is gone: the store's last SQLite connection can close while it is
+    /// being removed and put `assent.sqlite` back (as `TestServer.removeDirectory` in the server tests).
+    static func removeDirectory(_ path: String) {
+        for _ in 0..<100 {
+            try? FileManager.default.removeItem(atPath: path)
+            if !FileManager.default.fileExists(atPath: path) { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
     /// Runs `body` against a live server, which is stopped when `body` returns; the data directory is removed
     /// afterwards.
     static func run<T: Sendable>(
         _ configuration: ServerConfiguration = configuration(), _ body: @Sendable (Running) async throws -> T
     ) async throws -> T {
-        defer { try? FileManager.default.removeItem(atPath: configuration.dataDirectory) }
+        defer { removeDirectory(configuration.dataDirectory) }
         var logger = Logger(label: "assentkit-test")
         logger.logLevel = .error
         let app = try await buildApplication(configuration, logger: logger)

@@ -38,7 +38,7 @@ struct AnalyticsFlushTests {
     @Test func aReportWaitsForTheCountsAWriteInFlightHolds() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assent-flush-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        defer { TestServer.removeDirectory(directory.path) }
         let sqlite = try SQLiteStore(path: directory.appendingPathComponent("db.sqlite").path)
         let (entered, enter) = AsyncStream<Void>.makeStream()
         let (gate, open) = AsyncStream<Void>.makeStream()

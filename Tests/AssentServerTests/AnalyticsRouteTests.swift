@@ -165,7 +165,7 @@ struct AnalyticsRouteTests {
     /// counting off nothing is.
     @Test func skippedDecisionsAndCountingOffCountNothing() async throws {
         var configuration = TestServer.configuration(store: .sqlite)
-        defer { try? FileManager.default.removeItem(atPath: configuration.dataDirectory) }
+        defer { TestServer.removeDirectory(configuration.dataDirectory) }
         let opened = try DataDirectory.open(configuration)
         _ = try await opened.store.saveVendorList(DemoVendorList.stored(at: ConsentService.now()))
         _ = try await opened.store.saveProperty(DemoProperty.make(origins: []), at: ConsentService.now())
@@ -194,7 +194,7 @@ struct AnalyticsRouteTests {
 
     @Test func retentionDropsRowsPastTheirDays() async throws {
         let configuration = TestServer.configuration(store: .sqlite)
-        defer { try? FileManager.default.removeItem(atPath: configuration.dataDirectory) }
+        defer { TestServer.removeDirectory(configuration.dataDirectory) }
         let store = try DataDirectory.open(configuration).store
         let now = ConsentService.now()
         let today = CivilDate(milliseconds: now).daysSinceEpoch

@@ -327,7 +327,7 @@ struct ScanScheduleClaimTests {
     @Test func ofTwoServersFindingAScheduleDueExactlyOneStartsIt() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assent-claim-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        defer { TestServer.removeDirectory(directory.path) }
         let path = directory.appendingPathComponent("db.sqlite").path
         let store = try SQLiteStore(path: path)
         var property = Property.standard(id: "shop", name: "Shop", origins: ["https://shop.example"])

@@ -122,7 +122,7 @@ struct HardeningRouteTests {
     @Test func tokensAgeOutAfterADay() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assent-csrf-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        defer { TestServer.removeDirectory(directory.path) }
         let store = try SQLiteStore(path: directory.appendingPathComponent("db.sqlite").path)
         let tokens = CSRFTokens(store: store)
         let now: Int64 = 1_800_000_000_000
@@ -235,7 +235,7 @@ struct HardeningRouteTests {
         ] {
             var configuration = TestServer.configuration(store: .sqlite)
             change(&configuration)
-            defer { try? FileManager.default.removeItem(atPath: configuration.dataDirectory) }
+            defer { TestServer.removeDirectory(configuration.dataDirectory) }
             await #expect(throws: DataDirectoryError.self) { try await buildApplication(configuration) }
         }
     }

@@ -163,7 +163,7 @@ struct OpenAPIConformanceTests {
     func routesListMatchesRouter() async throws {
         // The router alone, on SQLite whatever the other tests run on: the routes do not depend on the store.
         let configuration = TestServer.configuration(store: .sqlite)
-        defer { try? FileManager.default.removeItem(atPath: configuration.dataDirectory) }
+        defer { TestServer.removeDirectory(configuration.dataDirectory) }
         let opened = try DataDirectory.open(configuration)
         let writer = LedgerShards(
             count: 1, store: opened.store, signer: opened.signer, logger: Logger(label: "assent-test"), clock: { 0 })

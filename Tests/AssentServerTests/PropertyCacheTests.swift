@@ -24,7 +24,7 @@ struct PropertyCacheTests {
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assent-cache-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        defer { TestServer.removeDirectory(directory.path) }
         let path = directory.appendingPathComponent("db.sqlite").path
         let mine = try SQLiteStore(path: path)
         // The other server: its own connections to the same database.
@@ -55,7 +55,7 @@ struct PropertyCacheTests {
     func aLiveFeedReplacesTheChecks() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assent-cache-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        defer { TestServer.removeDirectory(directory.path) }
         let path = directory.appendingPathComponent("db.sqlite").path
         let mine = try SQLiteStore(path: path)
         let other = try SQLiteStore(path: path)

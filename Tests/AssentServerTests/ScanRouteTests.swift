@@ -173,7 +173,7 @@ struct ScanScheduleTests {
     @Test func aScheduledPropertyIsScannedOncePerInterval() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("assent-scan-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        defer { TestServer.removeDirectory(directory.path) }
         let store = try SQLiteStore(path: directory.appendingPathComponent("db.sqlite").path)
         var property = Property.standard(id: "shop", name: "Shop", origins: ["https://shop.example"])
         property.scan = ScanSettings(schedule: .daily, startURLs: ["https://shop.example/"], regions: ["DE"])

@@ -54,6 +54,19 @@ enum TestServer {
         return configuration
     }
 
+    /// Removes a test's data directory until it is gone. The store's SQLite connections close when the last
+    /// reference to it goes, which can be while the directory is being removed, and the last one to close
+    /// checkpoints its write-ahead log into the database file: `assent.sqlite` can come back after its removal
+    /// (about one directory per run of the server tests was left in `/tmp`). Once the directory itself is gone,
+    /// nothing makes it again. Tries for up to 5 s.
+    static func removeDirectory(_ path: String) {
+        for _ in 0..<100 {
+            try? FileManager.default.removeItem(atPath: path)
+            if !FileManager.default.fileExists(atPath: path) { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
     /// Builds the application and runs `body` with a router test client.
     static func withRouter<T: Sendable>(
         _ configuration: ServerConfiguration = configuration(),
@@ -72,7 +85,7 @@ enum TestServer {
         keepDirectory: Bool = false, prepare: @Sendable (ServerConfiguration) async throws -> Void = { _ in },
         _ body: @Sendable (any TestClientProtocol) async throws -> T
     ) async throws -> T {
-        defer { if !keepDirectory { try? FileManager.default.removeItem(atPath: configuration.dataDirectory) } }
+        defer { if !keepDirectory { removeDirectory(configuration.dataDirectory) } }
         var logger = Logger(label: "assent-test")
         logger.logLevel = .error
         guard let database = try databaseName(configuration) else {
@@ -106,7 +119,7 @@ enum TestServer {
         _ configuration: ServerConfiguration, _ body: () async throws -> T
     ) async throws -> T {
         func remove() async throws {
-            try? FileManager.default.removeItem(atPath: configuration.dataDirectory)
+            removeDirectory(configuration.dataDirectory)
             if let database = try databaseName(configuration) { try await TestPostgres.dropDatabase(database) }
         }
         let result: T
