@@ -36,6 +36,17 @@ import websocket
 EMPTY = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Empty</title>{embed}</head>
 <body><h1>A heading</h1><p>Some text of the page.</p></body></html>"""
 EMBED = '<script src="{origin}/assent.js" data-property="demo" async></script>'
+# The floor of any banner an async script makes: a script that does nothing but add a fixed box with a line of
+# text (no cookie or storage read, no request, no stylesheet), loaded the way the embed is
+FLOOR = b"""(() => {
+  const box = document.createElement("div"), text = document.createElement("p");
+  box.className = "assent-b";
+  box.style.cssText = "position:fixed;left:0;right:0;bottom:0;padding:16px;background:#fff;border-top:1px solid #888";
+  text.textContent = "We use cookies to run this site and, with your consent, to measure it.";
+  box.append(text);
+  (document.body || document.documentElement).append(box);
+})();
+"""
 
 # Runs before anything of the page. Resolves window.__bench once the target is rendered, and __benchShift with the
 # layout shift 300 ms later (the banner must cause none).
@@ -89,9 +100,9 @@ WIDGET = os.path.join(os.path.dirname(__file__), "..", "..", "Sources", "AssentS
 
 
 class Pages(http.server.BaseHTTPRequestHandler):
-    """The empty page (/empty), the widget page (/widget: the embed from the assent server) and the same page with
+    """The empty page (/empty), the widget page (/widget: the embed from the assent server), the same page with
     the widget and a recorded config from here (/static: what the widget's own chain costs with a server that
-    answers at once)."""
+    answers at once) and with the floor script instead of the widget (/floor)."""
     widget_origin = ""
     config = b""
     compare_dir = None
@@ -112,6 +123,11 @@ class Pages(http.server.BaseHTTPRequestHandler):
         if path in ("/assent.js", "/assent-signals.js", "/assent.css"):
             with open(os.path.join(WIDGET, path[1:]), "rb") as f:
                 return self.answer(f.read(), "text/css" if path.endswith(".css") else "text/javascript")
+        if path == "/floor.js":
+            return self.answer(FLOOR, "text/javascript")
+        if path == "/floor":
+            return self.answer(EMPTY.format(embed='<script src="/floor.js" async></script>').encode(),
+                               "text/html; charset=utf-8")
         if path == "/v1/properties/demo/config":
             return self.answer(self.config, "application/json")
         origin = {"/widget": self.widget_origin, "/static": "", "/before": "/before"}.get(path)
@@ -286,6 +302,7 @@ def main():
         ("empty page + assent.js, banner", pages + "/widget", ".assent-b"),
         ("Assent demo page, banner", args.server + "/demo/", ".assent-b"),
         ("same, widget + config from here", pages + "/static", ".assent-b"),
+        ("floor: async script adds a box", pages + "/floor", ".assent-b"),
     ]
     if args.compare:
         Pages.compare_dir = args.compare
