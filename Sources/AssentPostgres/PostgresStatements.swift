@@ -111,6 +111,43 @@ struct AppendBatch: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) throws -> Row {}
 }
 
+/// The whole append in one statement, outside any explicit transaction, when the writer's frontier is the stored
+/// one: the log's row is locked, checked and moved on by the statement itself, so the lock is held for the
+/// statement and its commit only, with no round trip to the application server in between. When the log is not
+/// at `startIndex` (another writer appended, or the log has no row yet) the statement writes nothing and answers
+/// 0; the caller then takes the locked transaction, which reads the stored tree. Bindings as `AppendBatch`.
+struct AppendAt: PostgresPreparedStatement {
+    static let name = "assent_append_at"
+    static let sql = """
+        WITH moved AS (
+            UPDATE ledger_logs SET size = $11 WHERE log = $1 AND size = $2 RETURNING log
+        ), records AS (
+            INSERT INTO ledger_records (log, leaf_index, id, property, subject, entry, leaf_hash)
+            SELECT $1, $2 + r.ordinality - 1, r.id, r.property, r.subject, r.entry, r.leaf_hash
+            FROM moved, unnest($3::text[], $4::text[], $5::text[], $6::bytea[], $7::bytea[])
+                WITH ORDINALITY AS r(id, property, subject, entry, leaf_hash, ordinality)
+        ), nodes AS (
+            INSERT INTO ledger_nodes (log, level, idx, hash)
+            SELECT $1, n.level, n.idx, n.hash
+            FROM moved, unnest($8::bigint[], $9::bigint[], $10::bytea[]) AS n(level, idx, hash)
+        ), head AS (
+            INSERT INTO ledger_heads (log, size, root, timestamp, key_id, signature)
+            SELECT $1, $11, $12, $13, $14, $15 FROM moved
+        ), notified AS (
+            SELECT pg_notify('\(PostgresChangeListener.channel)', p) FROM moved, unnest($16::text[]) AS p
+        )
+        SELECT (SELECT count(*) FROM moved) WHERE (SELECT count(*) FROM notified) >= 0
+        """
+    static let bindingDataTypes = AppendBatch.bindingDataTypes
+    typealias Row = Int
+
+    let batch: AppendBatch
+
+    func makeBindings() -> PostgresBindings { batch.makeBindings() }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int.self) }
+}
+
 /// Node hashes by position: leaves from the records, inner nodes from `ledger_nodes`.
 struct Nodes: PostgresPreparedStatement {
     static let name = "assent_nodes"

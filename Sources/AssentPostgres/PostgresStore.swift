@@ -28,6 +28,8 @@ public final class PostgresStore: AssentStorage, Service {
     let availability: PostgresCircuitBreaker
     let statements: StatementWatch
     let poolCounts: PoolUsageCounts
+    /// `ledgerAppends`, and the logs whose last one-statement append found that another server had appended.
+    private let appendCounts = Locked((oneStatement: 0, locked: 0, contended: Set<Int>()))
 
     /// A store for the database at `url`; nothing connects until `run()` runs and a query is made. Its pool usage
     /// goes to `metrics` (see `poolUsage`).
@@ -387,27 +389,63 @@ public final class PostgresStore: AssentStorage, Service {
         }
     }
 
-    /// Several servers write the same logs: under the log's row lock, the batch is built on the stored tree. When
-    /// another server appended since this writer's last batch, the stored frontier is read on the same
-    /// connection and the batch built again there, so the writers take turns on the lock and never retry.
+    /// Several servers write the same logs. When the writer's frontier is the stored one (it wrote the log's last
+    /// batch, the usual case), the batch is built on it and appended in one statement (`AppendAt`), which holds the
+    /// log's row lock only while PostgreSQL runs and commits it. Otherwise (another server appended since, or the
+    /// writer has no frontier yet), under the log's row lock, the batch is built on the stored tree: the stored
+    /// frontier is read on the same connection and the batch built again there, so the writers take turns on the
+    /// lock and never retry.
     public func append<Result: Sendable>(
         log: Int, expected: MerkleFrontier?, build: @Sendable (MerkleFrontier) throws -> (LedgerBatch, Result)
     ) async throws -> Result {
-        try await appendLocked(log: log) { size, connection in
+        if let expected, appendCounts.withLock({ !$0.contended.contains(log) }) {
+            let (batch, result) = try build(expected)
+            try Self.check(batch, log: log, size: expected.size)
+            let statement = try Self.appendStatement(batch)
+            if let repeated = Self.firstRepeated(statement.ids) { throw StoreError.duplicateRecordID(repeated) }
+            let appended: Bool
+            do {
+                appended = try await rows(AppendAt(batch: statement)).first == 1
+            } catch {
+                throw try await appendError(error, ids: statement.ids, log: log)
+            }
+            if appended {
+                appendCounts.withLock { $0.oneStatement += 1 }
+                return result
+            }
+            // Another server writes this log too: while it does, the locked transaction alone (a statement that
+            // waits for the other's lock only to find the log moved would cost a signature and a round trip).
+            appendCounts.withLock { _ = $0.contended.insert(log) }
+        }
+        appendCounts.withLock { $0.locked += 1 }
+        return try await appendLocked(log: log) { [appendCounts] size, connection in
             let base: MerkleFrontier
             if let expected, expected.size == size {
                 base = expected
+                // Nobody else appended since this writer's last batch: one statement again next time.
+                appendCounts.withLock { _ = $0.contended.remove(log) }
             } else {
                 let positions = MerkleFrontier.positions(size: size)
                 base = try MerkleFrontier(
                     size: size, nodes: try await nodes(log: log, positions: positions, on: connection))
             }
             let (batch, result) = try build(base)
-            guard batch.log == log, batch.startIndex == size else {
-                throw StoreError.corrupt(
-                    "a batch for log \(log) at \(size) was built for log \(batch.log) at \(batch.startIndex)")
-            }
+            try Self.check(batch, log: log, size: size)
             return (try Self.appendStatement(batch), result)
+        }
+    }
+
+    /// How the ledger's batches were appended since the store started: in one statement on the writer's own
+    /// frontier, or in the locked transaction that reads the stored one (another server had appended, or the
+    /// writer had no frontier yet).
+    public var ledgerAppends: (oneStatement: Int, locked: Int) {
+        appendCounts.withLock { ($0.oneStatement, $0.locked) }
+    }
+
+    private static func check(_ batch: LedgerBatch, log: Int, size: Int) throws {
+        guard batch.log == log, batch.startIndex == size else {
+            throw StoreError.corrupt(
+                "a batch for log \(log) at \(size) was built for log \(batch.log) at \(batch.startIndex)")
         }
     }
 
@@ -426,17 +464,26 @@ public final class PostgresStore: AssentStorage, Service {
                 try await rows(statement, on: connection)
                 return result
             }
-        } catch let error where Self.isUniqueViolation(error, constraint: "ledger_records_id_key") {
-            // The transaction is gone; the taken id is not.
+        } catch {
+            throw try await appendError(error, ids: ids, log: log)
+        }
+    }
+
+    /// What a failed append reports: the record whose id is taken when the database refused one, a corrupt log
+    /// when it refused a position, else the error itself.
+    private func appendError(_ error: any Error, ids: [String], log: Int) async throws -> any Error {
+        if Self.isUniqueViolation(error, constraint: "ledger_records_id_key") {
+            // The append is gone; the taken id is not.
             let taken = Set(
                 try await rows("SELECT id FROM ledger_records WHERE id = ANY(\(ids))").map {
                     try $0.decode(String.self)
                 })
-            if let id = ids.first(where: taken.contains) { throw StoreError.duplicateRecordID(id) }
-            throw error
-        } catch let error where Self.isUniqueViolation(error) {
-            throw StoreError.corrupt("log \(log) holds records or tree heads beyond its recorded size: \(error)")
+            return ids.first(where: taken.contains).map { StoreError.duplicateRecordID($0) } ?? error
         }
+        if Self.isUniqueViolation(error) {
+            return StoreError.corrupt("log \(log) holds records or tree heads beyond its recorded size: \(error)")
+        }
+        return error
     }
 
     private static func appendStatement(_ batch: LedgerBatch) throws -> AppendBatch {

@@ -90,6 +90,48 @@ struct PostgresStoreTests {
         return (batch, next)
     }
 
+    /// A writer whose frontier is the stored one appends in one statement (the log's lock held only while
+    /// PostgreSQL runs it). One whose log another server moved takes the locked transaction, and keeps to it until
+    /// a batch finds that nobody else appended since its last.
+    @Test func aWriterOnTheStoredFrontierAppendsInOneStatement() async throws {
+        try await TestPostgres.withStore { store in
+            let first = makeWriter(store)
+            let second = makeWriter(store)
+            func appends() -> [Int] { [store.ledgerAppends.oneStatement, store.ledgerAppends.locked] }
+            _ = try await first.append(makeEntry(0))
+            #expect(appends() == [0, 1], "a writer with no frontier yet reads the stored one")
+            _ = try await second.append(makeEntry(1))
+            _ = try await first.append(makeEntry(2))
+            #expect(appends() == [0, 3], "the statement on a moved log wrote nothing; the locked one did")
+            #expect(first.batchesRebuilt == 1 && first.batchesRetried == 0)
+            _ = try await first.append(makeEntry(3))
+            #expect(appends() == [0, 4], "a log another server wrote last goes on locked")
+            for n in 4..<7 { _ = try await first.append(makeEntry(n)) }
+            #expect(appends() == [3, 4], "nobody else appended since: one statement each")
+            #expect(try await store.treeSize(log: 0) == 7)
+            let report = try await LedgerVerifier.verify(store: store, publicKeys: testKeys)
+            #expect(report.ok && report.records == 7, "\(report.problem ?? "")")
+        }
+    }
+
+    /// The one-statement append names a record whose id is taken, as the locked one does, and writes nothing.
+    @Test func theOneStatementAppendNamesATakenID() async throws {
+        try await TestPostgres.withStore { store in
+            let writer = makeWriter(store)
+            let taken = makeEntry(0)
+            _ = try await writer.append(taken)
+            _ = try await writer.append(makeEntry(1))
+            var again = makeEntry(2)
+            again.id = taken.id
+            await #expect(throws: StoreError.duplicateRecordID(taken.id)) { try await writer.append(again) }
+            #expect(store.ledgerAppends.oneStatement >= 1)
+            #expect(try await store.treeSize(log: 0) == 2)
+            _ = try await writer.append(makeEntry(3))
+            let report = try await LedgerVerifier.verify(store: store, publicKeys: testKeys)
+            #expect(report.ok && report.records == 3, "\(report.problem ?? "")")
+        }
+    }
+
     @Test func twoServersRacingForALogEachStartIndexHasOneWinner() async throws {
         try await TestPostgres.withDatabase { url in
             try await PostgresStore.withStore(url: url, logger: TestPostgres.logger) { first in
