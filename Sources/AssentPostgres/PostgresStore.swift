@@ -28,8 +28,9 @@ public final class PostgresStore: AssentStorage, Service {
     let availability: PostgresCircuitBreaker
     let statements: StatementWatch
     let poolCounts: PoolUsageCounts
-    /// `ledgerAppends`, and the logs whose last one-statement append found that another server had appended.
-    private let appendCounts = Locked((oneStatement: 0, locked: 0, contended: Set<Int>()))
+    /// `ledgerAppends`, and the logs another server writes too: for each, how many locked batches in a row have
+    /// found since that nobody else had appended (see `quietBatchesBeforeOneStatement`).
+    private let appendCounts = Locked((oneStatement: 0, locked: 0, contended: [Int: Int]()))
 
     /// A store for the database at `url`; nothing connects until `run()` runs and a query is made. Its pool usage
     /// goes to `metrics` (see `poolUsage`).
@@ -398,7 +399,7 @@ public final class PostgresStore: AssentStorage, Service {
     public func append<Result: Sendable>(
         log: Int, expected: MerkleFrontier?, build: @Sendable (MerkleFrontier) throws -> (LedgerBatch, Result)
     ) async throws -> Result {
-        if let expected, appendCounts.withLock({ !$0.contended.contains(log) }) {
+        if let expected, appendCounts.withLock({ $0.contended[log] == nil }) {
             let (batch, result) = try build(expected)
             try Self.check(batch, log: log, size: expected.size)
             let statement = try Self.appendStatement(batch)
@@ -415,16 +416,21 @@ public final class PostgresStore: AssentStorage, Service {
             }
             // Another server writes this log too: while it does, the locked transaction alone (a statement that
             // waits for the other's lock only to find the log moved would cost a signature and a round trip).
-            appendCounts.withLock { _ = $0.contended.insert(log) }
+            appendCounts.withLock { $0.contended[log] = 0 }
         }
         appendCounts.withLock { $0.locked += 1 }
         return try await appendLocked(log: log) { [appendCounts] size, connection in
             let base: MerkleFrontier
             if let expected, expected.size == size {
                 base = expected
-                // Nobody else appended since this writer's last batch: one statement again next time.
-                appendCounts.withLock { _ = $0.contended.remove(log) }
+                // Nobody else appended since this writer's last batch: after enough such batches in a row, the
+                // other server has stopped writing this log, and one statement serves again.
+                appendCounts.withLock { counts in
+                    guard let quiet = counts.contended[log] else { return }
+                    counts.contended[log] = quiet + 1 < Self.quietBatchesBeforeOneStatement ? quiet + 1 : nil
+                }
             } else {
+                appendCounts.withLock { counts in if counts.contended[log] != nil { counts.contended[log] = 0 } }
                 let positions = MerkleFrontier.positions(size: size)
                 base = try MerkleFrontier(
                     size: size, nodes: try await nodes(log: log, positions: positions, on: connection))
@@ -441,6 +447,10 @@ public final class PostgresStore: AssentStorage, Service {
     public var ledgerAppends: (oneStatement: Int, locked: Int) {
         appendCounts.withLock { ($0.oneStatement, $0.locked) }
     }
+
+    /// How many locked batches in a row must find a contended log unmoved before its writer tries one statement
+    /// again. Two servers taking turns on a log rarely leave it unmoved that long; one whose peer stopped does.
+    static let quietBatchesBeforeOneStatement = 16
 
     private static func check(_ batch: LedgerBatch, log: Int, size: Int) throws {
         guard batch.log == log, batch.startIndex == size else {

@@ -92,25 +92,35 @@ struct PostgresStoreTests {
 
     /// A writer whose frontier is the stored one appends in one statement (the log's lock held only while
     /// PostgreSQL runs it). One whose log another server moved takes the locked transaction, and keeps to it until
-    /// a batch finds that nobody else appended since its last.
+    /// enough batches in a row find that nobody else appended since.
     @Test func aWriterOnTheStoredFrontierAppendsInOneStatement() async throws {
         try await TestPostgres.withStore { store in
             let first = makeWriter(store)
             let second = makeWriter(store)
+            let quiet = PostgresStore.quietBatchesBeforeOneStatement
             func appends() -> [Int] { [store.ledgerAppends.oneStatement, store.ledgerAppends.locked] }
-            _ = try await first.append(makeEntry(0))
+            var n = 0
+            func append(_ writer: LedgerWriter) async throws {
+                _ = try await writer.append(makeEntry(n))
+                n += 1
+            }
+            try await append(first)
             #expect(appends() == [0, 1], "a writer with no frontier yet reads the stored one")
-            _ = try await second.append(makeEntry(1))
-            _ = try await first.append(makeEntry(2))
+            try await append(second)
+            try await append(first)
             #expect(appends() == [0, 3], "the statement on a moved log wrote nothing; the locked one did")
             #expect(first.batchesRebuilt == 1 && first.batchesRetried == 0)
-            _ = try await first.append(makeEntry(3))
-            #expect(appends() == [0, 4], "a log another server wrote last goes on locked")
-            for n in 4..<7 { _ = try await first.append(makeEntry(n)) }
-            #expect(appends() == [3, 4], "nobody else appended since: one statement each")
-            #expect(try await store.treeSize(log: 0) == 7)
+            for _ in 1..<quiet { try await append(first) }
+            try await append(second)
+            try await append(first)
+            #expect(appends() == [0, 3 + quiet + 1], "the other writer again: the count of quiet batches starts over")
+            for _ in 0..<quiet { try await append(first) }
+            #expect(appends() == [0, 3 + 2 * quiet + 1], "a contended log goes on locked")
+            for _ in 0..<3 { try await append(first) }
+            #expect(appends() == [3, 3 + 2 * quiet + 1], "after enough quiet batches: one statement each")
+            #expect(try await store.treeSize(log: 0) == n)
             let report = try await LedgerVerifier.verify(store: store, publicKeys: testKeys)
-            #expect(report.ok && report.records == 7, "\(report.problem ?? "")")
+            #expect(report.ok && report.records == n, "\(report.problem ?? "")")
         }
     }
 
