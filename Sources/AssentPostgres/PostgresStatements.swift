@@ -38,32 +38,38 @@ struct CreateLog: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) throws -> Row {}
 }
 
-/// Everything one batch writes after its log is locked: the records (with their leaf hashes), the inner tree
-/// nodes, the signed tree head and the log's new size, in one statement.
+/// Everything one batch writes, in one statement: it moves the log's size on from `startIndex` (taking the log's
+/// row lock, unless the transaction holds it already) and inserts the records (with their leaf hashes), the inner
+/// tree nodes and the signed tree head, and notifies the listening servers. When the log is not at `startIndex`
+/// (another writer appended, or the log has no row yet) it writes nothing and answers 0, else 1. Run alone, as its
+/// own transaction, the lock is held only while PostgreSQL runs and commits it.
 struct AppendBatch: PostgresPreparedStatement {
     static let name = "assent_append_batch"
     static let sql = """
-        WITH records AS (
+        WITH moved AS (
+            UPDATE ledger_logs SET size = $11 WHERE log = $1 AND size = $2 RETURNING log
+        ), records AS (
             INSERT INTO ledger_records (log, leaf_index, id, property, subject, entry, leaf_hash)
             SELECT $1, $2 + r.ordinality - 1, r.id, r.property, r.subject, r.entry, r.leaf_hash
-            FROM unnest($3::text[], $4::text[], $5::text[], $6::bytea[], $7::bytea[])
+            FROM moved, unnest($3::text[], $4::text[], $5::text[], $6::bytea[], $7::bytea[])
                 WITH ORDINALITY AS r(id, property, subject, entry, leaf_hash, ordinality)
         ), nodes AS (
             INSERT INTO ledger_nodes (log, level, idx, hash)
-            SELECT $1, n.level, n.idx, n.hash FROM unnest($8::bigint[], $9::bigint[], $10::bytea[]) AS n(level, idx, hash)
+            SELECT $1, n.level, n.idx, n.hash
+            FROM moved, unnest($8::bigint[], $9::bigint[], $10::bytea[]) AS n(level, idx, hash)
         ), head AS (
             INSERT INTO ledger_heads (log, size, root, timestamp, key_id, signature)
-            VALUES ($1, $11, $12, $13, $14, $15)
+            SELECT $1, $11, $12, $13, $14, $15 FROM moved
         ), notified AS (
-            SELECT pg_notify('\(PostgresChangeListener.channel)', p) FROM unnest($16::text[]) AS p
+            SELECT pg_notify('\(PostgresChangeListener.channel)', p) FROM moved, unnest($16::text[]) AS p
         )
-        UPDATE ledger_logs SET size = $11 WHERE log = $1 AND (SELECT count(*) FROM notified) >= 0
+        SELECT (SELECT count(*) FROM moved) WHERE (SELECT count(*) FROM notified) >= 0
         """
     static let bindingDataTypes: [PostgresDataType] = [
         .int8, .int8, .textArray, .textArray, .textArray, .byteaArray, .byteaArray, .int8Array, .int8Array,
         .byteaArray, .int8, .bytea, .int8, .text, .bytea, .textArray,
     ]
-    typealias Row = ()
+    typealias Row = Int
 
     let log: Int
     let startIndex: Int
@@ -107,43 +113,6 @@ struct AppendBatch: PostgresPreparedStatement {
                 (0..<ids.count).map { .decision(property: properties[$0], subject: subjects[$0], record: ids[$0]) }))
         return bindings
     }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row {}
-}
-
-/// The whole append in one statement, outside any explicit transaction, when the writer's frontier is the stored
-/// one: the log's row is locked, checked and moved on by the statement itself, so the lock is held for the
-/// statement and its commit only, with no round trip to the application server in between. When the log is not
-/// at `startIndex` (another writer appended, or the log has no row yet) the statement writes nothing and answers
-/// 0; the caller then takes the locked transaction, which reads the stored tree. Bindings as `AppendBatch`.
-struct AppendAt: PostgresPreparedStatement {
-    static let name = "assent_append_at"
-    static let sql = """
-        WITH moved AS (
-            UPDATE ledger_logs SET size = $11 WHERE log = $1 AND size = $2 RETURNING log
-        ), records AS (
-            INSERT INTO ledger_records (log, leaf_index, id, property, subject, entry, leaf_hash)
-            SELECT $1, $2 + r.ordinality - 1, r.id, r.property, r.subject, r.entry, r.leaf_hash
-            FROM moved, unnest($3::text[], $4::text[], $5::text[], $6::bytea[], $7::bytea[])
-                WITH ORDINALITY AS r(id, property, subject, entry, leaf_hash, ordinality)
-        ), nodes AS (
-            INSERT INTO ledger_nodes (log, level, idx, hash)
-            SELECT $1, n.level, n.idx, n.hash
-            FROM moved, unnest($8::bigint[], $9::bigint[], $10::bytea[]) AS n(level, idx, hash)
-        ), head AS (
-            INSERT INTO ledger_heads (log, size, root, timestamp, key_id, signature)
-            SELECT $1, $11, $12, $13, $14, $15 FROM moved
-        ), notified AS (
-            SELECT pg_notify('\(PostgresChangeListener.channel)', p) FROM moved, unnest($16::text[]) AS p
-        )
-        SELECT (SELECT count(*) FROM moved) WHERE (SELECT count(*) FROM notified) >= 0
-        """
-    static let bindingDataTypes = AppendBatch.bindingDataTypes
-    typealias Row = Int
-
-    let batch: AppendBatch
-
-    func makeBindings() -> PostgresBindings { batch.makeBindings() }
 
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int.self) }
 }

@@ -391,7 +391,7 @@ public final class PostgresStore: AssentStorage, Service {
     }
 
     /// Several servers write the same logs. When the writer's frontier is the stored one (it wrote the log's last
-    /// batch, the usual case), the batch is built on it and appended in one statement (`AppendAt`), which holds the
+    /// batch, the usual case), the batch is built on it and appended in one statement (`AppendBatch`), which holds the
     /// log's row lock only while PostgreSQL runs and commits it. Otherwise (another server appended since, or the
     /// writer has no frontier yet), under the log's row lock, the batch is built on the stored tree: the stored
     /// frontier is read on the same connection and the batch built again there, so the writers take turns on the
@@ -403,10 +403,9 @@ public final class PostgresStore: AssentStorage, Service {
             let (batch, result) = try build(expected)
             try Self.check(batch, log: log, size: expected.size)
             let statement = try Self.appendStatement(batch)
-            if let repeated = Self.firstRepeated(statement.ids) { throw StoreError.duplicateRecordID(repeated) }
             let appended: Bool
             do {
-                appended = try await rows(AppendAt(batch: statement)).first == 1
+                appended = try await rows(statement).first == 1
             } catch {
                 throw try await appendError(error, ids: statement.ids, log: log)
             }
@@ -470,8 +469,9 @@ public final class PostgresStore: AssentStorage, Service {
                 let size = try await lockLog(log, connection: connection)
                 let (statement, result) = try await prepare(size, connection)
                 ids = statement.ids
-                if let repeated = Self.firstRepeated(statement.ids) { throw StoreError.duplicateRecordID(repeated) }
-                try await rows(statement, on: connection)
+                guard try await rows(statement, on: connection).first == 1 else {
+                    throw StoreError.corrupt("log \(log) moved from \(statement.startIndex) while its row was locked")
+                }
                 return result
             }
         } catch {
@@ -520,6 +520,7 @@ public final class PostgresStore: AssentStorage, Service {
             statement.entries.append(ByteBuffer(bytes: batch.entryBytes[i]))
             statement.leaves.append(ByteBuffer(bytes: leaf.bytes))
         }
+        if let repeated = firstRepeated(statement.ids) { throw StoreError.duplicateRecordID(repeated) }
         return statement
     }
 
