@@ -12,7 +12,8 @@ Beside it: the layout shift within 300 ms after (CLS), the main thread's script 
 (from a DevTools trace of the load: the renderer main thread's time in script (EvaluateScript, FunctionCall,
 RunMicrotasks, v8.compile), what runs inside it included (forced layouts, frames created), from navigation start
 until shown; the empty page's is the floor of the measuring script itself; a DevTools call made after the load would
-count what the page runs after shown as well), and when
+count what the page runs after shown as well) and, of it, the CPU time (the events' thread time: the rest is the
+thread waiting, for another Chromium process or for a core), and when
 each of the widget's requests started and finished.
 """
 
@@ -178,22 +179,29 @@ SCRIPT_EVENTS = {"EvaluateScript", "FunctionCall", "RunMicrotasks", "v8.compile"
 
 
 def script_ms(trace, url, until_ms):
-    """The renderer main thread's time in script from the navigation to url until until_ms on the page's clock."""
+    """The renderer main thread's time in script from the navigation to url until until_ms on the page's clock, as
+    (wall, thread): wall is how long the main thread was held (waits for other processes included: the first
+    cookie or localStorage read is a synchronous call to the network or storage service, and on a loaded machine
+    the thread may be off its core), thread is the CPU time it spent (the events' thread durations)."""
     start = next((e for e in trace if e.get("name") == "navigationStart"
                   and ((e.get("args") or {}).get("data") or {}).get("documentLoaderURL") == url), None)
     if start is None:
-        return float("nan")
+        return float("nan"), float("nan")
     t0, end = start["ts"], start["ts"] + until_ms * 1000
-    spans = sorted((max(e["ts"], t0), min(e["ts"] + e.get("dur", 0), end)) for e in trace
-                   if e.get("ph") == "X" and e.get("name") in SCRIPT_EVENTS and e.get("pid") == start["pid"]
-                   and e.get("tid") == start["tid"] and e["ts"] < end and e["ts"] + e.get("dur", 0) > t0)
-    total, reached = 0, t0
-    for a, b in spans:
-        a = max(a, reached)
+    events = sorted((e for e in trace
+                     if e.get("ph") == "X" and e.get("name") in SCRIPT_EVENTS and e.get("pid") == start["pid"]
+                     and e.get("tid") == start["tid"] and e["ts"] < end and e["ts"] + e.get("dur", 0) > t0),
+                    key=lambda e: e["ts"])
+    wall = thread = 0
+    reached = t0
+    for e in events:
+        a, b = max(e["ts"], t0, reached), min(e["ts"] + e.get("dur", 0), end)
         if b > a:
-            total += b - a
-            reached = b
-    return total / 1000
+            wall += b - a
+        if e["ts"] >= reached:  # an outermost event: its thread time holds that of the events inside it
+            thread += e.get("tdur", float("nan"))
+        reached = max(reached, e["ts"] + e.get("dur", 0))
+    return wall / 1000, thread / 1000
 
 
 def remove_profile(profile):
@@ -257,7 +265,7 @@ def cold_load(chromium, url, selector):
         tools.call("Tracing.end")
         tools.until("Tracing.tracingComplete")
         trace = [event for e in tools.events if e["method"] == "Tracing.dataCollected" for event in e["params"]["value"]]
-        value["script"] = script_ms(trace, url, value["shown"])
+        value["script"], value["scriptCPU"] = script_ms(trace, url, value["shown"])
         # when each request started, on the page's clock (the document's request is its start)
         sent = [e["params"] for e in tools.events if e["method"] == "Network.requestWillBeSent"]
         start = next((p["timestamp"] for p in sent if p["type"] == "Document"), None)
@@ -338,7 +346,7 @@ def main():
     print(f"{args.loads} cold loads each, interleaved; ms from navigation start, median (range); load average "
           f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after (on a busy machine every figure grows)")
     print(f"{'':34} {'in the page':>11} {'shown':>20} {'vs heading':>10} {'painted':>8} {'vs':>6} "
-          f"{'painted - own FCP':>18} {'script ms':>20} {'CLS':>6}")
+          f"{'painted - own FCP':>18} {'script ms':>20} {'of it CPU':>18} {'CLS':>6}")
     for name, _, _ in cases:
         values = results[name]
         shown = statistics.median(v["shown"] for v in values)
@@ -347,7 +355,7 @@ def main():
         in_page = statistics.median(v["inPage"] for v in values)
         print(f"{name:34} {in_page:11.1f} {summary([v['shown'] for v in values]):>20} {shown - floor:+10.1f} "
               f"{painted:8.0f} {painted - painted_floor:+6.0f} {summary_of(values, 'afterFcp'):>18} "
-              f"{summary([v['script'] for v in values]):>20} {cls:6.3f}")
+              f"{summary([v['script'] for v in values]):>20} {summary_of(values, 'scriptCPU'):>18} {cls:6.3f}")
     print("\nthe widget's requests: started–finished, ms from navigation start, median")
     for name, _, _ in cases[1:]:
         if not results[name][0]["requests"]:
