@@ -8,6 +8,13 @@ import NIOCore
 /// The widget's API: config, recording decisions, reading them back.
 struct ConsentController<Context: RequestContext>: Sendable {
     let service: ConsentService
+    /// What a config answer varies by, made once (the region header is the server's setting).
+    private let configVary: String
+
+    init(service: ConsentService) {
+        self.service = service
+        configVary = "Origin, Sec-GPC, Assent-Identity, \(service.configuration.regionHeader)"
+    }
 
     var endpoints: RouteCollection<Context> {
         let routes = RouteCollection(context: Context.self)
@@ -37,37 +44,32 @@ struct ConsentController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func config(_ request: Request, context: Context) async throws -> Response {
-        let (id, cors) = try await propertyAndCORS(request, context)
+        let (entry, cors) = try await entryAndCORS(request, context)
         let query = request.uri.queryParameters
         let region = try service.region(
-            propertyID: id, header: request.headers[regionHeader], demoOverride: query["region"].map(String.init))
+            propertyID: entry.current.property.id, header: request.headers[regionHeader],
+            demoOverride: query["region"].map(String.init))
         let gpc = request.headers[.secGPC] == "1"
+        let lang = query["lang"].map(String.init)
+        let document: RenderedDocument
+        var headers = cors
         if let token = request.headers[ConsentService.identityHeader] {
             // A signed-in reader: their decision is in the answer, so no cache may keep it.
-            let document = RenderedDocument(
+            document = RenderedDocument(
                 bytes: try await service.identityConfig(
-                    propertyID: id, lang: query["lang"].map(String.init), region: region, gpc: gpc, token: token))
-            var headers = cors
-            headers[.eTag] = document.etag
+                    entry: entry, lang: lang, region: region, gpc: gpc, token: token))
             headers[.cacheControl] = "no-store"
-            headers[.vary] = "Origin, Sec-GPC, Assent-Identity, \(service.configuration.regionHeader)"
-            if ifNoneMatch(request.headers[.ifNoneMatch], matches: document.etag) {
-                return Response(status: .notModified, headers: headers)
-            }
-            return jsonBytesResponse(headers: headers, document.bytes)
+        } else {
+            document = try await service.config(entry: entry, lang: lang, region: region, gpc: gpc)
+            headers[.cacheControl] = "no-cache"
         }
-        let document = try await service.config(
-            propertyID: id, lang: query["lang"].map(String.init), region: region, gpc: gpc)
-        var headers = cors
         headers[.eTag] = document.etag
-        headers[.cacheControl] = "no-cache"
-        headers[.vary] = "Origin, Sec-GPC, Assent-Identity, \(service.configuration.regionHeader)"
+        headers[.vary] = configVary
         if ifNoneMatch(request.headers[.ifNoneMatch], matches: document.etag) {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentType] = "application/json; charset=utf-8"
-        return Response(
-            status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: document.bytes)))
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: document.body))
     }
 
     @Sendable func record(_ request: Request, context: Context) async throws -> Response {

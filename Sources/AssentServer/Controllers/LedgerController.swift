@@ -53,5 +53,5 @@ func jsonDocument(_ document: RenderedDocument, cacheControl: String) -> Respons
     Response(
         status: .ok,
         headers: [.contentType: "application/json; charset=utf-8", .eTag: document.etag, .cacheControl: cacheControl],
-        body: ResponseBody(byteBuffer: ByteBuffer(bytes: document.bytes)))
+        body: ResponseBody(byteBuffer: document.body))
 }

@@ -73,11 +73,10 @@ extension ConsentService {
     /// The config for a signed-in reader: the visitor's config with `decision`, the reader's decision that governs
     /// this property (rendered as the subject route renders one), or null when the reader has none that holds.
     func identityConfig(
-        propertyID: String, lang: String?, region: Region, gpc: Bool, token: String
+        entry: PropertyCache.Entry, lang: String?, region: Region, gpc: Bool, token: String
     ) async throws -> [UInt8] {
-        let entry = try await property(propertyID)
         let reader = try await reader(token: token, property: entry.current.property)
-        let document = try await config(propertyID: propertyID, lang: lang, region: region, gpc: gpc)
+        let document = try await config(entry: entry, lang: lang, region: region, gpc: gpc)
         let decision = try await readerDecision(reader, entry: entry, region: region, lang: lang, gpc: gpc)
         // The visitor's config (rendered and cached once per property revision, language, region and GPC) read
         // back as members, so the answer is written whole rather than spliced.

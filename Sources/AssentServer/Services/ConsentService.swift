@@ -71,8 +71,7 @@ final class ConsentService: Sendable {
 
     /// The widget's config, with the signals of the decision a visitor has before choosing (dated today) and,
     /// where TCF applies, what its layer shows.
-    func config(propertyID: String, lang: String?, region: Region, gpc: Bool) async throws -> RenderedDocument {
-        let entry = try await property(propertyID)
+    func config(entry: PropertyCache.Entry, lang: String?, region: Region, gpc: Bool) async throws -> RenderedDocument {
         let property = entry.current.property
         let language = property.language(matching: lang)
         let vendorList = try await vendorLists.list(for: property)

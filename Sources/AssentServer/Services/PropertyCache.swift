@@ -1,6 +1,7 @@
 import AssentCore
 import AssentStore
 import Foundation
+import NIOCore
 
 /// The hot reads of property data, in memory: the current revision, every policy version's revision, the texts
 /// hashes and the rendered config documents. While a live change feed is followed (`follow`: a database shared
@@ -153,18 +154,20 @@ final class PropertyCache: Sendable {
     }
 }
 
-/// A JSON document rendered once, with its ETag.
+/// A JSON document rendered once, with its ETag. `body` holds the same bytes for answers: a `ByteBuffer` is shared
+/// by every answer that sends it, where one made from `bytes` would be a copy per request.
 struct RenderedDocument: Sendable {
     let bytes: [UInt8]
+    let body: ByteBuffer
     let etag: String
 
     init(_ value: JSONValue) {
-        bytes = CanonicalJSON.orderedBytes(value)
-        etag = "\"" + String(Hex.encode(SHA256Digest.of(bytes)).prefix(32)) + "\""
+        self.init(bytes: CanonicalJSON.orderedBytes(value))
     }
 
     init(bytes: [UInt8]) {
         self.bytes = bytes
+        body = ByteBuffer(bytes: bytes)
         etag = "\"" + String(Hex.encode(SHA256Digest.of(bytes)).prefix(32)) + "\""
     }
 }
