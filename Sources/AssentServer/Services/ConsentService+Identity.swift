@@ -2,6 +2,7 @@ import AssentCore
 import AssentStore
 import Foundation
 import HTTPTypes
+import NIOCore
 
 /// What signed-in readers need in memory: the server's key for their subjects (made once, kept in the store so
 /// that every server derives the same subjects) and the list of property ids, re-read at most every two seconds.
@@ -80,10 +81,10 @@ extension ConsentService {
         let decision = try await readerDecision(reader, entry: entry, region: region, lang: lang, gpc: gpc)
         // The visitor's config (rendered and cached once per property revision, language, region and GPC) read
         // back as members, so the answer is written whole rather than spliced.
-        guard case .object(let members) = try JSONParser.parse(document.bytes) else {
+        guard case .object(let members) = try JSONParser.parse(document.body.readableBytesView) else {
             throw AssentError.internalError
         }
-        var out = JSONWriter(capacity: document.bytes.count + (decision?.count ?? 4) + 16)
+        var out = JSONWriter(capacity: document.body.readableBytes + (decision?.count ?? 4) + 16)
         out.object { w in
             for (name, value) in members {
                 w.member(name: name)

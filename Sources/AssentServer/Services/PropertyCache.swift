@@ -154,10 +154,9 @@ final class PropertyCache: Sendable {
     }
 }
 
-/// A JSON document rendered once, with its ETag. `body` holds the same bytes for answers: a `ByteBuffer` is shared
-/// by every answer that sends it, where one made from `bytes` would be a copy per request.
+/// A JSON document rendered once, with its ETag. Its bytes are kept as the `ByteBuffer` answers send: every
+/// answer shares it, where one made from an array would copy the document per request.
 struct RenderedDocument: Sendable {
-    let bytes: [UInt8]
     let body: ByteBuffer
     let etag: String
 
@@ -166,7 +165,6 @@ struct RenderedDocument: Sendable {
     }
 
     init(bytes: [UInt8]) {
-        self.bytes = bytes
         body = ByteBuffer(bytes: bytes)
         etag = "\"" + String(Hex.encode(SHA256Digest.of(bytes)).prefix(32)) + "\""
     }
