@@ -28,9 +28,8 @@ public final class PostgresStore: AssentStorage, Service {
     let availability: PostgresCircuitBreaker
     let statements: StatementWatch
     let poolCounts: PoolUsageCounts
-    /// `ledgerAppends`, and the logs another server writes too: for each, how many locked batches in a row have
-    /// found since that nobody else had appended (see `quietBatchesBeforeOneStatement`).
-    private let appendCounts = Locked((oneStatement: 0, locked: 0, contended: [Int: Int]()))
+    /// Which way each log's batches go, and how many went each way (`AppendPaths`).
+    private let appendPaths = Locked(AppendPaths())
 
     /// A store for the database at `url`; nothing connects until `run()` runs and a query is made. Its pool usage
     /// goes to `metrics` (see `poolUsage`).
@@ -399,7 +398,7 @@ public final class PostgresStore: AssentStorage, Service {
     public func append<Result: Sendable>(
         log: Int, expected: MerkleFrontier?, build: @Sendable (MerkleFrontier) throws -> (LedgerBatch, Result)
     ) async throws -> Result {
-        if let expected, appendCounts.withLock({ $0.contended[log] == nil }) {
+        if let expected, appendPaths.withLock({ $0.mayAppendInOneStatement(log) }) {
             let (batch, result) = try build(expected)
             try Self.check(batch, log: log, size: expected.size)
             let statement = try Self.appendStatement(batch)
@@ -410,26 +409,19 @@ public final class PostgresStore: AssentStorage, Service {
                 throw try await appendError(error, ids: statement.ids, log: log)
             }
             if appended {
-                appendCounts.withLock { $0.oneStatement += 1 }
+                appendPaths.withLock { $0.oneStatement += 1 }
                 return result
             }
-            // Another server writes this log too: while it does, the locked transaction alone (a statement that
-            // waits for the other's lock only to find the log moved would cost a signature and a round trip).
-            appendCounts.withLock { $0.contended[log] = 0 }
+            appendPaths.withLock { $0.statementFoundMoved(log) }
         }
-        appendCounts.withLock { $0.locked += 1 }
-        return try await appendLocked(log: log) { [appendCounts] size, connection in
+        appendPaths.withLock { $0.locked += 1 }
+        return try await appendLocked(log: log) { [appendPaths] size, connection in
+            let unmoved = expected?.size == size
+            appendPaths.withLock { $0.lockedBatch(log, unmoved: unmoved) }
             let base: MerkleFrontier
-            if let expected, expected.size == size {
+            if let expected, unmoved {
                 base = expected
-                // Nobody else appended since this writer's last batch: after enough such batches in a row, the
-                // other server has stopped writing this log, and one statement serves again.
-                appendCounts.withLock { counts in
-                    guard let quiet = counts.contended[log] else { return }
-                    counts.contended[log] = quiet + 1 < Self.quietBatchesBeforeOneStatement ? quiet + 1 : nil
-                }
             } else {
-                appendCounts.withLock { counts in if counts.contended[log] != nil { counts.contended[log] = 0 } }
                 let positions = MerkleFrontier.positions(size: size)
                 base = try MerkleFrontier(
                     size: size, nodes: try await nodes(log: log, positions: positions, on: connection))
@@ -444,7 +436,7 @@ public final class PostgresStore: AssentStorage, Service {
     /// frontier, or in the locked transaction that reads the stored one (another server had appended, or the
     /// writer had no frontier yet).
     public var ledgerAppends: (oneStatement: Int, locked: Int) {
-        appendCounts.withLock { ($0.oneStatement, $0.locked) }
+        appendPaths.withLock { ($0.oneStatement, $0.locked) }
     }
 
     /// How many locked batches in a row must find a contended log unmoved before its writer tries one statement
@@ -624,4 +616,33 @@ public final class PostgresStore: AssentStorage, Service {
 public struct PostgresStoreError: Error, Sendable, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// Which way a `PostgresStore`'s ledger batches go. A writer on its own frontier tries one statement; once a
+/// statement finds its log moved, another server writes that log too, and its batches take the locked transaction
+/// (a statement that waits for the other's lock only to find the log moved costs a signature and a round trip)
+/// until `PostgresStore.quietBatchesBeforeOneStatement` locked batches in a row find that nobody else appended
+/// since: then the other server has stopped writing it, and one statement serves again.
+struct AppendPaths {
+    /// Batches appended each way since the store started.
+    var oneStatement = 0
+    var locked = 0
+    /// The logs another server writes too, each with its count of unmoved locked batches in a row.
+    private var contended: [Int: Int] = [:]
+
+    func mayAppendInOneStatement(_ log: Int) -> Bool { contended[log] == nil }
+
+    mutating func statementFoundMoved(_ log: Int) { contended[log] = 0 }
+
+    /// A locked batch on `log`, which found it `unmoved` since the writer's last batch or not.
+    mutating func lockedBatch(_ log: Int, unmoved: Bool) {
+        guard let quiet = contended[log] else { return }
+        if !unmoved {
+            contended[log] = 0
+        } else if quiet + 1 < PostgresStore.quietBatchesBeforeOneStatement {
+            contended[log] = quiet + 1
+        } else {
+            contended[log] = nil
+        }
+    }
 }
