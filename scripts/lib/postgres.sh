@@ -4,6 +4,7 @@
 #   pg_bin_dir >/dev/null || need+=(postgresql)   # before installing Debian packages
 #   trap pg_stop EXIT
 #   pg_start                                       # exports PG_URL, an admin URL (database "postgres")
+#   url=$(pg_new_database NAME)                    # a fresh database on it, and its URL; pg_drop_database NAME
 #
 # The server lives in a temporary folder (data, socket and log), listens on 127.0.0.1 only on a free port, trusts
 # loopback connections, and is stopped and its folder removed by pg_stop. initdb refuses to run as root, so as root
@@ -66,4 +67,15 @@ pg_stop() {
   fi
   rm -rf "$PG_DIR"
   PG_DIR=""
+}
+
+# Makes the database NAME on the server pg_start started and prints its URL.
+pg_new_database() {
+  psql "${PG_URL%%\?*}" -qc "CREATE DATABASE $1" >/dev/null || return 1
+  echo "${PG_URL%/postgres*}/$1?sslmode=disable"
+}
+
+# Drops the database NAME, closing its connections.
+pg_drop_database() {
+  psql "${PG_URL%%\?*}" -qc "DROP DATABASE $1 WITH (FORCE)" >/dev/null
 }
