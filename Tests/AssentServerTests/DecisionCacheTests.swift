@@ -133,4 +133,44 @@ struct DecisionCacheTests {
         feed.publish(.changed(.decision(property: "demo", subject: "a", record: second.entry.id)))
         #expect(cache.get(property: "demo", subject: "a") !== first)
     }
+
+    @Test func aWriteKeepsOnlyASubjectItHoldsAndARefillBegunBeforeItIsRefused() {
+        let cache = DecisionCache(capacity: 8)
+        // A subject not held: the write adds nothing, and a read of the older record begun before the write
+        // (its result arriving after) is not kept either.
+        let (missed, readBegan) = cache.lookup(property: "demo", subject: "a")
+        #expect(missed == nil && !cache.holds(property: "demo", subject: "a"))
+        let newer = Self.item("a", at: 2)
+        cache.wrote(property: "demo", subject: "a", record: newer.entry.id, nil, since: cache.mark())
+        cache.put(property: "demo", subject: "a", Self.item("a", at: 1), since: readBegan)
+        #expect(cache.get(property: "demo", subject: "a") == nil)
+        // Read after the write, the newer record is kept; the next write replaces it.
+        cache.put(property: "demo", subject: "a", newer, since: cache.mark())
+        #expect(cache.holds(property: "demo", subject: "a"))
+        let latest = Self.item("a", at: 3)
+        cache.wrote(property: "demo", subject: "a", record: latest.entry.id, latest, since: cache.mark())
+        #expect(cache.get(property: "demo", subject: "a") === latest)
+        // Held again by a read during a write that did not render its item: dropped, never left older.
+        let writeBegan = cache.mark()
+        cache.wrote(property: "demo", subject: "a", record: "r-a-4", nil, since: writeBegan)
+        #expect(cache.get(property: "demo", subject: "a") == nil)
+    }
+
+    @Test func aWriteHeardAfterAnotherServersChangeLeavesNoEarlierReadKept() {
+        let feed = ChangeFeed()
+        feed.publish(.live)
+        let cache = DecisionCache(capacity: 8, shared: true)
+        cache.follow(feed)
+        let (_, readBegan) = cache.lookup(property: "demo", subject: "a")
+        let writeBegan = cache.mark()
+        // Another server's record for the subject is heard while this server writes its own: which one is later
+        // is not known here, so a read begun before, whatever it read, is refused.
+        feed.publish(.changed(.decision(property: "demo", subject: "a", record: "r-other")))
+        let mine = Self.item("a", at: 2)
+        cache.wrote(property: "demo", subject: "a", record: mine.entry.id, nil, since: writeBegan)
+        cache.put(property: "demo", subject: "a", mine, since: readBegan)
+        #expect(cache.get(property: "demo", subject: "a") == nil)
+        cache.put(property: "demo", subject: "a", mine, since: cache.mark())
+        #expect(cache.get(property: "demo", subject: "a") === mine)
+    }
 }

@@ -189,20 +189,26 @@ final class ConsentService: Sendable {
         let receipt = try await writer.append(ledgerEntry, canonicalBytes: entryBytes)
         // Counted once the record is durable, from what it holds.
         if counting { analytics.countDecision(ledgerEntry, earlier: outcome.earlier) }
-        // The decision is written once: up to its signals it is what reads are answered with (cached), and with
-        // the receipt it is this answer.
+        // The decision is written once: up to its signals it is what reads are answered with (kept when the cache
+        // holds the subject), and with the receipt it is this answer.
         let headBytes = treeHeadBytes(receipt.treeHead)
+        let held = decisions.holds(property: current.id, subject: ledgerEntry.subject)
         var answer = JSONWriter(capacity: 1536 + signalBytes.count + receipt.proof.count * 68)
-        var cached: [UInt8] = []
+        var cached: [UInt8]?
         answer.object { w in
             ledgerEntry.writeAnswerMembers(property: current, to: &w)
             w.member("signals")
             w.raw(signalBytes)
-            cached = w.closedCopy()
+            if held { cached = w.closedCopy() }
             w.member("receipt")
             receipt.write(to: &w, entryBytes: entryBytes, treeHeadBytes: headBytes)
         }
-        remember(ledgerEntry, leafIndex: receipt.leafIndex, revision: entry.current, bytes: cached, since: mark)
+        decisions.wrote(
+            property: current.id, subject: ledgerEntry.subject, record: ledgerEntry.id,
+            cached.map {
+                DecisionCache.Item(
+                    leafIndex: receipt.leafIndex, revision: entry.current.revision, entry: ledgerEntry, bytes: $0)
+            }, since: mark)
         return answer.bytes
     }
 
