@@ -3,11 +3,12 @@ import AssentStore
 
 /// The latest decision per (property, subject), rendered once, so that the hot read is a dictionary lookup.
 /// Filled only with committed records: a subject enters when it is read from the database, and this server's
-/// writes replace what it holds. A write does not add a subject it does not hold: most subjects are never read
-/// back, and keeping every new visitor's decision cost about a tenth of the durable write rate (memory filled
-/// and freed at the write rate); the write is noted as a change instead, so that a read begun before it is not
-/// kept. A newer record always replaces an older one and never the reverse. Bounded: two generations, the
-/// older dropped when the newer fills, which keeps recently used subjects.
+/// writes replace what it holds. A consent's write (`wrote`) does not add a subject it does not hold: most
+/// subjects are never read back, and keeping every new visitor's decision cost about a tenth of the durable
+/// write rate (memory filled and freed at the write rate); the write is noted as a change instead, so that a read
+/// begun before it is not kept. (A signed-in reader's GPC opt-out, written while their config is answered, is
+/// put: it is rendered for that answer anyway.) A newer record always replaces an older one and never the
+/// reverse. Bounded: two generations, the older dropped when the newer fills, which keeps recently used subjects.
 ///
 /// With one server per database (the embedded store) it is on from the start. With several servers writing one
 /// database (`shared`), it is on only while a change feed (`follow`) is live: every server hears of every
