@@ -1,5 +1,7 @@
 import AssentCore
 import AssentStore
+import Foundation
+import Logging
 import Testing
 
 @testable import AssentServer
@@ -133,44 +135,42 @@ struct DecisionCacheTests {
         feed.publish(.changed(.decision(property: "demo", subject: "a", record: second.entry.id)))
         #expect(cache.get(property: "demo", subject: "a") !== first)
     }
+}
 
-    @Test func aWriteKeepsOnlyASubjectItHoldsAndARefillBegunBeforeItIsRefused() {
-        let cache = DecisionCache(capacity: 8)
-        // A subject not held: the write adds nothing, and a read of the older record begun before the write
-        // (its result arriving after) is not kept either.
-        let (missed, readBegan) = cache.lookup(property: "demo", subject: "a")
-        #expect(missed == nil && !cache.holds(property: "demo", subject: "a"))
-        let newer = Self.item("a", at: 2)
-        cache.wrote(property: "demo", subject: "a", record: newer.entry.id, nil, since: cache.mark())
-        cache.put(property: "demo", subject: "a", Self.item("a", at: 1), since: readBegan)
-        #expect(cache.get(property: "demo", subject: "a") == nil)
-        // Read after the write, the newer record is kept; the next write replaces it.
-        cache.put(property: "demo", subject: "a", newer, since: cache.mark())
-        #expect(cache.holds(property: "demo", subject: "a"))
-        let latest = Self.item("a", at: 3)
-        cache.wrote(property: "demo", subject: "a", record: latest.entry.id, latest, since: cache.mark())
-        #expect(cache.get(property: "demo", subject: "a") === latest)
-        // Held again by a read during a write that did not render its item: dropped, never left older.
-        let writeBegan = cache.mark()
-        cache.wrote(property: "demo", subject: "a", record: "r-a-4", nil, since: writeBegan)
-        #expect(cache.get(property: "demo", subject: "a") == nil)
-    }
-
-    @Test func aWriteHeardAfterAnotherServersChangeLeavesNoEarlierReadKept() {
-        let feed = ChangeFeed()
-        feed.publish(.live)
-        let cache = DecisionCache(capacity: 8, shared: true)
-        cache.follow(feed)
-        let (_, readBegan) = cache.lookup(property: "demo", subject: "a")
-        let writeBegan = cache.mark()
-        // Another server's record for the subject is heard while this server writes its own: which one is later
-        // is not known here, so a read begun before, whatever it read, is refused.
-        feed.publish(.changed(.decision(property: "demo", subject: "a", record: "r-other")))
-        let mine = Self.item("a", at: 2)
-        cache.wrote(property: "demo", subject: "a", record: mine.entry.id, nil, since: writeBegan)
-        cache.put(property: "demo", subject: "a", mine, since: readBegan)
-        #expect(cache.get(property: "demo", subject: "a") == nil)
-        cache.put(property: "demo", subject: "a", mine, since: cache.mark())
-        #expect(cache.get(property: "demo", subject: "a") === mine)
+/// What a server's writes put in the cache: not a browser's first decision (it starts its subject, which nobody
+/// can have read), but its first read, and every later decision of a subject.
+@Suite("Decision cache: what a write puts")
+struct DecisionCacheWriteTests {
+    @Test func aFirstDecisionIsNotCachedItsReadAndTheNextDecisionAre() async throws {
+        let configuration = TestServer.configuration(store: .sqlite)
+        defer { TestServer.removeDirectory(configuration.dataDirectory) }
+        let opened = try DataDirectory.open(configuration)
+        _ = try await opened.store.saveVendorList(DemoVendorList.stored(at: ConsentService.now()))
+        _ = try await opened.store.saveProperty(DemoProperty.make(origins: []), at: ConsentService.now())
+        let writer = LedgerShards(
+            count: 1, store: opened.store, signer: opened.signer, logger: Logger(label: "assent-test"),
+            clock: { ConsentService.now() })
+        let service = ConsentService(
+            configuration: configuration, store: opened.store, writer: writer, signer: opened.signer)
+        func record(_ body: String) async throws -> (id: String, subject: String) {
+            let answer = try await service.record(
+                propertyID: "demo", body: Array(body.utf8), regionHeader: "FR", gpcHeader: false)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any])
+            return (try #require(object["id"] as? String), try #require(object["subject"] as? String))
+        }
+        let first = try await record(#"{"action":"accept_all","policyVersion":1}"#)
+        #expect(service.decisions.get(property: "demo", subject: first.subject) == nil)
+        // Read once from the store, then from memory.
+        let read = try await service.latest(propertyID: "demo", subject: first.subject)
+        #expect(String(decoding: read, as: UTF8.self).contains(first.id))
+        #expect(service.decisions.get(property: "demo", subject: first.subject)?.entry.id == first.id)
+        // The subject's next decision replaces it; a decision naming a subject is cached even when not held.
+        let second = try await record(#"{"action":"reject_all","policyVersion":1,"subject":"\#(first.subject)"}"#)
+        #expect(second.subject == first.subject)
+        #expect(service.decisions.get(property: "demo", subject: first.subject)?.entry.id == second.id)
+        let other = try await record(#"{"action":"accept_all","policyVersion":1}"#)
+        let otherAgain = try await record(
+            #"{"action":"save","choices":{},"policyVersion":1,"subject":"\#(other.subject)"}"#)
+        #expect(service.decisions.get(property: "demo", subject: other.subject)?.entry.id == otherAgain.id)
     }
 }

@@ -160,6 +160,7 @@ final class ConsentService: Sendable {
             earlier = try await earlierDecision(property: current.id, subject: earlierSubject)
         }
         let now = clock()
+        let freshSubject = RandomID.uuid(milliseconds: now)
         let outcome: DecisionOutcome
         do throws(DecisionRefusal) {
             outcome = try DecisionStep.decide(
@@ -169,7 +170,7 @@ final class ConsentService: Sendable {
                     region: directory.regionSource(propertyID: current.id, header: regionHeader),
                     readerSubject: reader?.subject,
                     earlier: earlier, now: now, recordID: RandomID.uuid(milliseconds: now),
-                    freshSubject: RandomID.uuid(milliseconds: now)),
+                    freshSubject: freshSubject),
                 textsHash: { property, lang in cache.textsHash(property, lang: lang) })
         } catch {
             throw Self.refusal(error)
@@ -189,26 +190,26 @@ final class ConsentService: Sendable {
         let receipt = try await writer.append(ledgerEntry, canonicalBytes: entryBytes)
         // Counted once the record is durable, from what it holds.
         if counting { analytics.countDecision(ledgerEntry, earlier: outcome.earlier) }
-        // The decision is written once: up to its signals it is what reads are answered with (kept when the cache
-        // holds the subject), and with the receipt it is this answer.
+        // The decision is written once: up to its signals it is what reads are answered with (cached), and with
+        // the receipt it is this answer. A browser's first decision starts its subject and is not cached: no read
+        // can have begun for it, most subjects are never read back (the widget keeps its decision), and copying
+        // and keeping every new visitor's decision cost a seventh of the write rate. Its first read or its next
+        // decision caches it.
+        let startsSubject = ledgerEntry.subject == freshSubject
         let headBytes = treeHeadBytes(receipt.treeHead)
-        let held = decisions.holds(property: current.id, subject: ledgerEntry.subject)
         var answer = JSONWriter(capacity: 1536 + signalBytes.count + receipt.proof.count * 68)
-        var cached: [UInt8]?
+        var cached: [UInt8] = []
         answer.object { w in
             ledgerEntry.writeAnswerMembers(property: current, to: &w)
             w.member("signals")
             w.raw(signalBytes)
-            if held { cached = w.closedCopy() }
+            if !startsSubject { cached = w.closedCopy() }
             w.member("receipt")
             receipt.write(to: &w, entryBytes: entryBytes, treeHeadBytes: headBytes)
         }
-        decisions.wrote(
-            property: current.id, subject: ledgerEntry.subject, record: ledgerEntry.id,
-            cached.map {
-                DecisionCache.Item(
-                    leafIndex: receipt.leafIndex, revision: entry.current.revision, entry: ledgerEntry, bytes: $0)
-            }, since: mark)
+        if !startsSubject {
+            remember(ledgerEntry, leafIndex: receipt.leafIndex, revision: entry.current, bytes: cached, since: mark)
+        }
         return answer.bytes
     }
 

@@ -2,13 +2,11 @@ import AssentCore
 import AssentStore
 
 /// The latest decision per (property, subject), rendered once, so that the hot read is a dictionary lookup.
-/// Filled only with committed records: a subject enters when it is read from the database, and this server's
-/// writes replace what it holds. A consent's write (`wrote`) does not add a subject it does not hold: most
-/// subjects are never read back, and keeping every new visitor's decision cost about a tenth of the durable
-/// write rate (memory filled and freed at the write rate); the write is noted as a change instead, so that a read
-/// begun before it is not kept. (A signed-in reader's GPC opt-out, written while their config is answered, is
-/// put: it is rendered for that answer anyway.) A newer record always replaces an older one and never the
-/// reverse. Bounded: two generations, the older dropped when the newer fills, which keeps recently used subjects.
+/// Filled only with committed records, by this server's writes and by database reads; a newer record (a
+/// higher leaf index) always replaces an older one and never the reverse. A browser's first decision, which
+/// starts its subject, is not put: nobody can have read a subject that did not exist, most are never read back,
+/// and keeping every new visitor's decision cost about a seventh of the durable write rate (`ConsentService`).
+/// Bounded: two generations, the older dropped when the newer fills, which keeps recently used subjects.
 ///
 /// With one server per database (the embedded store) it is on from the start. With several servers writing one
 /// database (`shared`), it is on only while a change feed (`follow`) is live: every server hears of every
@@ -41,7 +39,7 @@ final class DecisionCache: Sendable {
         }
     }
 
-    fileprivate struct State {
+    private struct State {
         var current: [Key: Item] = [:]
         var previous: [Key: Item] = [:]
         /// False while the cache must not be trusted (shared, and no live feed): reads miss, puts are refused.
@@ -52,10 +50,8 @@ final class DecisionCache: Sendable {
         var floor: UInt64 = 0
         /// The subjects a change was heard for, with when and which record: a read begun before it is refused,
         /// unless it read that very record.
-        var changed: [Key: Change] = [:]
+        var changed: [Key: (sequence: UInt64, record: String)] = [:]
     }
-
-    fileprivate typealias Change = (sequence: UInt64, record: String)
 
     struct Key: Hashable {
         let property: String
@@ -103,48 +99,35 @@ final class DecisionCache: Sendable {
     func put(property: String, subject: String, _ item: Item, since mark: Mark) {
         guard capacity > 0 else { return }
         let key = Key(property: property, subject: subject)
-        let dropped = state.withLock { s in s.keep(key, item, since: mark, capacity: capacity) }
+        let dropped = state.withLock { s -> [Key: Item] in
+            guard s.trusted, mark.sequence >= s.floor else { return [:] }
+            let existing = s.current[key] ?? s.previous[key]
+            if let change = s.changed[key], change.sequence > mark.sequence, change.record != item.entry.id {
+                // The change heard may name a record later than this one, unless it named the one cached and this
+                // one is later (this server's previous write, its notice late): then this one is the latest.
+                let replacesNamed = existing.map { $0.entry.id == change.record && item.isLater(than: $0) } ?? false
+                guard replacesNamed else {
+                    // Whatever is cached is older than this committed record: no longer the latest, so dropped.
+                    if let existing, item.isLater(than: existing) {
+                        s.current[key] = nil
+                        s.previous[key] = nil
+                    }
+                    return [:]
+                }
+            }
+            if let existing, existing.isLater(than: item) { return [:] }
+            var dropped: [Key: Item] = [:]
+            if s.current.count >= capacity / 2 && s.current[key] == nil {
+                swap(&dropped, &s.previous)
+                swap(&s.previous, &s.current)
+                s.current.reserveCapacity(capacity / 2)
+            }
+            s.current[key] = item
+            return dropped
+        }
         // The oldest generation (up to half the capacity) is freed here, after the lock: every other request
         // would otherwise wait for its items to be released.
         _ = consume dropped
-    }
-
-    /// Whether the subject's decision is held: a writer renders the item for `wrote` only then.
-    func holds(property: String, subject: String) -> Bool {
-        guard capacity > 0 else { return false }
-        let key = Key(property: property, subject: subject)
-        return state.withLock { $0.trusted && ($0.current[key] != nil || $0.previous[key] != nil) }
-    }
-
-    /// This server committed `record` for the subject (`mark`: taken before the write). A subject held gets
-    /// `item` as `put` would keep it (dropped instead when `item` is nil: rendered only if `holds` said so);
-    /// any other is noted as changed, so that a read of it begun before this is refused.
-    func wrote(property: String, subject: String, record: String, _ item: Item?, since mark: Mark) {
-        guard capacity > 0 else { return }
-        let key = Key(property: property, subject: subject)
-        let (dropped, forgotten) = state.withLock { s -> ([Key: Item], [Key: Change]) in
-            guard s.trusted else { return ([:], [:]) }
-            var dropped: [Key: Item] = [:]
-            if s.current[key] != nil || s.previous[key] != nil {
-                if let item {
-                    dropped = s.keep(key, item, since: mark, capacity: capacity)
-                    if (s.current[key] ?? s.previous[key]) === item { return (dropped, [:]) }
-                    // Not kept (a change or a flush was heard during the write): noted below like any other.
-                } else {
-                    // Read into the cache during the write, so not rendered for it: whether what was read is
-                    // older than this record is not known here, and the next read takes it again.
-                    s.current[key] = nil
-                    s.previous[key] = nil
-                }
-            }
-            // A change heard during the write may be a later record than this one: then no record read before
-            // now is known to be the latest.
-            let heardMeanwhile = s.changed[key].map { $0.sequence > mark.sequence } ?? false
-            return (dropped, s.noteChange(key, record: heardMeanwhile ? "" : record, capacity: capacity))
-        }
-        // Freed here, after the lock (see `put`).
-        _ = consume dropped
-        _ = consume forgotten
     }
 
     /// Follows a feed of the changes every server commits (see the type's description).
@@ -177,62 +160,19 @@ final class DecisionCache: Sendable {
     }
 
     private func changed(_ key: Key, record: String) {
-        let forgotten = state.withLock { s in
+        state.withLock { s in
+            s.sequence += 1
+            s.changed[key] = (s.sequence, record)
             // This server's own write, already cached: it is the latest.
             if (s.current[key] ?? s.previous[key])?.entry.id != record {
                 s.current[key] = nil
                 s.previous[key] = nil
             }
-            return s.noteChange(key, record: record, capacity: capacity)
-        }
-        _ = consume forgotten
-    }
-}
-
-extension DecisionCache.State {
-    /// `put` under the lock; returns the generation it dropped, to be freed after the lock.
-    mutating func keep(
-        _ key: DecisionCache.Key, _ item: DecisionCache.Item, since mark: DecisionCache.Mark, capacity: Int
-    ) -> [DecisionCache.Key: DecisionCache.Item] {
-        guard trusted, mark.sequence >= floor else { return [:] }
-        let existing = current[key] ?? previous[key]
-        if let change = changed[key], change.sequence > mark.sequence, change.record != item.entry.id {
-            // The change heard may name a record later than this one, unless it named the one cached and this
-            // one is later (this server's previous write, its notice late): then this one is the latest.
-            let replacesNamed = existing.map { $0.entry.id == change.record && item.isLater(than: $0) } ?? false
-            guard replacesNamed else {
-                // Whatever is cached is older than this committed record: no longer the latest, so dropped.
-                if let existing, item.isLater(than: existing) {
-                    current[key] = nil
-                    previous[key] = nil
-                }
-                return [:]
+            // Bounded like the items: forgetting the changes heard refuses every read begun before now instead.
+            if s.changed.count > max(1024, capacity / 2) {
+                s.changed.removeAll()
+                s.floor = s.sequence
             }
         }
-        if let existing, existing.isLater(than: item) { return [:] }
-        var dropped: [DecisionCache.Key: DecisionCache.Item] = [:]
-        if current.count >= capacity / 2 && current[key] == nil {
-            swap(&dropped, &previous)
-            swap(&previous, &current)
-            current.reserveCapacity(capacity / 2)
-        }
-        current[key] = item
-        return dropped
-    }
-
-    /// A change to the subject, naming the record now latest ("" when that is not known): reads begun before it
-    /// are refused unless they read that record. Returns the changes forgotten, to be freed after the lock.
-    mutating func noteChange(
-        _ key: DecisionCache.Key, record: String, capacity: Int
-    ) -> [DecisionCache.Key: DecisionCache.Change] {
-        sequence += 1
-        changed[key] = (sequence, record)
-        // Bounded like the items: forgetting the changes heard refuses every read begun before now instead.
-        var forgotten: [DecisionCache.Key: DecisionCache.Change] = [:]
-        if changed.count > max(1024, capacity / 2) {
-            swap(&forgotten, &changed)
-            floor = sequence
-        }
-        return forgotten
     }
 }
