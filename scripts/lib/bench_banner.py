@@ -22,6 +22,7 @@ import http.server
 import json
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -229,7 +230,7 @@ def cold_load(chromium, url, selector):
          "--disable-extensions", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-sync",
          "--disable-component-update", "--window-size=1280,900", f"--user-data-dir={profile}",
          "--remote-debugging-port=0", "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         port_file = os.path.join(profile, "DevToolsActivePort")
         deadline = time.monotonic() + 20
@@ -281,13 +282,30 @@ def cold_load(chromium, url, selector):
         tools.close()
         return value
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_browser(proc)
         remove_profile(profile)
+
+
+def stop_browser(proc):
+    """Stops the browser and every helper it started (they share its process group): a helper that outlived the
+    browser could still write into the profile after it was removed, and left one behind about once a day."""
+    def signal_group(sig):
+        try:
+            os.killpg(proc.pid, sig)
+            return True
+        except ProcessLookupError:
+            return False  # nothing left in the group
+
+    signal_group(signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        signal_group(signal.SIGKILL)
+        proc.wait()
+    deadline = time.monotonic() + 10
+    while signal_group(0) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    signal_group(signal.SIGKILL)
 
 
 def main():
