@@ -68,6 +68,7 @@ struct DecisionStepTests {
         let entry = outcome.entry
         #expect(entry.id == recordID)
         #expect(entry.subject == browser, "a browser's own subject is kept")
+        #expect(!outcome.startsSubject)
         #expect(entry.property == "news")
         #expect(entry.regime == .optIn)
         #expect(entry.region == "FR")
@@ -91,6 +92,7 @@ struct DecisionStepTests {
                 earlier: earlierRecord(browser, [:])))
         #expect(outcome.entry.subject == fresh)
         #expect(outcome.earlier == nil)
+        #expect(outcome.startsSubject)
     }
 
     @Test("an older banner: recorded under the policy version shown, with that version's categories")
@@ -179,6 +181,7 @@ struct DecisionStepTests {
                 reader: reader, earlier: earlier))
         #expect(outcome.entry.subject == reader)
         #expect(outcome.earlier == earlier)
+        #expect(!outcome.startsSubject)
     }
 
     @Test("a reader's subject named without a token is kept only for a decision that narrows their earlier one")
@@ -189,10 +192,12 @@ struct DecisionStepTests {
         let kept = try decide(inputs(narrows, earlier: earlier))
         #expect(kept.entry.subject == reader)
         #expect(kept.earlier == earlier)
+        #expect(!kept.startsSubject)
         let widens = ConsentSubmission(subject: reader, choices: [:], action: .acceptAll, policyVersion: 2)
         let moved = try decide(inputs(widens, earlier: earlier))
         #expect(moved.entry.subject == fresh, "allowing more without a token starts a new browser subject")
         #expect(moved.earlier == nil)
+        #expect(moved.startsSubject, "a subject the decision moved to is a new one")
         let nothing = try decide(inputs(narrows)).entry
         #expect(nothing.subject == fresh, "no earlier decision: nothing to narrow")
     }

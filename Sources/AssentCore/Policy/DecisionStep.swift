@@ -44,7 +44,7 @@ public enum DecisionStep {
             decision: decision, id: inputs.recordID, property: shown, subject: subject, action: submission.action,
             regime: regime, region: region, lang: lang, textsHash: textsHash(shown, lang), recordedAt: inputs.now,
             tcfObjections: objections)
-        return DecisionOutcome(entry: entry, decision: decision, earlier: earlier)
+        return DecisionOutcome(entry: entry, decision: decision, earlier: earlier, startsSubject: !known)
     }
 
     /// Whose decision it is. With a reader's token: the reader's subject. A reader's subject named without a token
@@ -168,6 +168,9 @@ public struct DecisionOutcome: Sendable {
     public let entry: LedgerEntry
     public let decision: EffectiveDecision
     public let earlier: LedgerEntry?
+    /// The entry's subject is the fresh one: this decision starts it (a browser's first, or one moved off a
+    /// reader's subject), so nothing can have read it before.
+    public let startsSubject: Bool
 }
 
 /// Why a submission is not recorded.

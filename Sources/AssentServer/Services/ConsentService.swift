@@ -160,7 +160,6 @@ final class ConsentService: Sendable {
             earlier = try await earlierDecision(property: current.id, subject: earlierSubject)
         }
         let now = clock()
-        let freshSubject = RandomID.uuid(milliseconds: now)
         let outcome: DecisionOutcome
         do throws(DecisionRefusal) {
             outcome = try DecisionStep.decide(
@@ -170,7 +169,7 @@ final class ConsentService: Sendable {
                     region: directory.regionSource(propertyID: current.id, header: regionHeader),
                     readerSubject: reader?.subject,
                     earlier: earlier, now: now, recordID: RandomID.uuid(milliseconds: now),
-                    freshSubject: freshSubject),
+                    freshSubject: RandomID.uuid(milliseconds: now)),
                 textsHash: { property, lang in cache.textsHash(property, lang: lang) })
         } catch {
             throw Self.refusal(error)
@@ -193,9 +192,8 @@ final class ConsentService: Sendable {
         // The decision is written once: up to its signals it is what reads are answered with (cached), and with
         // the receipt it is this answer. A browser's first decision starts its subject and is not cached: no read
         // can have begun for it, most subjects are never read back (the widget keeps its decision), and copying
-        // and keeping every new visitor's decision cost a seventh of the write rate. Its first read or its next
+        // and keeping every new visitor's decision cost about a tenth of the write rate. Its first read or its next
         // decision caches it.
-        let startsSubject = ledgerEntry.subject == freshSubject
         let headBytes = treeHeadBytes(receipt.treeHead)
         var answer = JSONWriter(capacity: 1536 + signalBytes.count + receipt.proof.count * 68)
         var cached: [UInt8] = []
@@ -203,11 +201,11 @@ final class ConsentService: Sendable {
             ledgerEntry.writeAnswerMembers(property: current, to: &w)
             w.member("signals")
             w.raw(signalBytes)
-            if !startsSubject { cached = w.closedCopy() }
+            if !outcome.startsSubject { cached = w.closedCopy() }
             w.member("receipt")
             receipt.write(to: &w, entryBytes: entryBytes, treeHeadBytes: headBytes)
         }
-        if !startsSubject {
+        if !outcome.startsSubject {
             remember(ledgerEntry, leafIndex: receipt.leafIndex, revision: entry.current, bytes: cached, since: mark)
         }
         return answer.bytes

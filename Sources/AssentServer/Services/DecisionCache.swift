@@ -5,7 +5,7 @@ import AssentStore
 /// Filled only with committed records, by this server's writes and by database reads; a newer record (a
 /// higher leaf index) always replaces an older one and never the reverse. A browser's first decision, which
 /// starts its subject, is not put: nobody can have read a subject that did not exist, most are never read back,
-/// and keeping every new visitor's decision cost about a seventh of the durable write rate (`ConsentService`).
+/// and keeping every new visitor's decision cost about a tenth of the durable write rate (`ConsentService`).
 /// Bounded: two generations, the older dropped when the newer fills, which keeps recently used subjects.
 ///
 /// With one server per database (the embedded store) it is on from the start. With several servers writing one
