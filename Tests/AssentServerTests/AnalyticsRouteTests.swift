@@ -169,13 +169,9 @@ struct AnalyticsRouteTests {
         let opened = try DataDirectory.open(configuration)
         _ = try await opened.store.saveVendorList(DemoVendorList.stored(at: ConsentService.now()))
         _ = try await opened.store.saveProperty(DemoProperty.make(origins: []), at: ConsentService.now())
-        let logger = Logger(label: "assent-test")
         for enabled in [true, false] {
             configuration.analytics = enabled
-            let writer = LedgerShards(
-                count: 1, store: opened.store, signer: opened.signer, logger: logger, clock: { ConsentService.now() })
-            let service = ConsentService(
-                configuration: configuration, store: opened.store, writer: writer, signer: opened.signer)
+            let service = TestServer.consentService(configuration, opened)
             _ = try await service.record(
                 propertyID: "demo", body: Array(#"{"action":"accept_all","policyVersion":1}"#.utf8), regionHeader: "FR",
                 gpcHeader: false, counted: false)

@@ -1,7 +1,6 @@
 import AssentCore
 import AssentStore
 import Foundation
-import Logging
 import Testing
 
 @testable import AssentServer
@@ -147,11 +146,7 @@ struct DecisionCacheWriteTests {
         let opened = try DataDirectory.open(configuration)
         _ = try await opened.store.saveVendorList(DemoVendorList.stored(at: ConsentService.now()))
         _ = try await opened.store.saveProperty(DemoProperty.make(origins: []), at: ConsentService.now())
-        let writer = LedgerShards(
-            count: 1, store: opened.store, signer: opened.signer, logger: Logger(label: "assent-test"),
-            clock: { ConsentService.now() })
-        let service = ConsentService(
-            configuration: configuration, store: opened.store, writer: writer, signer: opened.signer)
+        let service = TestServer.consentService(configuration, opened)
         func record(_ body: String) async throws -> (id: String, subject: String) {
             let answer = try await service.record(
                 propertyID: "demo", body: Array(body.utf8), regionHeader: "FR", gpcHeader: false)

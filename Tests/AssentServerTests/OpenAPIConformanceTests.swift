@@ -165,10 +165,7 @@ struct OpenAPIConformanceTests {
         let configuration = TestServer.configuration(store: .sqlite)
         defer { TestServer.removeDirectory(configuration.dataDirectory) }
         let opened = try DataDirectory.open(configuration)
-        let writer = LedgerShards(
-            count: 1, store: opened.store, signer: opened.signer, logger: Logger(label: "assent-test"), clock: { 0 })
-        let service = ConsentService(
-            configuration: configuration, store: opened.store, writer: writer, signer: opened.signer)
+        let service = TestServer.consentService(configuration, opened, clock: { 0 })
         let requests = RequestService(
             store: opened.store, directory: service.directory,
             mailer: try TransportMailer.make(configuration, logger: Logger(label: "assent-test")),

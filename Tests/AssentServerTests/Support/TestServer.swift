@@ -165,6 +165,17 @@ enum TestServer {
         return store
     }
 
+    /// The consent service on a data directory opened by the test, without a router: one ledger log, written
+    /// with `clock`'s time.
+    static func consentService(
+        _ configuration: ServerConfiguration, _ opened: DataDirectory.Opened,
+        clock: @escaping @Sendable () -> Int64 = { ConsentService.now() }
+    ) -> ConsentService {
+        let writer = LedgerShards(
+            count: 1, store: opened.store, signer: opened.signer, logger: Logger(label: "assent-test"), clock: clock)
+        return ConsentService(configuration: configuration, store: opened.store, writer: writer, signer: opened.signer)
+    }
+
     /// A second property, imported straight into the server's database the way `assent property import` does.
     static func importProperty(_ property: Property, into configuration: ServerConfiguration) async throws -> Int {
         let store = try store(configuration)
