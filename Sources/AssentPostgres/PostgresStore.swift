@@ -423,8 +423,10 @@ public final class PostgresStore: AssentStorage, Service {
                 base = expected
             } else {
                 let positions = MerkleFrontier.positions(size: size)
-                base = try MerkleFrontier(
-                    size: size, nodes: try await nodes(log: log, positions: positions, on: connection))
+                let hashes = try await MerkleKeptNodes.hashes(of: positions) {
+                    try await nodes(log: log, positions: $0, on: connection)
+                }
+                base = try MerkleFrontier(size: size, nodes: hashes)
             }
             let (batch, result) = try build(base)
             try Self.check(batch, log: log, size: size)

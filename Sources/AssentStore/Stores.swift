@@ -45,7 +45,8 @@ public struct LedgerBatch: Sendable {
     public var entries: [LedgerEntry]
     /// Canonical bytes of each entry, in order.
     public var entryBytes: [[UInt8]]
-    /// Every perfect subtree completed by the batch, leaves included.
+    /// The perfect subtrees completed by the batch that the ledger stores: its leaves and the inner nodes on
+    /// the levels `MerkleKeptNodes` keeps (the initializer drops the others).
     public var nodes: [MerkleNode]
     public var treeHead: SignedTreeHead
 
@@ -57,7 +58,7 @@ public struct LedgerBatch: Sendable {
         self.startIndex = startIndex
         self.entries = entries
         self.entryBytes = entryBytes
-        self.nodes = nodes
+        self.nodes = nodes.filter { MerkleKeptNodes.isKept(level: $0.level) }
         self.treeHead = treeHead
     }
 }
@@ -132,7 +133,9 @@ public protocol LedgerStore: Sendable {
     /// Every log id that has records.
     func logs() async throws -> [Int]
     func treeSize(log: Int) async throws -> Int
-    /// Node hashes by (level, index); throws `StoreError.corrupt` if one is missing.
+    /// Stored node hashes by (level, index): leaves and the levels `MerkleKeptNodes` keeps (a ledger written
+    /// before it may hold every level); throws `StoreError.corrupt` if one is missing. `treeNodes` gives any
+    /// perfect subtree.
     func nodes(log: Int, positions: [MerklePosition]) async throws -> [MerkleHash]
     /// Writes the batch atomically and durably; throws `StoreError.logMoved` if the log is not at
     /// `batch.startIndex`.
@@ -252,10 +255,16 @@ extension LedgerStore {
         return latest
     }
 
+    /// The hashes of any perfect subtrees, each made from the stored nodes below it (`MerkleKeptNodes`), read
+    /// in one `nodes` call.
+    public func treeNodes(log: Int, positions: [MerklePosition]) async throws -> [MerkleHash] {
+        try await MerkleKeptNodes.hashes(of: positions) { try await nodes(log: log, positions: $0) }
+    }
+
     public func frontier(log: Int) async throws -> MerkleFrontier {
         let size = try await treeSize(log: log)
         let positions = MerkleFrontier.positions(size: size)
-        let hashes = try await nodes(log: log, positions: positions)
+        let hashes = try await treeNodes(log: log, positions: positions)
         return try MerkleFrontier(size: size, nodes: hashes)
     }
 
@@ -264,7 +273,7 @@ extension LedgerStore {
     public func inclusionProof(log: Int, index: Int, size: Int) async throws -> [MerkleHash] {
         let positions = Merkle.proofPositions { node in _ = Merkle.inclusionProof(index: index, size: size, node: node)
         }
-        let hashes = try await nodes(log: log, positions: positions)
+        let hashes = try await treeNodes(log: log, positions: positions)
         let table = Dictionary(
             zip(positions, hashes), uniquingKeysWith: { a, _ in a })
         return try Merkle.inclusionProof(index: index, size: size) { level, idx in
@@ -279,7 +288,7 @@ extension LedgerStore {
         let positions = Merkle.proofPositions { node in
             _ = Merkle.consistencyProof(oldSize: oldSize, newSize: newSize, node: node)
         }
-        let hashes = try await nodes(log: log, positions: positions)
+        let hashes = try await treeNodes(log: log, positions: positions)
         let table = Dictionary(
             zip(positions, hashes), uniquingKeysWith: { a, _ in a })
         return try Merkle.consistencyProof(oldSize: oldSize, newSize: newSize) { level, idx in

@@ -609,5 +609,38 @@ extension MerkleTests {
                 try MerkleFrontier(size: -size - 1, nodes: [])
             }
         }
+
+        /// Every perfect subtree of trees up to 300 leaves comes out the same when only the stored levels are
+        /// kept, each from one read that asks for stored levels alone.
+        @Test(arguments: [1, 2, 15, 16, 17, 100, 256, 300])
+        func keptNodesGiveEveryNode(size: Int) async throws {
+            let leaves = syntheticLeaves(size, salt: 3)
+            let table = NodeTable(leaves)
+            var kept: [MerklePosition: MerkleHash] = [:]
+            var frontier = MerkleFrontier()
+            for leaf in leaves {
+                for node in frontier.append(leaf) where MerkleKeptNodes.isKept(level: node.level) {
+                    kept[node.position] = node.hash
+                }
+            }
+            #expect(kept.keys.allSatisfy { $0.level % 4 == 0 })
+            let every = table.levels.enumerated().flatMap { level, hashes in
+                hashes.indices.map { MerklePosition(level: level, index: $0) }
+            }
+            var reads = 0
+            let hashes = try await MerkleKeptNodes.hashes(of: every) { positions in
+                reads += 1
+                #expect(Set(positions).count == positions.count)
+                return positions.map { kept[$0] ?? Merkle.emptyRoot }
+            }
+            #expect(reads == 1)
+            #expect(hashes == every.map { table($0.level, $0.index) })
+            for position in every {
+                let sources = MerkleKeptNodes.sources(of: position)
+                #expect(sources.count == 1 << (position.level % 4))
+                #expect(sources.allSatisfy { kept[$0] != nil })
+            }
+            #expect(try await MerkleKeptNodes.hashes(of: []) { _ in [] }.isEmpty)
+        }
     }
 }

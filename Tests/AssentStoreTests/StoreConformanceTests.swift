@@ -138,19 +138,36 @@ struct StoreConformanceTests {
             var tree = MerkleFrontier()
             var all: [LedgerEntry] = []
             var heads: [SignedTreeHead] = []
-            for batchSize in [1, 3, 8, 5] {
+            // The first two batches are written as before only some levels were kept (every node), the others
+            // as now: a ledger upgraded in between.
+            for (n, batchSize) in [1, 3, 8, 5].enumerated() {
                 let entries = (0..<batchSize).map { makeEntry(all.count + $0, subject: $0 == 0 ? subject : nil) }
                 let bytes = entries.map(\.canonicalBytes)
                 let start = tree.size
                 let (nodes, _) = tree.appendBatch(bytes.map { Merkle.leafHash($0) })
                 let head = try testSigner.sign(
                     TreeHead(log: 0, size: tree.size, root: tree.root(), timestamp: Int64(tree.size)))
-                try await store.append(
-                    LedgerBatch(
-                        log: 0, startIndex: start, entries: entries, entryBytes: bytes, nodes: nodes, treeHead: head))
+                var batch = LedgerBatch(
+                    log: 0, startIndex: start, entries: entries, entryBytes: bytes, nodes: nodes, treeHead: head)
+                if n < 2 { batch.nodes = nodes }
+                try await store.append(batch)
                 all += entries
                 heads.append(head)
             }
+            // Level 1 is stored for the old batches (node 0: leaves 0 and 1) and not for the new (node 2), level 4
+            // is (node 0: leaves 0 to 15); every node comes out right either way.
+            let leaves = all.map(\.leafHash)
+            _ = try await store.nodes(log: 0, positions: [MerklePosition(level: 1, index: 0)])
+            await #expect(throws: StoreError.self) {
+                try await store.nodes(log: 0, positions: [MerklePosition(level: 1, index: 2)])
+            }
+            #expect(
+                try await store.nodes(log: 0, positions: [MerklePosition(level: 4, index: 0)])
+                    == [Merkle.root(Array(leaves[0..<16]))])
+            let some = [(1, 0), (1, 2), (2, 3), (3, 1), (4, 0), (0, 16)].map { MerklePosition(level: $0, index: $1) }
+            #expect(
+                try await store.treeNodes(log: 0, positions: some)
+                    == some.map { Merkle.root(Array(leaves[($0.index << $0.level)..<(($0.index + 1) << $0.level)])) })
             #expect(try await store.treeSize(log: 0) == 17)
             #expect(try await store.logs() == [0])
             #expect(try await store.treeHeads(log: 0) == heads)
