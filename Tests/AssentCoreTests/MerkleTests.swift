@@ -143,6 +143,24 @@ extension MerkleTests {
             #expect(MerkleHash(hex: " " + value.hex.dropFirst()) == nil)
             #expect(MerkleHash(hex: String(repeating: "é", count: 32)) == nil)
         }
+
+        /// The bytes are held in the value: equality and hashing see each of them, and reading them back gives
+        /// them in order.
+        @Test func hashValueBytesInPlace() throws {
+            let raw = (0..<32).map { UInt8(255 - $0) }
+            let value = try #require(MerkleHash(bytes: raw))
+            #expect(value.withUnsafeBytes { Array($0) } == raw)
+            #expect(Merkle.nodeHash(value, value) == sha256([0x01] + raw + raw))
+            var seen: Set<MerkleHash> = [value]
+            for i in 0..<32 {
+                var changed = raw
+                changed[i] ^= 0x80
+                let other = try #require(MerkleHash(bytes: changed))
+                #expect(other != value && other.bytes == changed)
+                #expect(seen.insert(other).inserted)
+            }
+            #expect(!seen.insert(try #require(MerkleHash(bytes: raw))).inserted)
+        }
     }
 }
 

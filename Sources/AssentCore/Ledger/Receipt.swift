@@ -32,7 +32,7 @@ public struct Receipt: Sendable, Equatable {
             if let entryBytes { w.raw(entryBytes) } else { entry.write(to: &w) }
             w.member("leafIndex", leafIndex)
             w.member("inclusionProof") { w in
-                w.array(proof) { w, hash in w.hexString(hash.bytes) }
+                w.array(proof) { w, hash in hash.withUnsafeBytes { w.hexString($0) } }
             }
             w.member("treeHead")
             if let treeHeadBytes { w.raw(treeHeadBytes) } else { w.value(treeHead.jsonValue, sorted: false) }

@@ -15,7 +15,7 @@ public enum Merkle {
     /// The leaf hash `SHA-256(0x00 || data)`.
     public static func leafHash(_ data: some Sequence<UInt8>) -> MerkleHash {
         var hasher = SHA256()
-        hasher.update(data: [0x00] as [UInt8])
+        withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
         let hashedInPlace: Void? = data.withContiguousStorageIfAvailable { buffer in
             hasher.update(bufferPointer: UnsafeRawBufferPointer(buffer))
         }
@@ -28,9 +28,9 @@ public enum Merkle {
     /// The interior node hash `SHA-256(0x01 || left || right)`.
     public static func nodeHash(_ left: MerkleHash, _ right: MerkleHash) -> MerkleHash {
         var hasher = SHA256()
-        hasher.update(data: [0x01] as [UInt8])
-        hasher.update(data: left.bytes)
-        hasher.update(data: right.bytes)
+        withUnsafeBytes(of: UInt8(0x01)) { hasher.update(bufferPointer: $0) }
+        left.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        right.withUnsafeBytes { hasher.update(bufferPointer: $0) }
         return MerkleHash(digest: hasher.finalize())
     }
 

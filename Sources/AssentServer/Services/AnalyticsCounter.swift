@@ -9,7 +9,8 @@ import ServiceLifecycle
 final class AnalyticsCounter: Sendable {
     /// False: nothing is counted (`--analytics off`).
     let enabled: Bool
-    private let pending = Locked<[AnalyticsKey: Int]>([:])
+    /// By cell, then by metric: a decision adds to about ten metrics of one cell, whose strings are hashed once.
+    private let pending = Locked<[AnalyticsCell: [String: Int]]>([:])
     /// Flushes take turns: counts drained by one flush are in neither the table nor the store until its write
     /// commits, so a report that flushed meanwhile and read the store would miss them.
     private let turns = Locked(Turns())
@@ -54,13 +55,13 @@ final class AnalyticsCounter: Sendable {
         guard enabled else { return }
         let (cell, metrics) = AnalyticsMetric.decision(entry, earlier: earlier)
         pending.withLock { table in
-            for metric in metrics { table[AnalyticsKey(cell: cell, metric: metric), default: 0] += 1 }
+            table[cell, default: [:]].add(metrics)
         }
     }
 
     func countEvent(_ event: AnalyticsEvent, cell: AnalyticsCell) {
         guard enabled else { return }
-        pending.withLock { $0[AnalyticsKey(cell: cell, metric: event.rawValue), default: 0] += 1 }
+        pending.withLock { $0[cell, default: [:]][event.rawValue, default: 0] += 1 }
     }
 
     /// Takes everything counted so far.
@@ -69,15 +70,15 @@ final class AnalyticsCounter: Sendable {
             defer { table = [:] }
             return table
         }
-        return table.map { AnalyticsCount(cell: $0.key.cell, metric: $0.key.metric, count: $0.value) }
+        return table.flatMap { cell, counts in
+            counts.map { AnalyticsCount(cell: cell, metric: $0.key, count: $0.value) }
+        }
     }
 
     /// Puts back counts a failed write did not store, to go with the next one.
     func restore(_ counts: [AnalyticsCount]) {
         pending.withLock { table in
-            for count in counts {
-                table[AnalyticsKey(cell: count.cell, metric: count.metric), default: 0] += count.count
-            }
+            for count in counts { table[count.cell, default: [:]][count.metric, default: 0] += count.count }
         }
     }
 }
@@ -170,5 +171,12 @@ enum AnalyticsMetrics {
                 factory: factory
             ).increment(by: total)
         }
+    }
+}
+
+extension Dictionary where Key == String, Value == Int {
+    /// One more of each metric.
+    fileprivate mutating func add(_ metrics: [String]) {
+        for metric in metrics { self[metric, default: 0] += 1 }
     }
 }
