@@ -12,11 +12,23 @@ public enum Hex {
     /// Appends the lowercase hexadecimal digits of `bytes` to `out`, without an intermediate string (a receipt
     /// writes a proof's worth of hashes per answer).
     public static func write(_ bytes: some Sequence<UInt8>, into out: inout [UInt8]) {
+        let written: Void? = bytes.withContiguousStorageIfAvailable { write(UnsafeRawBufferPointer($0), into: &out) }
+        if written == nil { write(Array(bytes), into: &out) }
+    }
+
+    /// Appends the digits of `bytes` to `out`: the room made once, then the digits written into it.
+    public static func write(_ bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: bytes.count * 2))
         let digits: StaticString = "0123456789abcdef"
         digits.withUTF8Buffer { digits in
-            for b in bytes {
-                out.append(digits[Int(b >> 4)])
-                out.append(digits[Int(b & 0xF)])
+            out.withUnsafeMutableBufferPointer { out in
+                var at = start
+                for b in bytes {
+                    out[at] = digits[Int(b >> 4)]
+                    out[at + 1] = digits[Int(b & 0xF)]
+                    at += 2
+                }
             }
         }
     }

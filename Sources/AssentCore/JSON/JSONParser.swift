@@ -146,12 +146,15 @@ public struct JSONParser {
         mutating func string() throws(JSONParseError) -> String {
             index += 1
             let start = index
-            // Fast path: no escapes.
+            // Fast path: no escapes. ASCII alone is valid UTF-8 as it is (most strings of a request: keys,
+            // categories, codes), so only a string with other bytes goes through validation.
+            var ascii = true
             while index < buffer.count {
                 let byte = buffer[index]
                 if byte == UInt8(ascii: "\"") {
                     let slice = UnsafeBufferPointer(rebasing: buffer[start..<index])
                     index += 1
+                    if ascii { return String(decoding: slice, as: UTF8.self) }
                     guard let text = String(validating: slice, as: UTF8.self) else {
                         throw JSONParseError(message: "invalid UTF-8 in string", offset: start)
                     }
@@ -159,6 +162,7 @@ public struct JSONParser {
                 }
                 if byte == UInt8(ascii: "\\") { break }
                 if byte < 0x20 { throw error("control character in string") }
+                if byte >= 0x80 { ascii = false }
                 index += 1
             }
             var bytes = Array(buffer[start..<index])

@@ -16,17 +16,30 @@ public struct Region: Hashable, Sendable, CustomStringConvertible {
 
     /// Accepts upper or lower case; nil for anything that is not a country or country-subdivision code.
     public init?(_ raw: some StringProtocol) {
-        // Only ASCII: uppercasing "ß" or "ﬁ" would otherwise turn them into real codes.
-        guard raw.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
-        let upper = raw.uppercased()
-        let bytes = Array(upper.utf8)
-        guard bytes.count == 2 || (bytes.count >= 4 && bytes.count <= 6 && bytes[2] == UInt8(ascii: "-")) else {
-            return nil
+        let utf8 = raw.utf8
+        let count = utf8.count
+        guard count == 2 || (count >= 4 && count <= 6) else { return nil }
+        // Byte by byte, uppercasing ASCII letters only: uppercasing "ß" or "ﬁ" would otherwise turn them into real
+        // codes, and any byte outside ASCII fails every check below. (A code fits a small string: no allocation.)
+        var valid = true
+        let upper = String(unsafeUninitializedCapacity: count) { out in
+            for (i, byte) in utf8.enumerated() {
+                let b = (97...122).contains(byte) ? byte - 32 : byte
+                let fits =
+                    switch i {
+                    case 0, 1: (65...90).contains(b)
+                    case 2: b == UInt8(ascii: "-")
+                    default: (65...90).contains(b) || (48...57).contains(b)
+                    }
+                guard fits else {
+                    valid = false
+                    return 0
+                }
+                out[i] = b
+            }
+            return count
         }
-        guard bytes[0...1].allSatisfy({ (65...90).contains($0) }) else { return nil }
-        if bytes.count > 2 {
-            guard bytes[3...].allSatisfy({ (65...90).contains($0) || (48...57).contains($0) }) else { return nil }
-        }
+        guard valid else { return nil }
         code = upper
     }
 
