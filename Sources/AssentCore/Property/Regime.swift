@@ -15,15 +15,28 @@ public struct Region: Hashable, Sendable, CustomStringConvertible {
     public let code: String
 
     /// Accepts upper or lower case; nil for anything that is not a country or country-subdivision code.
+    public init?(_ raw: String) {
+        var raw = raw
+        let parsed = raw.withUTF8(Self.code(utf8:))
+        guard let parsed else { return nil }
+        code = parsed
+    }
+
+    /// As `init(_: String)`, for a substring or another text.
     public init?(_ raw: some StringProtocol) {
-        let utf8 = raw.utf8
+        self.init(String(raw))
+    }
+
+    /// The code in upper case, or nil. Byte by byte, uppercasing ASCII letters only: uppercasing "ß" or "ﬁ"
+    /// would otherwise turn them into real codes, and any byte outside ASCII fails every check. (A code fits a
+    /// small string: no allocation.)
+    private static func code(utf8: UnsafeBufferPointer<UInt8>) -> String? {
         let count = utf8.count
         guard count == 2 || (count >= 4 && count <= 6) else { return nil }
-        // Byte by byte, uppercasing ASCII letters only: uppercasing "ß" or "ﬁ" would otherwise turn them into real
-        // codes, and any byte outside ASCII fails every check below. (A code fits a small string: no allocation.)
         var valid = true
         let upper = String(unsafeUninitializedCapacity: count) { out in
-            for (i, byte) in utf8.enumerated() {
+            for i in 0..<count {
+                let byte = utf8[i]
                 let b = (97...122).contains(byte) ? byte - 32 : byte
                 let fits =
                     switch i {
@@ -39,8 +52,7 @@ public struct Region: Hashable, Sendable, CustomStringConvertible {
             }
             return count
         }
-        guard valid else { return nil }
-        code = upper
+        return valid ? upper : nil
     }
 
     public var country: String { String(code.prefix(2)) }
