@@ -4,8 +4,9 @@
 /// (4, 8, 12, …). Storing every level cost a commit a page write per level: a batch's new nodes on levels
 /// 1, 2, 3, … land in as many places of the nodes table, about 11 of a commit's 28 pages for 22 records.
 /// A node on another level is computed from its descendants on the nearest stored level below it: at most 8
-/// hashes read and 7 hashed for a node three levels above one. Only reads of old records' proofs and the
-/// frontier a server starts from pay that, never a write.
+/// hashes read and 7 hashed for a node three levels above one. A server's own writes never pay that; proofs
+/// read from the store do (a receipt asked for later, a witness's consistency proof), and so does a frontier read
+/// from the store (at start, or on PostgreSQL after another server appended to the log).
 ///
 /// Ledgers written while every level was stored still have those nodes; they are read the same way (the
 /// stored levels are among them).
