@@ -166,9 +166,7 @@ struct AnalyticsRouteTests {
     @Test func skippedDecisionsAndCountingOffCountNothing() async throws {
         var configuration = TestServer.configuration(store: .sqlite)
         defer { TestServer.removeDirectory(configuration.dataDirectory) }
-        let opened = try DataDirectory.open(configuration)
-        _ = try await opened.store.saveVendorList(DemoVendorList.stored(at: ConsentService.now()))
-        _ = try await opened.store.saveProperty(DemoProperty.make(origins: []), at: ConsentService.now())
+        let opened = try await TestServer.openWithDemo(configuration)
         for enabled in [true, false] {
             configuration.analytics = enabled
             let service = TestServer.consentService(configuration, opened)

@@ -143,9 +143,7 @@ struct DecisionCacheWriteTests {
     @Test func aFirstDecisionIsNotCachedItsReadAndTheNextDecisionAre() async throws {
         let configuration = TestServer.configuration(store: .sqlite)
         defer { TestServer.removeDirectory(configuration.dataDirectory) }
-        let opened = try DataDirectory.open(configuration)
-        _ = try await opened.store.saveVendorList(DemoVendorList.stored(at: ConsentService.now()))
-        _ = try await opened.store.saveProperty(DemoProperty.make(origins: []), at: ConsentService.now())
+        let opened = try await TestServer.openWithDemo(configuration)
         let service = TestServer.consentService(configuration, opened)
         func record(_ body: String) async throws -> (id: String, subject: String) {
             let answer = try await service.record(

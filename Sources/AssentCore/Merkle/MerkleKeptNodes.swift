@@ -27,16 +27,6 @@ public enum MerkleKeptNodes {
         return (first..<(first + (1 << below))).map { MerklePosition(level: level, index: $0) }
     }
 
-    /// The hash of the node whose `sources(of:)` have the given hashes, in that order.
-    public static func hash(from sources: some Collection<MerkleHash>) -> MerkleHash {
-        precondition(!sources.isEmpty && sources.count & (sources.count - 1) == 0, "sources of a perfect subtree")
-        var level = Array(sources)
-        while level.count > 1 {
-            level = stride(from: 0, to: level.count, by: 2).map { Merkle.nodeHash(level[$0], level[$0 + 1]) }
-        }
-        return level[0]
-    }
-
     /// The hashes of `positions` (perfect subtrees), with one call of `read` for the stored nodes they are made
     /// of. `read` returns the stored hashes of the positions it is given, in order, or throws.
     public static func hashes(
@@ -53,7 +43,8 @@ public enum MerkleKeptNodes {
         }
         let found = try await read(wanted)
         precondition(found.count == wanted.count, "a node read returned \(found.count) hashes for \(wanted.count)")
-        // every source has a slot: they were all added above
-        return sourceLists.map { list in hash(from: list.map { found[slot[$0]!] }) }
+        // Every source has a slot (they were all added above). A node is the root of its sources, which are a
+        // perfect subtree's: `Merkle.root` of them.
+        return sourceLists.map { list in Merkle.root(list.map { found[slot[$0]!] }) }
     }
 }

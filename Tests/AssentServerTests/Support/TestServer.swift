@@ -165,6 +165,15 @@ enum TestServer {
         return store
     }
 
+    /// Opens the configuration's data directory with the demo vendor list and the demo property saved (no
+    /// origins), as `serve` seeds a new one.
+    static func openWithDemo(_ configuration: ServerConfiguration) async throws -> DataDirectory.Opened {
+        let opened = try DataDirectory.open(configuration)
+        _ = try await opened.store.saveVendorList(DemoVendorList.stored(at: ConsentService.now()))
+        _ = try await opened.store.saveProperty(DemoProperty.make(origins: []), at: ConsentService.now())
+        return opened
+    }
+
     /// The consent service on a data directory opened by the test, without a router: one ledger log, written
     /// with `clock`'s time.
     static func consentService(
