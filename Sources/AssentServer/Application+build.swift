@@ -200,7 +200,7 @@ func buildMetricsRouter(token: String?, metrics: (@Sendable () -> [UInt8])?) -> 
 enum MetricsEndpoint {
     static func response(_ request: Request, token: String?, metrics: (@Sendable () -> [UInt8])?) throws -> Response {
         if let token {
-            let sent = request.headers[.authorization].flatMap { value -> Substring? in
+            let sent = request.headers.value(.authorization).flatMap { value -> Substring? in
                 let parts = value.split(separator: " ", maxSplits: 1)
                 guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
                 return parts[1]

@@ -204,16 +204,16 @@ final class ConsoleSessions: Sendable {
     /// Whether the client reached the server over TLS (the rule the other cookies follow).
     func secure(_ request: Request) -> Bool {
         configuration.servedOverTLS(
-            protoHeaderValue: headers.forwardedProto.flatMap { request.headers[$0] })
+            protoHeaderValue: headers.forwardedProto.flatMap { request.headers.value($0) })
     }
 
     /// Who is calling the admin API: a bearer admin token when the request has an `Authorization` header, else
     /// a console session. Session writes must come from this origin too (the cookie is SameSite=Strict already).
     func actor(_ request: Request, context: some RequestContext, write: Bool) async throws -> AdminActor {
         let client = clientKey(request, context, header: headers.client)
-        if request.headers[.authorization] != nil {
+        if request.headers.value(.authorization) != nil {
             let token = try await APITokens.authorize(
-                store: store, header: request.headers[.authorization], scope: .admin, property: nil, now: clock())
+                store: store, header: request.headers.value(.authorization), scope: .admin, property: nil, now: clock())
             return AdminActor(kind: .token(token), client: client)
         }
         guard let (account, session) = try await current(request) else {
@@ -221,7 +221,8 @@ final class ConsoleSessions: Sendable {
         }
         if write,
             !CSRFTokens.isSameOrigin(
-                origin: request.headers[.origin], referer: request.headers[.referer], host: request.head.authority,
+                origin: request.headers.value(.origin), referer: request.headers.value(.referer),
+                host: request.head.authority,
                 publicURL: configuration.publicURL)
         {
             throw AssentError(.forbidden, "csrf", "a console session's change must come from the console's origin")

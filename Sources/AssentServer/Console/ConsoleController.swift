@@ -547,7 +547,8 @@ struct ConsolePage: Sendable {
             newCSRF = true
         }
         sameOrigin = CSRFTokens.isSameOrigin(
-            origin: request.headers[.origin], referer: request.headers[.referer], host: request.head.authority,
+            origin: request.headers.value(.origin), referer: request.headers.value(.referer),
+            host: request.head.authority,
             publicURL: configuration.publicURL)
     }
 

@@ -31,7 +31,7 @@ struct MultipartForm: Sendable {
 
     static func read(_ request: Request, limit: Int) async throws -> MultipartForm {
         let bytes = try await Body.bytes(request, limit: limit, types: ["multipart/form-data"])
-        guard let boundary = boundary(contentType: request.headers[.contentType] ?? "") else {
+        guard let boundary = boundary(contentType: request.headers.value(.contentType) ?? "") else {
             throw invalid("no boundary in the Content-Type")
         }
         return try parse(bytes, boundary: boundary)

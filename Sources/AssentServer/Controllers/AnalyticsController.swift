@@ -31,13 +31,13 @@ struct AnalyticsController<Context: RequestContext>: Sendable {
         let body = try await Body.bytes(
             request, limit: Self.maxBeaconBytes, types: ["text/plain", "application/json"])
         // A compliance scanner's beacon is dropped: it is no visitor.
-        if let secret = request.headers[ScanSecret.header] {
+        if let secret = request.headers.value(ScanSecret.header) {
             try await service.checkScanSecret(secret, propertyID: id)
             return Response(status: .noContent, headers: cors)
         }
         try await service.countEvent(
             propertyID: id, body: body,
-            regionHeader: request.headers[service.directory.headers.region],
+            regionHeader: request.headers.value(service.directory.headers.region),
             demoRegion: request.uri.queryParameters["region"].map(String.init))
         var headers = cors
         headers[.cacheControl] = "no-store"

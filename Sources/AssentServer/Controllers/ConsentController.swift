@@ -47,13 +47,13 @@ struct ConsentController<Context: RequestContext>: Sendable {
         let (entry, cors) = try await entryAndCORS(request, context)
         let query = request.uri.queryParameters
         let region = try service.region(
-            propertyID: entry.current.property.id, header: request.headers[regionHeader],
+            propertyID: entry.current.property.id, header: request.headers.value(regionHeader),
             demoOverride: query["region"].map(String.init))
-        let gpc = request.headers[.secGPC] == "1"
+        let gpc = request.headers.value(.secGPC) == "1"
         let lang = query["lang"].map(String.init)
         let document: RenderedDocument
         var headers = cors
-        if let token = request.headers[ConsentService.identityHeader] {
+        if let token = request.headers.value(ConsentService.identityHeader) {
             // A signed-in reader: their decision is in the answer, so no cache may keep it.
             document = RenderedDocument(
                 bytes: try await service.identityConfig(
@@ -65,7 +65,7 @@ struct ConsentController<Context: RequestContext>: Sendable {
         }
         headers[.eTag] = document.etag
         headers[.vary] = configVary
-        if ifNoneMatch(request.headers[.ifNoneMatch], matches: document.etag) {
+        if ifNoneMatch(request.headers.value(.ifNoneMatch), matches: document.etag) {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentType] = "application/json; charset=utf-8"
@@ -75,14 +75,15 @@ struct ConsentController<Context: RequestContext>: Sendable {
     @Sendable func record(_ request: Request, context: Context) async throws -> Response {
         let (entry, cors) = try await entryAndCORS(request, context)
         let body = try await Body.json(request, limit: service.configuration.maxBodyBytes)
+        let scanSecret = request.headers.value(ScanSecret.header)
         let decision = try await service.record(
-            entry: entry, body: body, regionHeader: request.headers[regionHeader],
-            gpcHeader: request.headers[.secGPC] == "1", identity: request.headers[ConsentService.identityHeader],
-            scanSecret: request.headers[ScanSecret.header])
+            entry: entry, body: body, regionHeader: request.headers.value(regionHeader),
+            gpcHeader: request.headers.value(.secGPC) == "1",
+            identity: request.headers.value(ConsentService.identityHeader), scanSecret: scanSecret)
         var headers = cors
         headers[.cacheControl] = "no-store"
         // A scanner's decision created nothing: 200, not 201.
-        let status: HTTPResponse.Status = request.headers[ScanSecret.header] == nil ? .created : .ok
+        let status: HTTPResponse.Status = scanSecret == nil ? .created : .ok
         return jsonBytesResponse(status: status, headers: headers, decision)
     }
 
@@ -115,7 +116,7 @@ struct ConsentController<Context: RequestContext>: Sendable {
 /// other origin is refused outright, so another site cannot write records in a visitor's name.
 enum CORS {
     static func headers(_ request: Request, origins: [String]) throws -> HTTPFields {
-        guard let origin = request.headers[.origin] else { return [:] }
+        guard let origin = request.headers.value(.origin) else { return [:] }
         let sameOrigin = request.head.authority.map { origin == "http://\($0)" || origin == "https://\($0)" } ?? false
         guard origins.contains(origin) || sameOrigin else {
             throw AssentError(.forbidden, "origin_not_allowed", "origin \(origin) is not allowed for this property")
@@ -167,14 +168,14 @@ enum Body {
 
     /// The body of one of the media `types` (the first one named in the error), at most `limit` bytes.
     static func bytes(_ request: Request, limit: Int, types: [String]) async throws -> [UInt8] {
-        let type = request.headers[.contentType].map(mediaType)
+        let type = request.headers.value(.contentType).map(mediaType)
         guard let type, types.contains(type) else {
             throw AssentError(
                 .unsupportedMediaType, "unsupported_media_type",
-                "expected Content-Type: \(types.joined(separator: " or ")), got \(request.headers[.contentType] ?? "none")"
+                "expected Content-Type: \(types.joined(separator: " or ")), got \(request.headers.value(.contentType) ?? "none")"
             )
         }
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+        if let length = request.headers.value(.contentLength).flatMap({ Int($0) }), length > limit {
             throw AssentError(
                 .contentTooLarge, "body_too_large", "request body of \(length) bytes exceeds the \(limit)-byte limit")
         }

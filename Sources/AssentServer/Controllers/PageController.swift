@@ -75,7 +75,7 @@ struct PageController<Context: RequestContext>: Sendable {
             let filed = try await service.file(
                 RequestService.Filing(
                     propertyID: page.propertyID, type: type, email: form["email"], details: details, subject: nil,
-                    regionHeader: request.headers[service.directory.headers.region],
+                    regionHeader: request.headers.value(service.directory.headers.region),
                     demoRegion: nil, lang: page.lang,
                     client: clientKey(request, context, header: service.directory.headers.client)))
             return Self.seeOther(
@@ -112,8 +112,8 @@ struct PageController<Context: RequestContext>: Sendable {
             let outcome = try await service.doNotSell(
                 propertyID: page.propertyID,
                 widgetCookie: request.cookies[WidgetCookie.name(page.propertyID)]?.value, email: form["email"],
-                regionHeader: request.headers[service.directory.headers.region],
-                gpc: request.headers[.secGPC] == "1", host: request.head.authority,
+                regionHeader: request.headers.value(service.directory.headers.region),
+                gpc: request.headers.value(.secGPC) == "1", host: request.head.authority,
                 lang: page.lang, client: clientKey(request, context, header: service.directory.headers.client),
                 consent: consent)
             let location =
@@ -332,10 +332,11 @@ private struct Page {
             newCSRF = true
         }
         sameOrigin = CSRFTokens.isSameOrigin(
-            origin: request.headers[.origin], referer: request.headers[.referer], host: request.head.authority,
+            origin: request.headers.value(.origin), referer: request.headers.value(.referer),
+            host: request.head.authority,
             publicURL: configuration.publicURL)
         secure = configuration.servedOverTLS(
-            protoHeaderValue: service.directory.headers.forwardedProto.flatMap { request.headers[$0] })
+            protoHeaderValue: service.directory.headers.forwardedProto.flatMap { request.headers.value($0) })
     }
 
     /// The form's token must be one this server issued and still valid (checked when the page was built), equal

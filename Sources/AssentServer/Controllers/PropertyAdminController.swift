@@ -57,7 +57,7 @@ struct PropertyAdminController<Context: RequestContext>: Sendable {
             throw AssentError.notFound("unknown property \"\(id)\"", code: "unknown_property")
         }
         let etag = Self.etag(revision.revision)
-        if ifNoneMatch(request.headers[.ifNoneMatch], matches: etag) {
+        if ifNoneMatch(request.headers.value(.ifNoneMatch), matches: etag) {
             return Response(status: .notModified, headers: [.eTag: etag, .cacheControl: "no-cache"])
         }
         var response = jsonBytesResponse(
@@ -75,7 +75,7 @@ struct PropertyAdminController<Context: RequestContext>: Sendable {
         }
         let bytes = try await Body.json(request, limit: Self.maxDocumentBytes)
         let current = try await service.store.currentProperty(id: id)
-        try Self.checkPrecondition(request.headers[.ifMatch], current: current, id: id)
+        try Self.checkPrecondition(request.headers.value(.ifMatch), current: current, id: id)
         let property: Property
         do {
             property = try Property.decode(json: bytes)

@@ -58,7 +58,7 @@ struct RequestController<Context: RequestContext>: Sendable {
                 propertyID: property, type: type, email: try body.string("email"),
                 details: try body.stringMap("details"),
                 subject: try body.string("subject"),
-                regionHeader: request.headers[service.directory.headers.region],
+                regionHeader: request.headers.value(service.directory.headers.region),
                 demoRegion: try body.string("region"), lang: try body.string("lang"),
                 client: clientKey(request, context, header: service.directory.headers.client)))
         var view = RequestViews.requester(filed.request)
@@ -275,7 +275,7 @@ struct RequestController<Context: RequestContext>: Sendable {
 
     private func authorize(_ request: Request, scope: APIToken.Scope, property: String?) async throws -> APIToken {
         try await APITokens.authorize(
-            store: service.store, header: request.headers[.authorization], scope: scope, property: property,
+            store: service.store, header: request.headers.value(.authorization), scope: scope, property: property,
             now: service.clock())
     }
 }
@@ -283,7 +283,7 @@ struct RequestController<Context: RequestContext>: Sendable {
 /// Who is asking, for rate limits: the last entry of the trusted client header when one is configured (the
 /// address the proxy saw; its name resolved at start, `HeaderNames.client`), else the peer address.
 func clientKey(_ request: Request, _ context: some RequestContext, header name: HTTPField.Name?) -> String {
-    if let name, let value = request.headers[name],
+    if let name, let value = request.headers.value(name),
         let last = value.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty
     {
         return last

@@ -43,7 +43,9 @@ struct ScanController<Context: RequestContext>: Sendable {
         let property = try await consent.property(try context.parameters.require("property")).current.property
         // The body may be left out: every member is optional.
         var json = JSONValue.object([])
-        if request.headers[.contentType] != nil || (request.headers[.contentLength].flatMap { Int($0) } ?? 0) > 0 {
+        if request.headers.value(.contentType) != nil
+            || (request.headers.value(.contentLength).flatMap { Int($0) } ?? 0) > 0
+        {
             json = try Body.parse(try await Body.json(request, limit: consent.configuration.maxBodyBytes))
         }
         let body = try RequestBody(json, code: "invalid_scan")
@@ -136,7 +138,7 @@ struct ScanController<Context: RequestContext>: Sendable {
         }
         let maxPages = try body.int("maxPages")
         var expected: Int?
-        if let header = request.headers[.ifMatch], !header.isEmpty {
+        if let header = request.headers.value(.ifMatch), !header.isEmpty {
             let current = try await consent.store.currentProperty(id: id)
             try PropertyAdminController<Context>.checkPrecondition(header, current: current, id: id)
             expected = current?.revision

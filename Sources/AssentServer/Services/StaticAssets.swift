@@ -28,10 +28,10 @@ struct StaticAsset: Sendable {
         var headers: HTTPFields = [
             .contentType: contentType, .eTag: etag, .cacheControl: cacheControl, .vary: "Accept-Encoding",
         ]
-        if ifNoneMatch(request.headers[.ifNoneMatch], matches: etag) {
+        if ifNoneMatch(request.headers.value(.ifNoneMatch), matches: etag) {
             return Response(status: .notModified, headers: headers)
         }
-        if let gzip, acceptsGzip(request.headers[.acceptEncoding]) {
+        if let gzip, acceptsGzip(request.headers.value(.acceptEncoding)) {
             headers[.contentEncoding] = "gzip"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: gzip))
         }

@@ -39,7 +39,7 @@ struct ServerMiddleware<Context: RequestContext>: RouterMiddleware {
         // No answer is ever sniffed into another type, and none is kept by a cache unless its route says so:
         // answers carry addresses, decisions and receipts, and a shared cache must not keep them.
         response.headers[.xContentTypeOptions] = "nosniff"
-        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        if !response.headers.contains(.cacheControl) { response.headers[.cacheControl] = "no-store" }
         return response
     }
 }
