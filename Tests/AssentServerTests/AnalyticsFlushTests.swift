@@ -66,4 +66,49 @@ struct AnalyticsFlushTests {
         #expect(await background.value == 1)
         #expect(try await report.value == 2, "the report counts what the write in flight held")
     }
+
+    /// The counter adds decisions up by shape and turns them into counters when drained; what it drains must be
+    /// what the ledger rebuild (`AnalyticsMetric.decisions`) counts from the same records, events and restored
+    /// counts added.
+    @Test func theCounterCountsWhatTheRebuildCounts() {
+        func entry(_ subject: String, _ choices: [String: Bool], _ action: ConsentAction, gpc: Bool = false, at: Int64)
+            -> LedgerEntry
+        {
+            LedgerEntry(
+                id: "r-\(subject)-\(at)", property: "news", subject: subject, choices: choices, action: action,
+                regime: .optIn, region: "fr", gpc: gpc, gpcConflicts: gpc ? ["targeting"] : [], policyVersion: 1,
+                textsHash: "h", lang: "en", recordedAt: 1_750_000_000_000 + at)
+        }
+        let all = ["performance": true, "targeting": true]
+        let some = ["performance": true, "targeting": false]
+        let records = [
+            entry("a", all, .acceptAll, at: 1), entry("b", all, .acceptAll, at: 2), entry("c", some, .save, at: 3),
+            entry("a", some, .save, at: 4),  // a change that withdraws targeting
+            entry("b", all, .save, at: 5),  // a change that withdraws nothing
+            entry("d", some, .save, gpc: true, at: 6), entry("c", some, .save, at: 7),
+        ]
+        let counter = AnalyticsCounter(enabled: true)
+        var latest: [String: LedgerEntry] = [:]
+        for record in records {
+            counter.countDecision(record, earlier: latest[record.subject])
+            latest[record.subject] = record
+        }
+        let cell = AnalyticsCell(decision: records[0])
+        counter.countEvent(.bannerShown, cell: cell)
+        counter.restore([AnalyticsCount(cell: cell, metric: AnalyticsMetric.decisions, count: 5)])
+
+        func table(_ counts: [AnalyticsCount]) -> [AnalyticsKey: Int] {
+            counts.reduce(into: [:]) { $0[AnalyticsKey(cell: $1.cell, metric: $1.metric), default: 0] += $1.count }
+        }
+        var expected = table(AnalyticsMetric.decisions(records))
+        expected[AnalyticsKey(cell: cell, metric: AnalyticsEvent.bannerShown.rawValue), default: 0] += 1
+        expected[AnalyticsKey(cell: cell, metric: AnalyticsMetric.decisions), default: 0] += 5
+        let drained = table(counter.drain())
+        #expect(drained == expected)
+        #expect(drained[AnalyticsKey(cell: cell, metric: AnalyticsMetric.decisions)] == 12)
+        #expect(drained[AnalyticsKey(cell: cell, metric: AnalyticsMetric.withdrawal)] == 1)
+        #expect(drained[AnalyticsKey(cell: cell, metric: AnalyticsMetric.change)] == 3)
+        #expect(drained[AnalyticsKey(cell: cell, metric: AnalyticsMetric.savedPrefix + "performance")] == 5)
+        #expect(counter.drain().isEmpty, "draining empties the table")
+    }
 }

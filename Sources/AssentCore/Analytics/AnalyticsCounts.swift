@@ -18,6 +18,14 @@ public struct AnalyticsCell: Hashable, Sendable {
         self.lang = lang
     }
 
+    /// The cell a recorded decision counts in.
+    public init(decision entry: LedgerEntry) {
+        self.init(
+            property: entry.property, day: CivilDate(milliseconds: entry.recordedAt).daysSinceEpoch,
+            region: AnalyticsCell.region(entry.region), regime: entry.regime.rawValue,
+            policyVersion: entry.policyVersion, lang: entry.lang)
+    }
+
     /// The region as analytics keeps it: a country, except in the United States, whose state laws differ.
     public static func region(_ code: String) -> String {
         let upper = code.uppercased()
@@ -77,28 +85,7 @@ public enum AnalyticsMetric {
     /// (nil for a first decision).
     public static func decision(_ entry: LedgerEntry, earlier: LedgerEntry?) -> (cell: AnalyticsCell, metrics: [String])
     {
-        let cell = AnalyticsCell(
-            property: entry.property, day: CivilDate(milliseconds: entry.recordedAt).daysSinceEpoch,
-            region: AnalyticsCell.region(entry.region), regime: entry.regime.rawValue,
-            policyVersion: entry.policyVersion, lang: entry.lang)
-        var metrics = [decisions, action(entry.action)]
-        metrics.reserveCapacity(8 + entry.choices.count * 2)
-        if !entry.choices.isEmpty, entry.choices.values.allSatisfy({ $0 }) { metrics.append(allowAll) }
-        for (key, allowed) in entry.choices where allowed {
-            metrics.append(category(key))
-            if entry.action == .save { metrics.append(savedPrefix + key) }
-        }
-        if entry.gpc { metrics.append(gpc) }
-        if !entry.gpcConflicts.isEmpty { metrics.append(gpcOverride) }
-        if let earlier {
-            metrics.append(change)
-            if earlier.choices.contains(where: { $0.value && entry.choices[$0.key] == false }) {
-                metrics.append(withdrawal)
-            }
-        } else {
-            metrics.append(first)
-        }
-        return (cell, metrics)
+        (AnalyticsCell(decision: entry), DecisionShape(entry, earlier: earlier).metrics)
     }
 
     /// The decision counters of a run of records, each counted against the same subject's record before it:
@@ -127,5 +114,49 @@ public struct AnalyticsKey: Hashable, Sendable {
     public init(cell: AnalyticsCell, metric: String) {
         self.cell = cell
         self.metric = metric
+    }
+}
+
+/// What a recorded decision counts, apart from its cell: its counters follow from it (`metrics`). Decisions of
+/// the same shape add up before they are turned into counters, so a server counts a decision with one table
+/// update (the choices hashed, nothing built) instead of one per counter with the counter names made each time.
+public struct DecisionShape: Hashable, Sendable {
+    public var action: ConsentAction
+    public var choices: [String: Bool]
+    public var gpc: Bool
+    /// GPC overrode an opt-in the visitor chose.
+    public var gpcOverride: Bool
+    /// nil for the subject's first decision on the property; else whether it turns off a category the earlier
+    /// one allowed.
+    public var withdrawal: Bool?
+
+    public init(_ entry: LedgerEntry, earlier: LedgerEntry?) {
+        action = entry.action
+        choices = entry.choices
+        gpc = entry.gpc
+        gpcOverride = !entry.gpcConflicts.isEmpty
+        withdrawal = earlier.map { earlier in
+            earlier.choices.contains(where: { $0.value && entry.choices[$0.key] == false })
+        }
+    }
+
+    /// The counters, each once.
+    public var metrics: [String] {
+        typealias M = AnalyticsMetric
+        var metrics = [M.decisions, M.action(action)]
+        metrics.reserveCapacity(8 + choices.count * 2)
+        if !choices.isEmpty, choices.values.allSatisfy({ $0 }) { metrics.append(M.allowAll) }
+        for (key, allowed) in choices where allowed {
+            metrics.append(M.category(key))
+            if action == .save { metrics.append(M.savedPrefix + key) }
+        }
+        if gpc { metrics.append(M.gpc) }
+        if gpcOverride { metrics.append(M.gpcOverride) }
+        switch withdrawal {
+        case nil: metrics.append(M.first)
+        case false?: metrics.append(M.change)
+        case true?: metrics.append(contentsOf: [M.change, M.withdrawal])
+        }
+        return metrics
     }
 }

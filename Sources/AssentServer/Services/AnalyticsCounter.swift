@@ -9,8 +9,23 @@ import ServiceLifecycle
 final class AnalyticsCounter: Sendable {
     /// False: nothing is counted (`--analytics off`).
     let enabled: Bool
-    /// By cell, then by metric: a decision adds to about ten metrics of one cell, whose strings are hashed once.
-    private let pending = Locked<[AnalyticsCell: [String: Int]]>([:])
+    /// By cell: a decision adds one to its shape there (turned into its ten or so counters when drained), an
+    /// event or a restored count to its metric.
+    private let pending = Locked<[AnalyticsCell: Tally]>([:])
+
+    private struct Tally {
+        var metrics: [String: Int] = [:]
+        var shapes: [DecisionShape: Int] = [:]
+
+        /// Every count, the shapes' as counters.
+        var counts: [String: Int] {
+            var counts = metrics
+            for (shape, n) in shapes {
+                for metric in shape.metrics { counts[metric, default: 0] += n }
+            }
+            return counts
+        }
+    }
     /// Flushes take turns: counts drained by one flush are in neither the table nor the store until its write
     /// commits, so a report that flushed meanwhile and read the store would miss them.
     private let turns = Locked(Turns())
@@ -53,15 +68,14 @@ final class AnalyticsCounter: Sendable {
     /// Counts a recorded decision; `earlier` is the subject's decision before it on the property.
     func countDecision(_ entry: LedgerEntry, earlier: LedgerEntry?) {
         guard enabled else { return }
-        let (cell, metrics) = AnalyticsMetric.decision(entry, earlier: earlier)
-        pending.withLock { table in
-            table[cell, default: [:]].add(metrics)
-        }
+        let cell = AnalyticsCell(decision: entry)
+        let shape = DecisionShape(entry, earlier: earlier)
+        pending.withLock { $0[cell, default: Tally()].shapes[shape, default: 0] += 1 }
     }
 
     func countEvent(_ event: AnalyticsEvent, cell: AnalyticsCell) {
         guard enabled else { return }
-        pending.withLock { $0[cell, default: [:]][event.rawValue, default: 0] += 1 }
+        pending.withLock { $0[cell, default: Tally()].metrics[event.rawValue, default: 0] += 1 }
     }
 
     /// Takes everything counted so far.
@@ -70,15 +84,15 @@ final class AnalyticsCounter: Sendable {
             defer { table = [:] }
             return table
         }
-        return table.flatMap { cell, counts in
-            counts.map { AnalyticsCount(cell: cell, metric: $0.key, count: $0.value) }
+        return table.flatMap { cell, tally in
+            tally.counts.map { AnalyticsCount(cell: cell, metric: $0.key, count: $0.value) }
         }
     }
 
     /// Puts back counts a failed write did not store, to go with the next one.
     func restore(_ counts: [AnalyticsCount]) {
         pending.withLock { table in
-            for count in counts { table[count.cell, default: [:]][count.metric, default: 0] += count.count }
+            for count in counts { table[count.cell, default: Tally()].metrics[count.metric, default: 0] += count.count }
         }
     }
 }
@@ -118,6 +132,7 @@ struct AnalyticsWriter: Service {
 
     /// Writes what the counter holds, after any flush in flight has written its own: once this returns, the store
     /// holds every count made before it was called (or the counter holds them again, when a write failed).
+    @discardableResult
     static func flush(_ counter: AnalyticsCounter, to store: any AnalyticsStore, logger: Logger) async -> Int {
         await counter.inTurn {
             let counts = counter.drain()
@@ -171,12 +186,5 @@ enum AnalyticsMetrics {
                 factory: factory
             ).increment(by: total)
         }
-    }
-}
-
-extension Dictionary where Key == String, Value == Int {
-    /// One more of each metric.
-    fileprivate mutating func add(_ metrics: [String]) {
-        for metric in metrics { self[metric, default: 0] += 1 }
     }
 }
