@@ -10,24 +10,30 @@ import AssentStore
 /// a commit); the other 74 bits come from the system generator (getrandom), so ids stay unguessable.
 /// Foundation's `UUID()` is not used: it opens /dev/urandom on every call on Linux.
 enum RandomID {
-    private static let digits = Array("0123456789abcdef".utf8)
     private static let pool = RandomPool()
 
     static func uuid(milliseconds: Int64) -> String {
         let (randomA, randomB) = pool.next2()
         let high = UInt64(truncatingIfNeeded: milliseconds) << 16 | 0x7000 | (randomA & 0x0FFF)
         let low = (randomB & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000  // RFC 9562 variant
-        var out = [UInt8]()
-        out.reserveCapacity(36)
-        for (i, shift) in stride(from: 60, through: 0, by: -4).enumerated() {
-            if i == 8 || i == 12 { out.append(UInt8(ascii: "-")) }
-            out.append(digits[Int((high >> UInt64(shift)) & 0xF)])
+        // Written straight into the string's own storage: one allocation per id.
+        return String(unsafeUninitializedCapacity: 36) { out in
+            var at = 0
+            func write(_ word: UInt64, dashBefore first: Int, _ second: Int) {
+                for i in 0..<16 {
+                    if i == first || i == second {
+                        out[at] = UInt8(ascii: "-")
+                        at += 1
+                    }
+                    let nibble = UInt8(truncatingIfNeeded: word >> UInt64(60 - 4 * i)) & 0xF
+                    out[at] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
+                    at += 1
+                }
+            }
+            write(high, dashBefore: 8, 12)
+            write(low, dashBefore: 0, 4)
+            return at
         }
-        for (i, shift) in stride(from: 60, through: 0, by: -4).enumerated() {
-            if i == 0 || i == 4 { out.append(UInt8(ascii: "-")) }
-            out.append(digits[Int((low >> UInt64(shift)) & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }
 
