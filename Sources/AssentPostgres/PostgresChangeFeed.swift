@@ -39,7 +39,7 @@ public final class PostgresChangeListener: Service, Sendable {
 
     /// Listens until the task is cancelled or a graceful shutdown is asked for.
     public func run() async {
-        try? await cancelWhenGracefulShutdown { [self] in await listenAgainAndAgain() }
+        await cancelWhenGracefulShutdown { [self] in await listenAgainAndAgain() }
     }
 
     private func listenAgainAndAgain() async {

@@ -203,7 +203,7 @@ struct AnalyticsRouteTests {
             counter: AnalyticsCounter(enabled: true), store: store,
             retentionDays: ServerConfiguration().analyticsRetentionDays, logger: Logger(label: "assent-test"),
             clock: { now })
-        #expect(try await writer.dropExpired() == 1)
+        #expect(await writer.dropExpired() == 1)
         #expect(try await store.analytics(property: "demo", fromDay: 0, toDay: today).map(\.count) == [3])
     }
 }

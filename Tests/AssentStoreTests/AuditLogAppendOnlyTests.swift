@@ -21,7 +21,7 @@ struct AuditLogAppendOnlyTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("db.sqlite").path
         let store = try SQLiteStore(path: path)
-        try await store.appendAudit(Self.event)
+        _ = try await store.appendAudit(Self.event)
         let queue = try DatabaseQueue(path: path)
         for sql in ["UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"] {
             #expect {
@@ -35,7 +35,7 @@ struct AuditLogAppendOnlyTests {
 
     @Test(.enabled(if: TestPostgres.isAvailable)) func postgresRefusesUpdatesDeletesAndTruncation() async throws {
         try await TestPostgres.withStore { store in
-            try await store.appendAudit(Self.event)
+            _ = try await store.appendAudit(Self.event)
             for sql in [
                 "UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log", "TRUNCATE audit_log",
             ] {
