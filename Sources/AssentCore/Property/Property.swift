@@ -64,11 +64,10 @@ public struct RegimeDefaults: Sendable, Equatable {
     }
 }
 
-/// One category of cookies and scripts a visitor chooses about. Its fields live in one shared box (copied only
-/// when a copy is changed): deciding walks a property's categories on every consent POST, and a copy of each
-/// category's texts and lists cost a reference-count operation for every one of them.
+/// One category of cookies and scripts a visitor chooses about. Its fields live in a `CopyOnWrite` box: deciding
+/// walks a property's categories on every consent POST.
 public struct Category: Sendable, Equatable {
-    private final class Storage: @unchecked Sendable {
+    private struct Fields: Equatable, Sendable {
         var key: String
         var title: LocalizedText
         var description: LocalizedText
@@ -76,93 +75,47 @@ public struct Category: Sendable, Equatable {
         var defaults: RegimeDefaults
         var purposes: [Purpose]
         var cookies: [CookieInfo]
-
-        init(
-            key: String, title: LocalizedText, description: LocalizedText, required: Bool, defaults: RegimeDefaults,
-            purposes: [Purpose], cookies: [CookieInfo]
-        ) {
-            self.key = key
-            self.title = title
-            self.description = description
-            self.required = required
-            self.defaults = defaults
-            self.purposes = purposes
-            self.cookies = cookies
-        }
-
-        func copy() -> Storage {
-            Storage(
-                key: key, title: title, description: description, required: required, defaults: defaults,
-                purposes: purposes, cookies: cookies)
-        }
     }
 
-    private var storage: Storage
-
-    /// The box, made unique first: a changed copy never changes the values it was copied from.
-    private var unique: Storage {
-        mutating get {
-            if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
-            return storage
-        }
-    }
+    private var fields: CopyOnWrite<Fields>
 
     public var key: String {
-        get { storage.key }
-        set { unique.key = newValue }
-        _modify { yield &unique.key }
+        get { fields.value.key }
+        _modify { yield &fields.value.key }
     }
     public var title: LocalizedText {
-        get { storage.title }
-        set { unique.title = newValue }
-        _modify { yield &unique.title }
+        get { fields.value.title }
+        _modify { yield &fields.value.title }
     }
     public var description: LocalizedText {
-        get { storage.description }
-        set { unique.description = newValue }
-        _modify { yield &unique.description }
+        get { fields.value.description }
+        _modify { yield &fields.value.description }
     }
     public var required: Bool {
-        get { storage.required }
-        set { unique.required = newValue }
-        _modify { yield &unique.required }
+        get { fields.value.required }
+        _modify { yield &fields.value.required }
     }
     public var defaults: RegimeDefaults {
-        get { storage.defaults }
-        set { unique.defaults = newValue }
-        _modify { yield &unique.defaults }
+        get { fields.value.defaults }
+        _modify { yield &fields.value.defaults }
     }
     public var purposes: [Purpose] {
-        get { storage.purposes }
-        set { unique.purposes = newValue }
-        _modify { yield &unique.purposes }
+        get { fields.value.purposes }
+        _modify { yield &fields.value.purposes }
     }
     public var cookies: [CookieInfo] {
-        get { storage.cookies }
-        set { unique.cookies = newValue }
-        _modify { yield &unique.cookies }
+        get { fields.value.cookies }
+        _modify { yield &fields.value.cookies }
     }
 
     public init(
         key: String, title: LocalizedText, description: LocalizedText, required: Bool = false,
         defaults: RegimeDefaults = RegimeDefaults(), purposes: [Purpose] = [], cookies: [CookieInfo] = []
     ) {
-        storage = Storage(
-            key: key, title: title, description: description, required: required, defaults: defaults,
-            purposes: purposes, cookies: cookies)
-    }
-
-    public static func == (lhs: Category, rhs: Category) -> Bool {
-        if lhs.storage === rhs.storage { return true }
-        let a = lhs.storage
-        let b = rhs.storage
-        return a.key == b.key
-            && a.title == b.title
-            && a.description == b.description
-            && a.required == b.required
-            && a.defaults == b.defaults
-            && a.purposes == b.purposes
-            && a.cookies == b.cookies
+        fields = CopyOnWrite(
+            Fields(
+                key: key, title: title, description: description, required: required, defaults: defaults,
+                purposes: purposes, cookies: cookies))
     }
 
     /// Global Privacy Control turns this category off.
@@ -196,11 +149,10 @@ public struct DecisionExpiry: Sendable, Equatable {
 
 /// One site or a group of sites that share a banner, categories and a ledger of decisions.
 ///
-/// A value type whose fields live in one shared box, copied only when a copy is changed: a consent POST hands the
-/// property to the decision, its inputs and its answer, and a copy of thirty-odd strings and arrays cost a
-/// reference-count operation for each of them every time.
+/// Its fields live in a `CopyOnWrite` box: a consent POST hands the property to the decision, its inputs and its
+/// answer, and each copy of thirty-odd strings and arrays cost a reference-count operation for every one of them.
 public struct Property: Sendable, Equatable {
-    private final class Storage: @unchecked Sendable {
+    private struct Fields: Equatable, Sendable {
         var id: String
         var name: String
         var origins: [String]
@@ -216,129 +168,76 @@ public struct Property: Sendable, Equatable {
         var identity: IdentitySettings?
         var requests: RequestSettings?
         var scan: ScanSettings?
-
-        init(
-            id: String, name: String, origins: [String], cookieDomain: String?, policyVersion: Int, languages: [String],
-            regimes: RegimeRules, categories: [Category], texts: [String: [String: String]], links: PropertyLinks,
-            expiry: DecisionExpiry, signals: SignalSettings, identity: IdentitySettings?, requests: RequestSettings?,
-            scan: ScanSettings?
-        ) {
-            self.id = id
-            self.name = name
-            self.origins = origins
-            self.cookieDomain = cookieDomain
-            self.policyVersion = policyVersion
-            self.languages = languages
-            self.regimes = regimes
-            self.categories = categories
-            self.texts = texts
-            self.links = links
-            self.expiry = expiry
-            self.signals = signals
-            self.identity = identity
-            self.requests = requests
-            self.scan = scan
-        }
-
-        func copy() -> Storage {
-            Storage(
-                id: id, name: name, origins: origins, cookieDomain: cookieDomain, policyVersion: policyVersion,
-                languages: languages, regimes: regimes, categories: categories, texts: texts, links: links,
-                expiry: expiry, signals: signals, identity: identity, requests: requests, scan: scan)
-        }
     }
 
-    private var storage: Storage
-
-    /// The box, made unique first: a changed copy never changes the values it was copied from.
-    private var unique: Storage {
-        mutating get {
-            if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
-            return storage
-        }
-    }
+    private var fields: CopyOnWrite<Fields>
 
     public var id: String {
-        get { storage.id }
-        set { unique.id = newValue }
-        _modify { yield &unique.id }
+        get { fields.value.id }
+        _modify { yield &fields.value.id }
     }
     public var name: String {
-        get { storage.name }
-        set { unique.name = newValue }
-        _modify { yield &unique.name }
+        get { fields.value.name }
+        _modify { yield &fields.value.name }
     }
     public var origins: [String] {
-        get { storage.origins }
-        set { unique.origins = newValue }
-        _modify { yield &unique.origins }
+        get { fields.value.origins }
+        _modify { yield &fields.value.origins }
     }
     public var cookieDomain: String? {
-        get { storage.cookieDomain }
-        set { unique.cookieDomain = newValue }
-        _modify { yield &unique.cookieDomain }
+        get { fields.value.cookieDomain }
+        _modify { yield &fields.value.cookieDomain }
     }
     /// Bumped whenever what the visitor is shown (texts, categories) changes.
     public var policyVersion: Int {
-        get { storage.policyVersion }
-        set { unique.policyVersion = newValue }
-        _modify { yield &unique.policyVersion }
+        get { fields.value.policyVersion }
+        _modify { yield &fields.value.policyVersion }
     }
     /// Declared languages; the first is the fallback.
     public var languages: [String] {
-        get { storage.languages }
-        set { unique.languages = newValue }
-        _modify { yield &unique.languages }
+        get { fields.value.languages }
+        _modify { yield &fields.value.languages }
     }
     public var regimes: RegimeRules {
-        get { storage.regimes }
-        set { unique.regimes = newValue }
-        _modify { yield &unique.regimes }
+        get { fields.value.regimes }
+        _modify { yield &fields.value.regimes }
     }
     public var categories: [Category] {
-        get { storage.categories }
-        set { unique.categories = newValue }
-        _modify { yield &unique.categories }
+        get { fields.value.categories }
+        _modify { yield &fields.value.categories }
     }
     /// Widget texts per language, keyed by `TextKey` raw values.
     public var texts: [String: [String: String]] {
-        get { storage.texts }
-        set { unique.texts = newValue }
-        _modify { yield &unique.texts }
+        get { fields.value.texts }
+        _modify { yield &fields.value.texts }
     }
     public var links: PropertyLinks {
-        get { storage.links }
-        set { unique.links = newValue }
-        _modify { yield &unique.links }
+        get { fields.value.links }
+        _modify { yield &fields.value.links }
     }
     public var expiry: DecisionExpiry {
-        get { storage.expiry }
-        set { unique.expiry = newValue }
-        _modify { yield &unique.expiry }
+        get { fields.value.expiry }
+        _modify { yield &fields.value.expiry }
     }
     /// How decisions become the industry signals (GPP, TCF, US Privacy, Consent Mode).
     public var signals: SignalSettings {
-        get { storage.signals }
-        set { unique.signals = newValue }
-        _modify { yield &unique.signals }
+        get { fields.value.signals }
+        _modify { yield &fields.value.signals }
     }
     /// Signed-in readers: the key the publisher's reader tokens are checked with; nil: tokens are refused.
     public var identity: IdentitySettings? {
-        get { storage.identity }
-        set { unique.identity = newValue }
-        _modify { yield &unique.identity }
+        get { fields.value.identity }
+        _modify { yield &fields.value.identity }
     }
     /// What privacy requests ask for beyond the address; nil: the standard data points (`requestSettings`).
     public var requests: RequestSettings? {
-        get { storage.requests }
-        set { unique.requests = newValue }
-        _modify { yield &unique.requests }
+        get { fields.value.requests }
+        _modify { yield &fields.value.requests }
     }
     /// Compliance scans: start URLs, regions, pages and schedule; nil: none configured.
     public var scan: ScanSettings? {
-        get { storage.scan }
-        set { unique.scan = newValue }
-        _modify { yield &unique.scan }
+        get { fields.value.scan }
+        _modify { yield &fields.value.scan }
     }
 
     public init(
@@ -348,31 +247,11 @@ public struct Property: Sendable, Equatable {
         signals: SignalSettings = SignalSettings(), identity: IdentitySettings? = nil,
         requests: RequestSettings? = nil, scan: ScanSettings? = nil
     ) {
-        storage = Storage(
-            id: id, name: name, origins: origins, cookieDomain: cookieDomain, policyVersion: policyVersion,
-            languages: languages, regimes: regimes, categories: categories, texts: texts, links: links, expiry: expiry,
-            signals: signals, identity: identity, requests: requests, scan: scan)
-    }
-
-    public static func == (lhs: Property, rhs: Property) -> Bool {
-        if lhs.storage === rhs.storage { return true }
-        let a = lhs.storage
-        let b = rhs.storage
-        return a.id == b.id
-            && a.name == b.name
-            && a.origins == b.origins
-            && a.cookieDomain == b.cookieDomain
-            && a.policyVersion == b.policyVersion
-            && a.languages == b.languages
-            && a.regimes == b.regimes
-            && a.categories == b.categories
-            && a.texts == b.texts
-            && a.links == b.links
-            && a.expiry == b.expiry
-            && a.signals == b.signals
-            && a.identity == b.identity
-            && a.requests == b.requests
-            && a.scan == b.scan
+        fields = CopyOnWrite(
+            Fields(
+                id: id, name: name, origins: origins, cookieDomain: cookieDomain, policyVersion: policyVersion,
+                languages: languages, regimes: regimes, categories: categories, texts: texts, links: links,
+                expiry: expiry, signals: signals, identity: identity, requests: requests, scan: scan))
     }
 
     public var defaultLanguage: String { languages.first ?? "en" }
